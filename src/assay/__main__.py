@@ -1,0 +1,5 @@
+"""`python -m assay` runs the command-line interface."""
+
+from assay.cli.app import main
+
+main()

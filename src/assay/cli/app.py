@@ -1,0 +1,78 @@
+"""The ``assay`` command: the root app, the single error handler, and the groups.
+
+Importing this module must stay cheap: ``assay --version`` and ``assay gate``
+run in every pipeline. Command modules import the core lazily, inside commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+
+import typer
+import typer.core
+
+from assay import __version__
+from assay.errors import AssayError
+
+
+class AssayGroup(typer.core.TyperGroup):
+    """Turns every :class:`AssayError` into its diagnostics on stderr and its exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AssayError as exc:
+            for line in exc.diagnostics():
+                typer.echo(line, err=True)
+            ctx.exit(exc.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"assay {__version__}")
+        raise typer.Exit(0)
+
+
+app = typer.Typer(
+    cls=AssayGroup,
+    name="assay",
+    help="Governance and controls compliance from git and CI evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Governance and controls compliance from git and CI evidence."""
+
+
+def _register() -> None:
+    from assay.cli import commands
+
+    commands.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app(prog_name="assay")
+    except AssayError as exc:  # pragma: no cover - AssayGroup handles these first
+        for line in exc.diagnostics():
+            print(line, file=sys.stderr)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,79 @@
+"""``assay frameworks``: list, show and import framework catalogs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+
+import typer
+
+from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
+from assay.cli.output import echo_json, table
+
+frameworks_app = typer.Typer(help="Framework catalogs: list, show, import.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(frameworks_app, name="frameworks")
+
+
+def _frameworks(workspace: WorkspaceOption) -> dict[str, object]:
+    from assay.mappings.catalog import load_frameworks
+
+    ws = optional_workspace(workspace)
+    return dict(load_frameworks([ws.frameworks_dir] if ws else []))
+
+
+@frameworks_app.command("list")
+def list_frameworks(output_format: FormatOption = "text", workspace: WorkspaceOption = None) -> None:
+    """List the frameworks: built-in and the workspace's own."""
+    from assay.mappings.catalog import Framework
+
+    check_format(output_format)
+    frameworks = [f for f in _frameworks(workspace).values() if isinstance(f, Framework)]
+    if output_format == "json":
+        echo_json(
+            [
+                {"id": f.id, "title": f.title, "version": f.version, "publisher": f.publisher,
+                 "requirements": len(f.requirements), "assessable": len(f.assessable)}
+                for f in frameworks
+            ]
+        )
+        return
+    rows = [[f.id, f.version, str(len(f.assessable)), f.title] for f in frameworks]
+    typer.echo(table(rows, ["ID", "VERSION", "REQUIREMENTS", "TITLE"]))
+
+
+@frameworks_app.command("show")
+def show(
+    framework_id: Annotated[str, typer.Argument(metavar="ID", help="Framework id.")],
+    output_format: FormatOption = "text",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show a framework's requirements."""
+    from assay.mappings.catalog import Framework, get_framework
+
+    check_format(output_format)
+    frameworks = {k: v for k, v in _frameworks(workspace).items() if isinstance(v, Framework)}
+    framework = get_framework(frameworks, framework_id)
+    if output_format == "json":
+        echo_json(
+            {
+                "id": framework.id, "title": framework.title, "version": framework.version,
+                "publisher": framework.publisher, "description": framework.description,
+                "requirements": [
+                    {"id": r.id, "title": r.title, "group": r.group, "parent": r.parent,
+                     "assessable": r.assessable, "text": r.text}
+                    for r in framework.requirements
+                ],
+            }
+        )
+        return
+    typer.echo(f"{framework.title} ({framework.id}, version {framework.version})")
+    if framework.description:
+        typer.echo(framework.description)
+    typer.echo("")
+    rows = [
+        [r.id, "" if r.assessable else "heading", r.title] for r in framework.requirements
+    ]
+    typer.echo(table(rows, ["ID", "NOTE", "TITLE"]))

@@ -1,0 +1,1 @@
+"""Controls: the organisation's own framework-neutral units, and their tests."""

@@ -1,0 +1,295 @@
+"""Loading and validating the control library.
+
+The built-in library ships in ``assay/controls/library``; a workspace adds or
+overrides controls from its own folders. Loading validates everything and
+collects *every* problem before raising, so one run of ``assay library
+validate`` lists them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from assay.controls.model import Applicability, Control, ControlTest
+from assay.durations import parse_duration
+from assay.errors import InvalidInput, Problem, raise_if_problems
+from assay.schemas import check_document
+from assay.yamlfile import YamlDocument, load_yaml, yaml_files
+
+BUILTIN_LABEL = "assay/controls/library"
+
+
+@dataclass
+class Library:
+    """The controls in force, by id, with where each came from."""
+
+    controls: dict[str, Control] = field(default_factory=dict)
+    overridden: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.controls)
+
+    def get(self, control_id: str) -> Control | None:
+        return self.controls.get(control_id)
+
+    def sorted(self) -> list[Control]:
+        return [self.controls[key] for key in sorted(self.controls, key=control_sort_key)]
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the library's canonical JSON: identifies the exact rules applied."""
+        payload = [control.to_dict() for control in self.sorted()]
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def control_sort_key(control_id: str) -> tuple[str, int, str]:
+    prefix, _, number = control_id.partition("-")
+    return (prefix, int(number) if number.isdigit() else 0, control_id)
+
+
+def builtin_library_dir() -> Path:
+    return Path(str(resources.files("assay.controls").joinpath("library")))
+
+
+def load_library(
+    extra_paths: Sequence[Path] = (), *, builtin: bool = True, display_root: Path | None = None
+) -> Library:
+    """Load the built-in library plus the controls in ``extra_paths`` (folders or files).
+
+    Controls in ``extra_paths`` override built-in controls with the same id. Raises
+    :class:`InvalidInput` listing every problem found.
+    """
+    problems: list[Problem] = []
+    library = Library()
+    if builtin:
+        builtin_dir = builtin_library_dir()
+        layer = _load_layer(_files_in(builtin_dir), problems, lambda p: f"{BUILTIN_LABEL}/{p.name}")
+        library.controls.update(layer)
+    extra_files: list[Path] = []
+    for path in extra_paths:
+        if path.is_dir():
+            extra_files.extend(_files_in(path))
+        else:
+            extra_files.append(path)
+
+    def label(path: Path) -> str:
+        if display_root is not None:
+            try:
+                return str(path.resolve().relative_to(display_root.resolve()))
+            except ValueError:
+                pass
+        return str(path)
+
+    layer = _load_layer(extra_files, problems, label)
+    for control_id, control in layer.items():
+        if control_id in library.controls:
+            library.overridden[control_id] = library.controls[control_id].source
+        library.controls[control_id] = control
+    raise_if_problems(problems)
+    return library
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return list(yaml_files(folder))
+
+
+def _load_layer(
+    files: Iterable[Path], problems: list[Problem], label: Any
+) -> dict[str, Control]:
+    controls: dict[str, Control] = {}
+    first_seen: dict[str, Problem] = {}
+    for path in files:
+        display = label(path)
+        try:
+            document = load_yaml(path, display=display)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            continue
+        control, found = parse_control(document)
+        problems.extend(found)
+        if control is None:
+            continue
+        where = document.problem(("id",), "")
+        if control.id in controls:
+            problems.append(
+                Problem(
+                    where.path,
+                    where.line,
+                    where.col,
+                    f"duplicate control id {control.id} (also in {first_seen[control.id].path}"
+                    f":{first_seen[control.id].line})",
+                )
+            )
+            continue
+        first_seen[control.id] = where
+        controls[control.id] = control
+    return controls
+
+
+def parse_control(document: YamlDocument) -> tuple[Control | None, list[Problem]]:
+    """Validate one control document; return the control (when usable) and its problems."""
+    problems = check_document(document, "control")
+    data = document.data
+    if not isinstance(data, dict) or problems:
+        if not isinstance(data, dict) and not problems:
+            problems.append(document.problem((), "expected a mapping describing one control"))
+        return None, problems
+    tests: list[ControlTest] = []
+    test_ids: set[str] = set()
+    for index, raw in enumerate(data["tests"]):
+        test_id = raw.get("id", f"test-{index + 1}")
+        if test_id in test_ids:
+            problems.append(document.problem(("tests", index, "id"), f"duplicate test id '{test_id}'"))
+        test_ids.add(test_id)
+        if raw.get("manual"):
+            tests.append(
+                ControlTest(
+                    id=test_id,
+                    kind="manual.attestation",
+                    manual=True,
+                    attestation=raw["attestation"],
+                    description=raw.get("description", ""),
+                )
+            )
+            continue
+        problems.extend(check_expectation(document, index, raw["kind"], raw["expectation"]))
+        problems.extend(_check_explain(document, index, raw["kind"], raw["explain"]))
+        tests.append(
+            ControlTest(
+                id=test_id,
+                kind=raw["kind"],
+                expectation=raw["expectation"],
+                explain=raw["explain"],
+                description=raw.get("description", ""),
+            )
+        )
+    try:
+        freshness = parse_duration(data["freshness"])
+    except ValueError as exc:  # pragma: no cover - the schema pattern already refuses these
+        problems.append(document.problem(("freshness",), str(exc)))
+        return None, problems
+    applicability = data.get("applicability", {})
+    control = Control(
+        id=data["id"],
+        title=data["title"],
+        statement=data["statement"],
+        family=data["family"],
+        owner_role=data["owner_role"],
+        severity=data["severity"],
+        freshness=data["freshness"],
+        freshness_delta=freshness,
+        tests=tuple(tests),
+        applicability=Applicability(
+            tags_any=tuple(applicability.get("tags_any", ())),
+            tags_all=tuple(applicability.get("tags_all", ())),
+            tiers=tuple(applicability.get("tiers", ())),
+        ),
+        guidance=data.get("guidance", ""),
+        remediation=data.get("remediation", ""),
+        references=tuple(data.get("references", ())),
+        source=document.path,
+    )
+    return (control if not problems else None), problems
+
+
+def check_expectation(
+    document: YamlDocument, index: int, kind: str, expectation: dict[str, Any]
+) -> list[Problem]:
+    """An expectation must be valid JSON Schema and name only facts the kind defines."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    from assay.evidence.kinds import kind_names, kind_schema
+
+    base = ("tests", index)
+    if kind not in kind_names():
+        known = ", ".join(kind_names())
+        return [document.problem((*base, "kind"), f"unknown evidence kind '{kind}' (known: {known})")]
+    problems: list[Problem] = []
+    try:
+        Draft202012Validator.check_schema(expectation)
+    except SchemaError as exc:
+        where = (*base, "expectation", *tuple(exc.path))
+        problems.append(
+            document.problem(where, f"expectation is not a valid JSON Schema: {exc.message}")
+        )
+        return problems
+    for json_path, name in _unknown_facts(expectation, kind_schema(kind), ()):
+        problems.append(
+            document.problem(
+                (*base, "expectation", *json_path),
+                f"expectation names '{name}', which evidence kind '{kind}' does not have",
+                key=True,
+            )
+        )
+    return problems
+
+
+def _unknown_facts(
+    expectation: Any, schema: dict[str, Any], json_path: tuple[str | int, ...]
+) -> Iterable[tuple[tuple[str | int, ...], str]]:
+    """Property names used in ``expectation`` that ``schema`` does not define."""
+    if not isinstance(expectation, dict):
+        return
+    known: dict[str, Any] = schema.get("properties", {})
+    closed = schema.get("additionalProperties") is False
+    for name, sub in expectation.get("properties", {}).items():
+        if name not in known:
+            if closed:
+                yield (*json_path, "properties", name), _dotted_name(json_path, name)
+            continue
+        yield from _unknown_facts(sub, known[name], (*json_path, "properties", name))
+    for position, name in enumerate(expectation.get("required", [])):
+        if closed and isinstance(name, str) and name not in known:
+            yield (*json_path, "required", position), _dotted_name(json_path, name)
+    items_schema = schema.get("items")
+    if isinstance(items_schema, dict):
+        for keyword in ("items", "contains"):
+            if keyword in expectation:
+                yield from _unknown_facts(expectation[keyword], items_schema, (*json_path, keyword))
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for position, sub in enumerate(expectation.get(keyword, [])):
+            yield from _unknown_facts(sub, schema, (*json_path, keyword, position))
+    if "not" in expectation:
+        yield from _unknown_facts(expectation["not"], schema, (*json_path, "not"))
+
+
+def _dotted_name(json_path: tuple[str | int, ...], name: str) -> str:
+    parents = [
+        str(json_path[i + 1])
+        for i, part in enumerate(json_path[:-1])
+        if part == "properties"
+    ]
+    return ".".join([*parents, name])
+
+
+def _check_explain(document: YamlDocument, index: int, kind: str, template: str) -> list[Problem]:
+    from assay.evidence.kinds import fact_names, kind_names
+
+    if kind not in kind_names():
+        return []
+    where = ("tests", index, "explain")
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError as exc:
+        return [document.problem(where, f"explain template is malformed: {exc}")]
+    known = fact_names(kind)
+    problems = []
+    for name in fields:
+        if not name.isidentifier():
+            problems.append(
+                document.problem(where, f"explain placeholder {{{name}}} must be a plain fact name")
+            )
+        elif name not in known:
+            problems.append(
+                document.problem(where, f"explain placeholder {{{name}}} is not a fact of '{kind}'")
+            )
+    return problems

@@ -1,0 +1,118 @@
+"""The control model: a control, its applicability and its tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def severity_rank(severity: str) -> int:
+    """0 for critical up to 3 for low."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """Which services a control applies to (all, when every field is empty)."""
+
+    tags_any: tuple[str, ...] = ()
+    tags_all: tuple[str, ...] = ()
+    tiers: tuple[int, ...] = ()
+
+    def applies(self, tags: frozenset[str] | set[str], tier: int) -> bool:
+        if self.tags_any and not tags.intersection(self.tags_any):
+            return False
+        if self.tags_all and not set(self.tags_all) <= tags:
+            return False
+        return not (self.tiers and tier not in self.tiers)
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.tags_any:
+            parts.append("services tagged " + " or ".join(self.tags_any))
+        if self.tags_all:
+            parts.append("services tagged " + " and ".join(self.tags_all))
+        if self.tiers:
+            parts.append("tiers " + ", ".join(str(t) for t in self.tiers))
+        return "; ".join(parts) if parts else "all services"
+
+
+@dataclass(frozen=True)
+class ControlTest:
+    """One test: an evidence kind and the JSON Schema its facts must satisfy, or manual."""
+
+    id: str
+    kind: str
+    expectation: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    explain: str = ""
+    manual: bool = False
+    attestation: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Control:
+    """A control of the library."""
+
+    id: str
+    title: str
+    statement: str
+    family: str
+    owner_role: str
+    severity: str
+    freshness: str
+    freshness_delta: timedelta
+    tests: tuple[ControlTest, ...]
+    applicability: Applicability = Applicability()
+    guidance: str = ""
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def manual_only(self) -> bool:
+        return all(test.manual for test in self.tests)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The control as plain data, in the shape of its YAML file."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "statement": self.statement,
+            "family": self.family,
+            "owner_role": self.owner_role,
+            "severity": self.severity,
+            "freshness": self.freshness,
+        }
+        applicability = {
+            key: list(value)
+            for key, value in (
+                ("tags_any", self.applicability.tags_any),
+                ("tags_all", self.applicability.tags_all),
+                ("tiers", self.applicability.tiers),
+            )
+            if value
+        }
+        if applicability:
+            data["applicability"] = applicability
+        if self.guidance:
+            data["guidance"] = self.guidance
+        if self.remediation:
+            data["remediation"] = self.remediation
+        if self.references:
+            data["references"] = list(self.references)
+        tests: list[dict[str, Any]] = []
+        for test in self.tests:
+            item: dict[str, Any] = {"id": test.id}
+            if test.description:
+                item["description"] = test.description
+            if test.manual:
+                item.update(manual=True, attestation=test.attestation)
+            else:
+                item.update(kind=test.kind, expectation=test.expectation, explain=test.explain)
+            tests.append(item)
+        data["tests"] = tests
+        return data

@@ -1,0 +1,60 @@
+"""ISO 8601 durations (``P90D``, ``PT12H``, ``P1Y``) and dates, parsed strictly."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse an ISO 8601 duration. A year counts 365 days and a month 30 days.
+
+    Raises ``ValueError`` with a plain message on anything else.
+    """
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f"{text!r} is not an ISO 8601 duration such as P90D or PT12H")
+    parts = {key: int(value) for key, value in match.groupdict().items() if value}
+    days = parts.get("years", 0) * 365 + parts.get("months", 0) * 30 + parts.get("days", 0)
+    return timedelta(
+        weeks=parts.get("weeks", 0),
+        days=days,
+        hours=parts.get("hours", 0),
+        minutes=parts.get("minutes", 0),
+        seconds=parts.get("seconds", 0),
+    )
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse a date (``2026-03-01``, taken as the end of that day, UTC) or a date-time.
+
+    A date-time without an offset is taken as UTC. Raises ``ValueError``.
+    """
+    value = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        day = date.fromisoformat(value)
+        return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 date-time"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    """The current time, UTC, to the microsecond."""
+    return datetime.now(UTC)
+
+
+def isoformat(moment: datetime) -> str:
+    """A UTC timestamp as ``2026-01-31T12:00:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

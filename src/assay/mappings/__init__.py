@@ -1,0 +1,1 @@
+"""Framework catalogs, crosswalks from controls to requirements, and coverage."""

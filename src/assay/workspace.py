@@ -1,0 +1,322 @@
+"""The user's governance workspace: ``assay.toml``, services, controls, waivers.
+
+A workspace is found by walking up from the working directory to the first
+folder holding ``assay.toml``; ``--workspace DIR`` names one directly. Loading
+validates every file and reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
+from assay.schemas import check_document
+from assay.yamlfile import YamlDocument, load_yaml, yaml_files
+
+CONFIG_NAME = "assay.toml"
+MAX_CONFIG_BYTES = 256 * 1024
+DEFAULT_SINCE = "P90D"
+DEFAULT_MAX_ARTEFACT_BYTES = 100 * 1024 * 1024
+DEFAULT_TAG_PATTERN = "v*"
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A repository a service is built from."""
+
+    name: str
+    path: Path | None = None
+    url: str | None = None
+    branch: str | None = None
+    tag_pattern: str | None = None
+    files: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PipelineRef:
+    name: str
+    provider: str
+    repo: str | None = None
+    definition: str | None = None
+    artefacts: Path | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service constitution."""
+
+    id: str
+    name: str
+    owner: str
+    tier: int
+    outcome: str = ""
+    description: str = ""
+    tags: frozenset[str] = frozenset()
+    repos: tuple[RepoRef, ...] = ()
+    pipelines: tuple[PipelineRef, ...] = ()
+    slos: tuple[dict[str, Any], ...] = ()
+    exclusions: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    source: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+
+@dataclass
+class Workspace:
+    """A loaded workspace. ``root`` is the folder holding ``assay.toml``."""
+
+    root: Path
+    config: dict[str, Any]
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def store_url(self) -> str:
+        env = os.environ.get("ASSAY_STORE_URL")
+        if env:
+            return env
+        url = self.config.get("store", {}).get("url")
+        if url:
+            return str(url)
+        return f"sqlite:///{self.root / '.assay' / 'assay.db'}"
+
+    @property
+    def control_paths(self) -> list[Path]:
+        paths = self.config.get("library", {}).get("paths", ["controls"])
+        return [self.root / p for p in paths if (self.root / p).exists()]
+
+    @property
+    def use_builtin_library(self) -> bool:
+        return bool(self.config.get("library", {}).get("builtin", True))
+
+    @property
+    def frameworks_dir(self) -> Path:
+        return self.root / "frameworks"
+
+    @property
+    def crosswalks_dir(self) -> Path:
+        return self.root / "crosswalks"
+
+    @property
+    def services_dir(self) -> Path:
+        return self.root / "services"
+
+    @property
+    def waivers_dir(self) -> Path:
+        return self.root / "waivers"
+
+    @property
+    def attestations_dir(self) -> Path:
+        return self.root / "attestations"
+
+    @property
+    def since(self) -> str:
+        return str(self.config.get("collect", {}).get("since", DEFAULT_SINCE))
+
+    @property
+    def max_artefact_bytes(self) -> int:
+        value = self.config.get("collect", {}).get("max_artefact_bytes")
+        return int(value) if value else DEFAULT_MAX_ARTEFACT_BYTES
+
+    @property
+    def tag_pattern(self) -> str:
+        return str(self.config.get("collect", {}).get("tag_pattern", DEFAULT_TAG_PATTERN))
+
+    def display(self, path: Path) -> str:
+        """``path`` relative to the workspace root where possible, for messages."""
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+    def load_services(self) -> dict[str, Service]:
+        """Every service constitution, validated; raises with every problem found."""
+        problems: list[Problem] = []
+        services: dict[str, Service] = {}
+        for path in yaml_files(self.services_dir):
+            try:
+                document = load_yaml(path, display=self.display(path))
+            except InvalidInput as exc:
+                problems.extend(exc.problems)
+                continue
+            service, found = parse_service(document, self.root, path.stem)
+            problems.extend(found)
+            if service is None:
+                continue
+            if service.id in services:  # pragma: no cover - file names are unique
+                problems.append(document.problem(("id",), f"duplicate service id {service.id}"))
+                continue
+            services[service.id] = service
+        raise_if_problems(problems)
+        return services
+
+    def service(self, service_id: str) -> Service:
+        services = self.load_services()
+        try:
+            return services[service_id]
+        except KeyError:
+            known = ", ".join(sorted(services)) or "none"
+            raise WorkspaceError(
+                f"unknown service '{service_id}'", hint=f"services in this workspace: {known}"
+            ) from None
+
+
+def parse_service(
+    document: YamlDocument, root: Path, expected_id: str
+) -> tuple[Service | None, list[Problem]]:
+    problems = check_document(document, "service")
+    data = document.data
+    if problems or not isinstance(data, dict):
+        if not problems:
+            problems.append(document.problem((), "expected a mapping describing one service"))
+        return None, problems
+    if data["id"] != expected_id:
+        problems.append(
+            document.problem(
+                ("id",), f"service id '{data['id']}' must match the file name '{expected_id}'"
+            )
+        )
+    repos = []
+    names: set[str] = set()
+    for index, raw in enumerate(data.get("repos", [])):
+        if raw["name"] in names:
+            problems.append(
+                document.problem(("repos", index, "name"), f"duplicate repo name '{raw['name']}'")
+            )
+        names.add(raw["name"])
+        for key in ("url", "branch"):
+            value = raw.get(key)
+            if isinstance(value, str) and (value.startswith("-") or "::" in value.split("/")[0]):
+                problems.append(
+                    document.problem(
+                        ("repos", index, key),
+                        f"{key} {value!r} is refused: it could be read by git as an option "
+                        "or a remote helper",
+                    )
+                )
+        path = raw.get("path")
+        repos.append(
+            RepoRef(
+                name=raw["name"],
+                path=(root / path) if path else None,
+                url=raw.get("url"),
+                branch=raw.get("branch"),
+                tag_pattern=raw.get("tag_pattern"),
+                files=dict(raw.get("files", {})),
+            )
+        )
+    pipelines = []
+    for index, raw in enumerate(data.get("pipelines", [])):
+        if raw.get("repo") and raw["repo"] not in names:
+            problems.append(
+                document.problem(
+                    ("pipelines", index, "repo"), f"pipeline names unknown repo '{raw['repo']}'"
+                )
+            )
+        artefacts = raw.get("artefacts")
+        pipelines.append(
+            PipelineRef(
+                name=raw["name"],
+                provider=raw["provider"],
+                repo=raw.get("repo"),
+                definition=raw.get("definition"),
+                artefacts=(root / artefacts) if artefacts else None,
+            )
+        )
+    exclusions = {item["control"]: item["justification"] for item in data.get("exclusions", [])}
+    service = Service(
+        id=data["id"],
+        name=data["name"],
+        owner=data["owner"],
+        tier=data["tier"],
+        outcome=data.get("outcome", ""),
+        description=data.get("description", ""),
+        tags=frozenset(data.get("tags", [])),
+        repos=tuple(repos),
+        pipelines=tuple(pipelines),
+        slos=tuple(data.get("slos", [])),
+        exclusions=exclusions,
+        source=document.path,
+        raw=data,
+    )
+    return (service if not problems else None), problems
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``assay.toml``."""
+    current = start.resolve()
+    for folder in (current, *current.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def open_workspace(explicit: Path | None = None, *, cwd: Path | None = None) -> Workspace:
+    """Find and load the workspace, validating ``assay.toml``."""
+    if explicit is not None:
+        root = explicit.resolve()
+        if not (root / CONFIG_NAME).is_file():
+            raise WorkspaceError(
+                f"{explicit}: no {CONFIG_NAME} here", hint="run 'assay init' to create a workspace"
+            )
+    else:
+        found = find_root(cwd or Path.cwd())
+        if found is None:
+            raise WorkspaceError(
+                f"no {CONFIG_NAME} in this folder or any parent",
+                hint="run 'assay init' to create a workspace, or pass --workspace DIR",
+            )
+        root = found
+    return Workspace(root=root, config=load_config(root / CONFIG_NAME))
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """Parse and validate ``assay.toml``; problems point at lines."""
+    display = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput([Problem(display, None, None, f"cannot read: {exc.strerror}")]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise InvalidInput(
+            [Problem(display, None, None, f"file is over the {MAX_CONFIG_BYTES:,} byte limit")]
+        )
+    from assay.yamlfile import decode_text
+
+    text = decode_text(raw, display)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+        raise InvalidInput([Problem(display, line, col, message)]) from None
+    document = YamlDocument(display, data, _toml_positions(text))
+    raise_if_problems(check_document(document, "workspace"))
+    return data
+
+
+def _toml_positions(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    """Approximate positions of TOML tables and keys (tomllib keeps none)."""
+    positions: dict[tuple[str | int, ...], tuple[int, int]] = {(): (1, 1)}
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
+        if header:
+            table = tuple(part.strip().strip('"') for part in header.group(1).split("."))
+            positions.setdefault(table, (number, 1))
+            continue
+        key = re.match(r"^([A-Za-z0-9_\-\".]+)\s*=", stripped)
+        if key:
+            parts = tuple(part.strip().strip('"') for part in key.group(1).split("."))
+            col = len(line) - len(line.lstrip()) + 1
+            positions.setdefault((*table, *parts), (number, col))
+    return positions
