@@ -1,0 +1,1 @@
+"""Evidence: the model, the kinds' contracts, collectors and the tamper-evident store."""
