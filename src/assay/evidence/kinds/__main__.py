@@ -1,4 +1,7 @@
-"""Print the evidence kinds reference: ``python -m assay.evidence.kinds > docs/evidence-kinds.md``."""
+"""Print the evidence kinds reference.
+
+Regenerate the docs with ``python -m assay.evidence.kinds > docs/evidence-kinds.md``.
+"""
 
 from __future__ import annotations
 
