@@ -27,6 +27,15 @@ class AssayGroup(typer.core.TyperGroup):
             for line in exc.diagnostics():
                 typer.echo(line, err=True)
             ctx.exit(exc.exit_code)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if type(exc).__module__.startswith("typer"):
+                raise  # usage errors, --help, typer.Exit: typer prints and exits as usual
+            # A bug, not bad input: never let it read as "the gate blocks" (exit 1).
+            typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            typer.echo("hint: this is a bug in assay; please report it with the command", err=True)
+            ctx.exit(2)
 
 
 def _version(value: bool) -> None:
