@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assay.controls.loader import Library, load_library
-from assay.errors import InvalidInput, Problem, raise_if_problems
+from assay.errors import InvalidInput, Problem
 from assay.mappings.catalog import Framework, load_frameworks
 from assay.mappings.crosswalk import Crosswalks, load_crosswalks
 from assay.workspace import Workspace
@@ -34,6 +34,7 @@ def load_governance(
         builtin = workspace.use_builtin_library
         framework_dirs.append(workspace.frameworks_dir)
         crosswalk_dirs.append(workspace.crosswalks_dir)
+    display = workspace.display if workspace is not None else str
     library: Library | None = None
     frameworks: dict[str, Framework] | None = None
     try:
@@ -45,11 +46,12 @@ def load_governance(
     except InvalidInput as exc:
         problems.extend(exc.problems)
     try:
-        frameworks = load_frameworks(framework_dirs)
+        frameworks = load_frameworks(framework_dirs, display)
     except InvalidInput as exc:
         problems.extend(exc.problems)
     if library is None or frameworks is None:
-        raise_if_problems(problems)
-    assert library is not None and frameworks is not None  # for the type checker
-    crosswalks = load_crosswalks(library, frameworks, crosswalk_dirs)
+        raise InvalidInput(problems)
+    crosswalks = load_crosswalks(
+        library, frameworks, crosswalk_dirs, builtin=builtin, label=display
+    )
     return Governance(library, frameworks, crosswalks)

@@ -36,8 +36,12 @@ MAX_DEPTH = 64
 
 JsonPath = tuple[str | int, ...]
 
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+
+class _Loader(_BaseLoader):
     """Safe loader with YAML 1.2 booleans and no implicit timestamps."""
 
 
@@ -103,6 +107,15 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _TooDeep(node)
         self.positions.setdefault(json_path, self._mark(node))
+        if node.tag not in _PLAIN_TAGS:
+            if not self.lenient_tags:  # e.g. GitLab's !reference is kept only when lenient
+                line, col = self._mark(node)
+                self.problems.append(
+                    Problem(self.path, line, col, f"unsupported YAML tag {node.tag}")
+                )
+                return None
+            if isinstance(node, yaml.ScalarNode):
+                return node.value
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, json_path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -113,12 +126,8 @@ class _Builder:
         return self._scalar(node)
 
     def _scalar(self, node: yaml.Node) -> Any:
-        if not node.tag.startswith("tag:yaml.org,2002:"):
-            if self.lenient_tags:  # e.g. GitLab's !reference: keep the plain value
-                return node.value if isinstance(node.value, str) else None
-            line, col = self._mark(node)
-            self.problems.append(Problem(self.path, line, col, f"unsupported YAML tag {node.tag}"))
-            return None
+        if node.tag not in _PLAIN_TAGS:
+            return node.value if isinstance(node.value, str) else None
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -150,7 +159,9 @@ class _Builder:
             self.key_positions[(*json_path, key)] = self._mark(key_node)
             result[key] = self.build(value_node, (*json_path, key), depth + 1)
         for merge_node in merged:
-            sources = merge_node.value if isinstance(merge_node, yaml.SequenceNode) else [merge_node]
+            sources = (
+                merge_node.value if isinstance(merge_node, yaml.SequenceNode) else [merge_node]
+            )
             for source in sources:
                 value = self.build(source, json_path, depth + 1)
                 if not isinstance(value, dict):
@@ -210,7 +221,11 @@ def parse_yaml(
     size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
     if size > max_bytes:
         raise InvalidInput(
-            [Problem(path, None, None, f"file is {size:,} bytes, over the {max_bytes:,} byte limit")]
+            [
+                Problem(
+                    path, None, None, f"file is {size:,} bytes, over the {max_bytes:,} byte limit"
+                )
+            ]
         )
     text = raw if isinstance(raw, str) else decode_text(raw, path)
     if not text.strip() or _only_comments(text):
@@ -224,7 +239,10 @@ def parse_yaml(
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            raise InvalidInput([Problem(path, line, col, _plain(exc))]) from None
+            message = _plain(exc)
+            if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+                message = "tab character where YAML expects spaces (indent with spaces)"
+            raise InvalidInput([Problem(path, line, col, message)]) from None
         except yaml.YAMLError as exc:
             raise InvalidInput([Problem(path, 1, 1, _plain(exc))]) from None
         if node is None:
@@ -257,6 +275,13 @@ def parse_yaml(
     if builder.problems:
         raise InvalidInput(builder.problems)
     return YamlDocument(path, data, builder.positions, builder.key_positions)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    if line < len(lines) and column < len(lines[line]):
+        return lines[line][column]
+    return ""
 
 
 def _only_comments(text: str) -> bool:
@@ -303,6 +328,8 @@ def yaml_files(folder: Path) -> Iterator[Path]:
         return iter(())
     return iter(
         sorted(
-            p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
+            p
+            for p in folder.iterdir()
+            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
         )
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-
 import typer
 import typer.core
 
@@ -20,7 +19,7 @@ from assay.errors import AssayError
 class AssayGroup(typer.core.TyperGroup):
     """Turns every :class:`AssayError` into its diagnostics on stderr and its exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except AssayError as exc:
@@ -83,5 +82,5 @@ def main() -> None:
         app(prog_name="assay")
     except AssayError as exc:  # pragma: no cover - AssayGroup handles these first
         for line in exc.diagnostics():
-            print(line, file=sys.stderr)
+            sys.stderr.write(line + "\n")
         sys.exit(exc.exit_code)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
@@ -50,8 +49,14 @@ def render_coverage_text(report: dict[str, object]) -> str:
         total = sum(counts.values())
         share = (counts["covered"] + counts["partial"]) / total if total else 0.0
         rows.append(
-            [fw["id"], str(counts["covered"]), str(counts["partial"]),
-             str(counts["uncovered"]), str(total), f"{share:.0%}"]
+            [
+                fw["id"],
+                str(counts["covered"]),
+                str(counts["partial"]),
+                str(counts["uncovered"]),
+                str(total),
+                f"{share:.0%}",
+            ]
         )
     lines = [table(rows, ["FRAMEWORK", "COVERED", "PARTIAL", "UNCOVERED", "TOTAL", "LINKED"])]
     for fw in frameworks:

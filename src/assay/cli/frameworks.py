@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
@@ -25,7 +24,9 @@ def _frameworks(workspace: WorkspaceOption) -> dict[str, object]:
 
 
 @frameworks_app.command("list")
-def list_frameworks(output_format: FormatOption = "text", workspace: WorkspaceOption = None) -> None:
+def list_frameworks(
+    output_format: FormatOption = "text", workspace: WorkspaceOption = None
+) -> None:
     """List the frameworks: built-in and the workspace's own."""
     from assay.mappings.catalog import Framework
 
@@ -34,8 +35,14 @@ def list_frameworks(output_format: FormatOption = "text", workspace: WorkspaceOp
     if output_format == "json":
         echo_json(
             [
-                {"id": f.id, "title": f.title, "version": f.version, "publisher": f.publisher,
-                 "requirements": len(f.requirements), "assessable": len(f.assessable)}
+                {
+                    "id": f.id,
+                    "title": f.title,
+                    "version": f.version,
+                    "publisher": f.publisher,
+                    "requirements": len(f.requirements),
+                    "assessable": len(f.assessable),
+                }
                 for f in frameworks
             ]
         )
@@ -59,11 +66,20 @@ def show(
     if output_format == "json":
         echo_json(
             {
-                "id": framework.id, "title": framework.title, "version": framework.version,
-                "publisher": framework.publisher, "description": framework.description,
+                "id": framework.id,
+                "title": framework.title,
+                "version": framework.version,
+                "publisher": framework.publisher,
+                "description": framework.description,
                 "requirements": [
-                    {"id": r.id, "title": r.title, "group": r.group, "parent": r.parent,
-                     "assessable": r.assessable, "text": r.text}
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "group": r.group,
+                        "parent": r.parent,
+                        "assessable": r.assessable,
+                        "text": r.text,
+                    }
                     for r in framework.requirements
                 ],
             }
@@ -73,7 +89,5 @@ def show(
     if framework.description:
         typer.echo(framework.description)
     typer.echo("")
-    rows = [
-        [r.id, "" if r.assessable else "heading", r.title] for r in framework.requirements
-    ]
+    rows = [[r.id, "" if r.assessable else "heading", r.title] for r in framework.requirements]
     typer.echo(table(rows, ["ID", "NOTE", "TITLE"]))

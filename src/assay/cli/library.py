@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
@@ -85,8 +84,12 @@ def show(
     if output_format == "json":
         data = control.to_dict()
         data["links"] = [
-            {"framework": link.framework, "requirement": link.requirement,
-             "relationship": link.relationship, "rationale": link.rationale}
+            {
+                "framework": link.framework,
+                "requirement": link.requirement,
+                "relationship": link.relationship,
+                "rationale": link.rationale,
+            }
             for link in links
         ]
         echo_json(data)

@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from enum import Enum
 from typing import Any
 
-
-
-
-class DataFormat(str, Enum):
-    text = "text"
-    json = "json"
+import typer
 
 
 def echo_json(data: Any) -> None:

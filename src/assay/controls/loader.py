@@ -101,9 +101,7 @@ def _files_in(folder: Path) -> list[Path]:
     return list(yaml_files(folder))
 
 
-def _load_layer(
-    files: Iterable[Path], problems: list[Problem], label: Any
-) -> dict[str, Control]:
+def _load_layer(files: Iterable[Path], problems: list[Problem], label: Any) -> dict[str, Control]:
     controls: dict[str, Control] = {}
     first_seen: dict[str, Problem] = {}
     for path in files:
@@ -147,7 +145,9 @@ def parse_control(document: YamlDocument) -> tuple[Control | None, list[Problem]
     for index, raw in enumerate(data["tests"]):
         test_id = raw.get("id", f"test-{index + 1}")
         if test_id in test_ids:
-            problems.append(document.problem(("tests", index, "id"), f"duplicate test id '{test_id}'"))
+            problems.append(
+                document.problem(("tests", index, "id"), f"duplicate test id '{test_id}'")
+            )
         test_ids.add(test_id)
         if raw.get("manual"):
             tests.append(
@@ -212,7 +212,9 @@ def check_expectation(
     base = ("tests", index)
     if kind not in kind_names():
         known = ", ".join(kind_names())
-        return [document.problem((*base, "kind"), f"unknown evidence kind '{kind}' (known: {known})")]
+        return [
+            document.problem((*base, "kind"), f"unknown evidence kind '{kind}' (known: {known})")
+        ]
     problems: list[Problem] = []
     try:
         Draft202012Validator.check_schema(expectation)
@@ -264,9 +266,7 @@ def _unknown_facts(
 
 def _dotted_name(json_path: tuple[str | int, ...], name: str) -> str:
     parents = [
-        str(json_path[i + 1])
-        for i, part in enumerate(json_path[:-1])
-        if part == "properties"
+        str(json_path[i + 1]) for i, part in enumerate(json_path[:-1]) if part == "properties"
     ]
     return ".".join([*parents, name])
 

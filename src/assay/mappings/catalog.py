@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -103,13 +103,17 @@ def load_framework_file(path: Path, display: str | None = None) -> Framework:
     )
 
 
-def load_frameworks(extra_dirs: Sequence[Path] = ()) -> dict[str, Framework]:
+def load_frameworks(
+    extra_dirs: Sequence[Path] = (), label: Callable[[Path], str] = str
+) -> dict[str, Framework]:
     """Built-in catalogs plus every catalog in ``extra_dirs``, by framework id."""
     problems: list[Problem] = []
     frameworks: dict[str, Framework] = {}
-    sources = [(p, f"assay/mappings/frameworks/{p.name}") for p in yaml_files(builtin_frameworks_dir())]
+    sources = [
+        (p, f"assay/mappings/frameworks/{p.name}") for p in yaml_files(builtin_frameworks_dir())
+    ]
     for folder in extra_dirs:
-        sources.extend((p, str(p)) for p in yaml_files(folder))
+        sources.extend((p, label(p)) for p in yaml_files(folder))
     for path, display in sources:
         try:
             framework = load_framework_file(path, display)
@@ -118,8 +122,13 @@ def load_frameworks(extra_dirs: Sequence[Path] = ()) -> dict[str, Framework]:
             continue
         if framework.id in frameworks:
             problems.append(
-                Problem(display, None, None, f"framework id '{framework.id}' is already defined "
-                        f"by {frameworks[framework.id].source}")
+                Problem(
+                    display,
+                    None,
+                    None,
+                    f"framework id '{framework.id}' is already defined "
+                    f"by {frameworks[framework.id].source}",
+                )
             )
             continue
         frameworks[framework.id] = framework

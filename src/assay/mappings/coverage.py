@@ -69,8 +69,11 @@ def compute_coverage(
     controls = []
     for control in library.sorted():
         links = [
-            {"framework": link.framework, "requirement": link.requirement,
-             "relationship": link.relationship}
+            {
+                "framework": link.framework,
+                "requirement": link.requirement,
+                "relationship": link.relationship,
+            }
             for link in crosswalks.for_control(control.id)
             if link.framework in framework_ids
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -54,17 +54,24 @@ def load_crosswalks(
     library: Library,
     frameworks: dict[str, Framework],
     extra_dirs: Sequence[Path] = (),
+    *,
+    builtin: bool = True,
+    label: Callable[[Path], str] = str,
 ) -> Crosswalks:
-    """Load every crosswalk and check each link against the library and the catalogs."""
+    """Load every crosswalk and check each link against the library and the catalogs.
+
+    The built-in crosswalks link built-in controls, so they are loaded only with
+    the built-in library (``builtin``).
+    """
     problems: list[Problem] = []
     links: list[Link] = []
     unmapped: list[Unmapped] = []
     sources = [
         (path, f"assay/mappings/crosswalks/{path.name}")
-        for path in yaml_files(builtin_crosswalks_dir())
+        for path in (yaml_files(builtin_crosswalks_dir()) if builtin else ())
     ]
     for folder in extra_dirs:
-        sources.extend((path, str(path)) for path in yaml_files(folder))
+        sources.extend((path, label(path)) for path in yaml_files(folder))
     seen: dict[tuple[str, str, str], str] = {}
     for path, display in sources:
         try:

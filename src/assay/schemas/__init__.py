@@ -1,5 +1,8 @@
 """The JSON Schemas of every file format, and validation that points at lines.
 
+A ``pattern`` may carry an ``x-expected`` annotation ("an ISO 8601 duration such
+as P30D") so the message says what was expected instead of quoting a regex.
+
 Schemas ship inside the package (``importlib.resources``) and are loaded once.
 :func:`check_document` validates a located YAML document and returns every
 problem as ``path:line:col: message``, worded for the person who wrote the file.
@@ -66,8 +69,13 @@ def check_document(document: YamlDocument, name_or_validator: str | Validator) -
         if isinstance(name_or_validator, str)
         else name_or_validator
     )
+    errors = list(_leaf_errors(validator.iter_errors(document.data)))
+    # A value of the wrong type fails other keywords too (enum, pattern...): say it once.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     problems: list[Problem] = []
-    for error in _leaf_errors(validator.iter_errors(document.data)):
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
         problems.extend(_describe(document, error))
     return problems
 
@@ -103,9 +111,7 @@ def _describe(document: YamlDocument, error: ValidationError) -> list[Problem]:
         allowed = set(error.schema.get("properties", {}))
         patterns = error.schema.get("patternProperties", {})
         extras = [
-            key
-            for key in error.instance
-            if key not in allowed and not _matches_any(key, patterns)
+            key for key in error.instance if key not in allowed and not _matches_any(key, patterns)
         ]
         return [
             document.problem((*json_path, key), f"{prefix}unknown field '{key}'", key=True)
@@ -123,10 +129,14 @@ def _describe(document: YamlDocument, error: ValidationError) -> list[Problem]:
     if kind == "enum":
         options = ", ".join(repr(v) for v in error.validator_value)
         return [document.problem(json_path, f"{prefix}{error.instance!r} is not one of {options}")]
-    if kind == "const":
+    if kind == "pattern" and "x-expected" in error.schema:
         return [
-            document.problem(json_path, f"{prefix}must be {error.validator_value!r}")
+            document.problem(
+                json_path, f"{prefix}{error.instance!r} is not {error.schema['x-expected']}"
+            )
         ]
+    if kind == "const":
+        return [document.problem(json_path, f"{prefix}must be {error.validator_value!r}")]
     return [document.problem(json_path, f"{prefix}{error.message}")]
 
 
