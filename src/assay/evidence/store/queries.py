@@ -1,0 +1,260 @@
+"""Read queries, each shaped to use an index so it stays fast as the store grows.
+
+``latest`` is the hot path of every assessment. It never scans a service's history:
+for each kind it walks the distinct subject keys with index seeks (a "loose index
+scan"), then takes the newest visible record per key from the
+``(service, kind, subject_key, observed_at)`` index, checking visibility at ``as_of``
+through the ledger's ``(ref_id, collected_at)`` index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from assay.evidence.model import Artefact, Evidence
+from assay.evidence.store.records import (
+    ENTRY_EVIDENCE,
+    AssessmentRecord,
+    LedgerEntry,
+    StoreCounts,
+    parse_stamp,
+    stamp,
+)
+from assay.evidence.store.tables import (
+    assessment_table,
+    blob_table,
+    evidence_table,
+    ledger_table,
+)
+
+#: ``as_of=None`` compares against this: later than any stored instant.
+END_OF_TIME = "9999-12-31T23:59:59.999999Z"
+BATCH = 1000
+
+E = evidence_table.alias("e")
+E2 = evidence_table.alias("e2")
+L = ledger_table.alias("l")
+
+
+def _visible(evidence: sa.FromClause, as_of: str) -> Any:
+    """Ledger entries recording ``evidence``'s collection at or before ``as_of``."""
+    return sa.and_(
+        L.c.ref_id == evidence.c.id,
+        L.c.entry_type == ENTRY_EVIDENCE,
+        L.c.collected_at <= as_of,
+    )
+
+
+def _seen(as_of: str) -> list[Any]:
+    """First/last visible collection time and the last visible entry, per row of ``E``."""
+    visible = _visible(E, as_of)
+    return [
+        sa.select(sa.func.min(L.c.collected_at)).where(visible).scalar_subquery(),
+        sa.select(sa.func.max(L.c.collected_at)).where(visible).scalar_subquery(),
+        sa.select(sa.func.max(L.c.seq)).where(visible).scalar_subquery(),
+    ]
+
+
+def to_evidence(row: Sequence[Any], first: str | None, last: str | None) -> Evidence:
+    """An :class:`Evidence` from an evidence row (columns in table order)."""
+    (ident, kind, service, subject, _key, observed, collector, facts, artefacts, _first) = row
+    return Evidence(
+        id=ident,
+        kind=kind,
+        service=service,
+        subject=json.loads(subject),
+        observed_at=parse_stamp(observed),
+        collector=collector,
+        facts=json.loads(facts),
+        artefacts=tuple(Artefact(**item) for item in json.loads(artefacts)),
+        first_collected_at=parse_stamp(first) if first else None,
+        last_collected_at=parse_stamp(last) if last else None,
+    )
+
+
+_SUBJECT_KEYS = sa.text(
+    """
+    WITH RECURSIVE keys(subject_key) AS (
+        SELECT CAST(MIN(subject_key) AS TEXT) FROM evidence
+        WHERE service = :service AND kind = :kind
+        UNION ALL
+        SELECT CAST((SELECT MIN(e.subject_key) FROM evidence e
+                     WHERE e.service = :service AND e.kind = :kind
+                       AND e.subject_key > keys.subject_key) AS TEXT)
+        FROM keys WHERE keys.subject_key IS NOT NULL
+    )
+    SELECT subject_key FROM keys WHERE subject_key IS NOT NULL
+    """
+)
+
+
+def latest(
+    connection: sa.Connection, service: str, kinds: Sequence[str], as_of: datetime | None
+) -> list[Evidence]:
+    """See :meth:`assay.evidence.reader.EvidenceReader.latest`."""
+    limit = stamp(as_of) if as_of is not None else END_OF_TIME
+    found: list[Evidence] = []
+    for kind in sorted(set(kinds)):
+        keys = connection.execute(_SUBJECT_KEYS, {"service": service, "kind": kind}).scalars()
+        for key in list(keys):
+            record = _latest_for_key(connection, service, kind, key, limit)
+            if record is not None:
+                found.append(record)
+    return sorted(found, key=lambda e: (e.kind, e.subject_key))
+
+
+def _latest_for_key(
+    connection: sa.Connection, service: str, kind: str, key: str, as_of: str
+) -> Evidence | None:
+    def group(evidence: sa.FromClause) -> Any:
+        return sa.and_(
+            evidence.c.service == service, evidence.c.kind == kind, evidence.c.subject_key == key
+        )
+
+    newest = (
+        sa.select(E2.c.observed_at)
+        .where(group(E2), sa.exists().where(_visible(E2, as_of)))
+        .order_by(E2.c.observed_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = sa.select(E, *_seen(as_of)).where(group(E), E.c.observed_at == newest)
+    best: tuple[int, Evidence] | None = None
+    for row in connection.execute(query):
+        *columns, first, last, last_seq = row
+        if last_seq is None:
+            continue  # same observed_at, but not collected by as_of
+        if best is None or last_seq > best[0]:
+            best = (last_seq, to_evidence(columns, first, last))
+    return None if best is None else best[1]
+
+
+def get(connection: sa.Connection, evidence_id: str) -> Evidence | None:
+    query = sa.select(E, *_seen(END_OF_TIME)[:2]).where(E.c.id == evidence_id)
+    row = connection.execute(query).first()
+    if row is None:
+        return None
+    *columns, first, last = row
+    return to_evidence(columns, first, last)
+
+
+def list_evidence(
+    connection: sa.Connection, service: str | None, kind: str | None, limit: int
+) -> list[Evidence]:
+    query = sa.select(E, *_seen(END_OF_TIME)[:2])
+    if service is not None:
+        query = query.where(E.c.service == service)
+    if kind is not None:
+        query = query.where(E.c.kind == kind)
+    query = query.order_by(E.c.observed_at.desc(), E.c.id).limit(limit)
+    out = []
+    for row in connection.execute(query):
+        *columns, first, last = row
+        out.append(to_evidence(columns, first, last))
+    return out
+
+
+def ids_with_prefix(connection: sa.Connection, prefix: str, limit: int = 2) -> list[str]:
+    """Evidence ids starting with ``prefix`` (lower-case hex), at most ``limit``."""
+    upper = prefix + "g"  # 'g' sorts after every hex digit: a primary-key range scan
+    query = (
+        sa.select(evidence_table.c.id)
+        .where(evidence_table.c.id >= prefix, evidence_table.c.id < upper)
+        .order_by(evidence_table.c.id)
+        .limit(limit)
+    )
+    return list(connection.execute(query).scalars())
+
+
+def blob(connection: sa.Connection, sha256: str) -> bytes | None:
+    query = sa.select(blob_table.c.data).where(blob_table.c.sha256 == sha256)
+    data = connection.execute(query).scalar()
+    return None if data is None else bytes(data)
+
+
+def head(connection: sa.Connection) -> tuple[int, str] | None:
+    query = (
+        sa.select(ledger_table.c.seq, ledger_table.c.entry_hash)
+        .order_by(ledger_table.c.seq.desc())
+        .limit(1)
+    )
+    row = connection.execute(query).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def to_entry(row: Sequence[Any]) -> LedgerEntry:
+    seq, entry_type, ref_id, collected_at, collector, context, prev_hash, digest = row
+    return LedgerEntry(
+        seq=int(seq),
+        entry_type=entry_type,
+        ref_id=ref_id,
+        collected_at=parse_stamp(collected_at),
+        collector=collector,
+        context=json.loads(context),
+        prev_hash=prev_hash,
+        entry_hash=digest,
+    )
+
+
+def ledger_rows(connection: sa.Connection, since_seq: int = 0) -> Iterator[Sequence[Any]]:
+    """Raw ledger rows after ``since_seq`` in order, fetched in batches (keyset paging)."""
+    last = since_seq
+    while True:
+        query = (
+            sa.select(ledger_table)
+            .where(ledger_table.c.seq > last)
+            .order_by(ledger_table.c.seq)
+            .limit(BATCH)
+        )
+        rows = connection.execute(query).all()
+        yield from rows
+        if len(rows) < BATCH:
+            return
+        last = int(rows[-1][0])
+
+
+def counts(connection: sa.Connection) -> StoreCounts:
+    def count(table: sa.Table) -> int:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    return StoreCounts(
+        evidence=count(evidence_table),
+        blobs=count(blob_table),
+        ledger=count(ledger_table),
+        assessments=count(assessment_table),
+    )
+
+
+def to_assessment(row: Sequence[Any], seq: int | None = None) -> AssessmentRecord:
+    ident, service, as_of, created_at, digest, payload, payload_hash = row
+    return AssessmentRecord(
+        id=ident,
+        service=service,
+        as_of=parse_stamp(as_of),
+        created_at=parse_stamp(created_at),
+        library_digest=digest,
+        payload=json.loads(payload),
+        hash=payload_hash,
+        seq=seq,
+    )
+
+
+def get_assessment(connection: sa.Connection, assessment_id: str) -> AssessmentRecord | None:
+    query = sa.select(assessment_table).where(assessment_table.c.id == assessment_id)
+    row = connection.execute(query).first()
+    return None if row is None else to_assessment(row)
+
+
+def list_assessments(
+    connection: sa.Connection, service: str | None, limit: int
+) -> list[AssessmentRecord]:
+    query = sa.select(assessment_table)
+    if service is not None:
+        query = query.where(assessment_table.c.service == service)
+    query = query.order_by(assessment_table.c.created_at.desc(), assessment_table.c.id).limit(limit)
+    return [to_assessment(row) for row in connection.execute(query)]

@@ -1,0 +1,364 @@
+"""The evidence store: append evidence with its ledger entries, read it back.
+
+Every write is one transaction that holds the store's write lock from the moment it
+reads the ledger head until it commits: SQLite's ``BEGIN IMMEDIATE``, or a
+transaction-scoped advisory lock on PostgreSQL. Concurrent writers therefore queue, and
+the ledger stays one unbroken chain however many pipelines collect at once.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from assay import __version__
+from assay.durations import utc_now
+from assay.errors import InvalidInput, Problem, StoreError
+from assay.evidence.model import Evidence, EvidenceDraft, canonical_json, ensure_utc
+from assay.evidence.store import queries
+from assay.evidence.store.connection import WRITE, StoreTarget, guard, is_busy, translate
+from assay.evidence.store.drafts import PreparedDraft, prepare
+from assay.evidence.store.ledger import assessment_id, entry_hash, payload_hash
+from assay.evidence.store.migrate import schema_lock
+from assay.evidence.store.records import (
+    ENTRY_ASSESSMENT,
+    ENTRY_EVIDENCE,
+    GENESIS_HASH,
+    AssessmentRecord,
+    LedgerEntry,
+    RecordResult,
+    StoreCounts,
+    VerifyReport,
+    parse_stamp,
+    stamp,
+)
+from assay.evidence.store.tables import (
+    assessment_table,
+    blob_table,
+    evidence_table,
+    ledger_table,
+)
+
+T = TypeVar("T")
+
+#: The advisory lock key (with the schema's hash) writers take on PostgreSQL.
+LEDGER_LOCK = 0x6C656467  # "ledg"
+RETRIES = 8
+CHUNK = 500
+
+
+class Store:
+    """An open evidence store. Create one with :func:`assay.evidence.store.open_store`.
+
+    Implements :class:`assay.evidence.reader.EvidenceReader`. Use it as a context manager
+    or call :meth:`close`.
+    """
+
+    def __init__(self, engine: sa.Engine, target: StoreTarget, revision: str) -> None:
+        self._engine = engine
+        self.target = target
+        self.revision = revision
+
+    # ------------------------------------------------------------------ housekeeping
+
+    @property
+    def url(self) -> str:
+        """The store's URL with any password masked (safe to print)."""
+        return self.target.display
+
+    @property
+    def dialect(self) -> str:
+        return self.target.dialect
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _read(self, work: Callable[[sa.Connection], T]) -> T:
+        with guard(self.target), self._engine.connect() as connection, connection.begin():
+            return work(connection)
+
+    def _write(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run ``work`` in one locked write transaction, retrying transient conflicts."""
+        for attempt in range(RETRIES):
+            try:
+                with self._engine.connect() as connection:
+                    locked = connection.execution_options(**{WRITE: True})
+                    with locked.begin():
+                        schema_lock(locked, LEDGER_LOCK)
+                        return work(locked)
+            except sa.exc.DBAPIError as exc:
+                if not is_busy(exc) or attempt == RETRIES - 1:
+                    raise translate(exc, self.target) from None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311
+            except sa.exc.SQLAlchemyError as exc:
+                raise translate(exc, self.target) from None
+        raise StoreError(f"store {self.url}: could not write after {RETRIES} attempts")
+
+    # ------------------------------------------------------------------ writes
+
+    def record(
+        self,
+        drafts: Sequence[EvidenceDraft],
+        *,
+        context: dict[str, Any],
+        collected_at: datetime | None = None,
+    ) -> list[RecordResult]:
+        """Store a batch of drafts in one transaction: blobs (deduplicated), evidence
+        (deduplicated by id) and one ledger entry per draft, in order.
+
+        Every draft is validated against its kind's schema first; one invalid draft
+        refuses the whole batch (:class:`InvalidInput`) and nothing is written.
+        ``collected_at`` defaults to the time the write lock was taken.
+        """
+        prepared = prepare(drafts)
+        context_text = _context_text(context)
+        if not prepared:
+            return []
+        when = None if collected_at is None else ensure_utc(collected_at)
+        return self._write(lambda c: _append_evidence(c, prepared, context_text, when))
+
+    def save_assessment(
+        self,
+        *,
+        service: str,
+        as_of: datetime,
+        library_digest: str,
+        payload: dict[str, Any],
+        context: dict[str, Any],
+        actor: str | None = None,
+        created_at: datetime | None = None,
+    ) -> AssessmentRecord:
+        """Store an assessment's canonical JSON payload and seal it with a ledger entry.
+
+        Saving an identical assessment again stores nothing new but adds another seal.
+        """
+        try:
+            canonical_json(payload)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput([Problem("assessment payload", message=str(exc))]) from None
+        context_text = _context_text(context)
+        who = actor or f"assay@{__version__}"
+        when = None if created_at is None else ensure_utc(created_at)
+
+        def work(connection: sa.Connection) -> AssessmentRecord:
+            return _append_assessment(
+                connection, service, as_of, library_digest, payload, context_text, who, when
+            )
+
+        return self._write(work)
+
+    # ------------------------------------------------------------------ reads
+
+    def latest(
+        self, service: str, kinds: Sequence[str], *, as_of: datetime | None = None
+    ) -> list[Evidence]:
+        """See :class:`assay.evidence.reader.EvidenceReader`: per (kind, subject key), the
+        newest evidence collected at or before ``as_of``."""
+        return self._read(lambda c: queries.latest(c, service, kinds, as_of))
+
+    def get(self, evidence_id: str) -> Evidence | None:
+        return self._read(lambda c: queries.get(c, evidence_id))
+
+    def list_evidence(
+        self, service: str | None = None, kind: str | None = None, limit: int = 100
+    ) -> list[Evidence]:
+        """Evidence newest-observed first, optionally of one service and/or kind."""
+        return self._read(lambda c: queries.list_evidence(c, service, kind, limit))
+
+    def find(self, prefix: str) -> str:
+        """The one evidence id starting with ``prefix`` (at least 8 hex characters)."""
+        text = prefix.strip().lower()
+        if len(text) < 8 or any(ch not in "0123456789abcdef" for ch in text):
+            raise StoreError(
+                f"'{prefix}' is not an evidence id",
+                hint="give the id, or a unique prefix of at least 8 hex characters",
+            )
+        found = self._read(lambda c: queries.ids_with_prefix(c, text))
+        if not found:
+            raise StoreError(f"no evidence with id {text} in {self.url}")
+        if len(found) > 1:
+            raise StoreError(f"evidence id prefix {text} is ambiguous", hint="give more characters")
+        return found[0]
+
+    def blob(self, sha256: str) -> bytes:
+        """An artefact's bytes by sha256; :class:`StoreError` if it is not stored."""
+        data = self._read(lambda c: queries.blob(c, sha256))
+        if data is None:
+            raise StoreError(f"no blob {sha256} in {self.url}")
+        return data
+
+    def head(self) -> tuple[int, str] | None:
+        """The ledger's last (seq, entry hash), or ``None`` when it is empty."""
+        return self._read(queries.head)
+
+    def ledger(self, since_seq: int = 0) -> Iterator[LedgerEntry]:
+        """Ledger entries after ``since_seq``, in order (read in batches)."""
+        with guard(self.target), self._engine.connect() as connection, connection.begin():
+            for row in queries.ledger_rows(connection, since_seq):
+                yield queries.to_entry(row)
+
+    def counts(self) -> StoreCounts:
+        return self._read(queries.counts)
+
+    def get_assessment(self, assessment_id: str) -> AssessmentRecord | None:
+        return self._read(lambda c: queries.get_assessment(c, assessment_id))
+
+    def list_assessments(
+        self, service: str | None = None, limit: int = 100
+    ) -> list[AssessmentRecord]:
+        """Stored assessments, newest first."""
+        return self._read(lambda c: queries.list_assessments(c, service, limit))
+
+    def verify(self) -> VerifyReport:
+        """Recompute every blob hash, evidence id, assessment hash and ledger link."""
+        from assay.evidence.store.verify import verify
+
+        with guard(self.target), self._engine.connect() as connection:
+            snapshot = connection
+            if self.dialect == "postgresql":
+                snapshot = connection.execution_options(isolation_level="REPEATABLE READ")
+            with snapshot.begin():
+                return verify(snapshot)
+
+
+# ---------------------------------------------------------------------- write helpers
+
+
+def _context_text(context: dict[str, Any]) -> str:
+    if not isinstance(context, dict):
+        raise InvalidInput([Problem("ledger context", message="must be a JSON object")])
+    try:
+        return canonical_json(context)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput([Problem("ledger context", message=str(exc))]) from None
+
+
+def _existing(connection: sa.Connection, column: sa.Column[Any], keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        found.update(connection.execute(sa.select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def _chain_head(connection: sa.Connection) -> tuple[int, str]:
+    return queries.head(connection) or (0, GENESIS_HASH)
+
+
+def _ledger_row(
+    seq: int, entry_type: str, ref_id: str, at: str, collector: str, context: str, prev: str
+) -> dict[str, Any]:
+    digest = entry_hash(
+        seq=seq,
+        entry_type=entry_type,
+        ref_id=ref_id,
+        collected_at=at,
+        collector=collector,
+        context=json.loads(context),
+        prev_hash=prev,
+    )
+    return {
+        "seq": seq,
+        "entry_type": entry_type,
+        "ref_id": ref_id,
+        "collected_at": at,
+        "collector": collector,
+        "context": context,
+        "prev_hash": prev,
+        "entry_hash": digest,
+    }
+
+
+def _append_evidence(
+    connection: sa.Connection,
+    prepared: list[PreparedDraft],
+    context: str,
+    collected_at: datetime | None,
+) -> list[RecordResult]:
+    at = stamp(collected_at or utc_now())  # taken under the lock: the chain's times ascend
+    blobs: dict[str, dict[str, Any]] = {}
+    for draft in prepared:
+        for artefact, data in draft.blobs:
+            blobs.setdefault(
+                artefact.sha256, {"sha256": artefact.sha256, "size": artefact.size, "data": data}
+            )
+    stored_blobs = _existing(connection, blob_table.c.sha256, list(blobs))
+    missing = [row for sha, row in blobs.items() if sha not in stored_blobs]
+    if missing:
+        connection.execute(sa.insert(blob_table), missing)
+
+    ids = list(dict.fromkeys(draft.id for draft in prepared))
+    stored = _existing(connection, evidence_table.c.id, ids)
+    new_rows: dict[str, dict[str, Any]] = {}
+    for draft in prepared:
+        if draft.id not in stored and draft.id not in new_rows:
+            new_rows[draft.id] = {**draft.row, "first_collected_at": at}
+    if new_rows:
+        connection.execute(sa.insert(evidence_table), list(new_rows.values()))
+
+    seq, prev = _chain_head(connection)
+    entries, results, announced = [], [], set()
+    for draft in prepared:
+        seq += 1
+        entry = _ledger_row(seq, ENTRY_EVIDENCE, draft.id, at, draft.collector, context, prev)
+        entries.append(entry)
+        prev = entry["entry_hash"]
+        is_new = draft.id in new_rows and draft.id not in announced
+        announced.add(draft.id)
+        results.append(RecordResult(evidence_id=draft.id, new=is_new, seq=seq))
+    connection.execute(sa.insert(ledger_table), entries)
+    return results
+
+
+def _append_assessment(
+    connection: sa.Connection,
+    service: str,
+    as_of: datetime,
+    library_digest: str,
+    payload: dict[str, Any],
+    context: str,
+    actor: str,
+    created_at: datetime | None,
+) -> AssessmentRecord:
+    at = stamp(created_at or utc_now())
+    as_of_text = stamp(as_of)
+    ident = assessment_id(service, as_of_text, library_digest, payload)
+    existing = queries.get_assessment(connection, ident)
+    if existing is None:
+        connection.execute(
+            sa.insert(assessment_table),
+            {
+                "id": ident,
+                "service": service,
+                "as_of": as_of_text,
+                "created_at": at,
+                "library_digest": library_digest,
+                "payload": canonical_json(payload),
+                "hash": payload_hash(payload),
+            },
+        )
+    seq, prev = _chain_head(connection)
+    entry = _ledger_row(seq + 1, ENTRY_ASSESSMENT, ident, at, actor, context, prev)
+    connection.execute(sa.insert(ledger_table), entry)
+    return AssessmentRecord(
+        id=ident,
+        service=service,
+        as_of=parse_stamp(as_of_text),
+        created_at=existing.created_at if existing else parse_stamp(at),
+        library_digest=library_digest,
+        payload=payload,
+        hash=payload_hash(payload),
+        seq=seq + 1,
+    )
