@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -91,3 +92,33 @@ def show(
     typer.echo("")
     rows = [[r.id, "" if r.assessable else "heading", r.title] for r in framework.requirements]
     typer.echo(table(rows, ["ID", "NOTE", "TITLE"]))
+
+
+@frameworks_app.command("import")
+def import_catalog(
+    source: Annotated[Path, typer.Argument(metavar="FILE.json", help="An OSCAL catalog (JSON).")],
+    framework_id: Annotated[
+        str | None, typer.Option("--id", help="Framework id (default: from the catalog title).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an earlier import of the same id.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Import an OSCAL catalog as a framework of the workspace (frameworks/ID.yaml)."""
+    from assay.cli.common import require_workspace
+    from assay.mappings.catalog import load_frameworks
+    from assay.mappings.oscal_import import import_oscal_catalog
+
+    ws = require_workspace(workspace)
+    existing = set(load_frameworks([ws.frameworks_dir], ws.display))
+    result = import_oscal_catalog(
+        source,
+        ws.frameworks_dir,
+        framework_id=framework_id,
+        existing=existing,
+        force=force,
+        display=str(source),
+    )
+    typer.echo(
+        f"imported {result.framework_id}: {result.requirements} requirements "
+        f"({result.withdrawn} withdrawn) in {result.groups} groups -> {ws.display(result.path)}"
+    )
