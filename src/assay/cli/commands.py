@@ -14,6 +14,9 @@ GROUPS: tuple[str, ...] = (
     "library",
     "frameworks",
     "coverage",
+    "store",
+    "evidence",
+    "verify",
 )
 
 

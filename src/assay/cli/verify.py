@@ -1,0 +1,77 @@
+"""``assay verify``: prove stored evidence (``--store``) or an evidence pack unaltered.
+
+Exit 0 when everything checks out, 1 when anything is broken (each broken item named on
+its own line), 2 when verification could not run (store unreachable, nothing to verify).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assay.cli.common import FormatOption, WorkspaceOption, check_format
+from assay.cli.output import echo_json
+from assay.cli.store import StoreUrlOption, open_cli_store
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)
+
+
+def verify(
+    pack: Annotated[
+        Path | None,
+        typer.Argument(metavar="[PACK]", help="An evidence pack (PDF) to verify offline."),
+    ] = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store", help="Verify the evidence store: every blob, evidence id and ledger link."
+        ),
+    ] = False,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+    output_format: FormatOption = "text",
+) -> None:
+    """Check that evidence is unaltered: the store (--store) or a pack (PACK)."""
+    from assay.errors import AssayError
+
+    check_format(output_format)
+    if store and pack is not None:
+        raise AssayError(
+            "verify one thing at a time", hint="run `assay verify --store` and `assay verify PACK`"
+        )
+    if store:
+        _verify_store(store_url, workspace, output_format)
+    elif pack is not None:
+        _verify_pack(pack, output_format)
+    else:
+        raise AssayError(
+            "nothing to verify",
+            hint="pass --store to check the evidence store, or a pack: assay verify PACK.pdf",
+        )
+
+
+def _verify_store(store_url: str | None, workspace: Path | None, output_format: str) -> None:
+    with open_cli_store(store_url, workspace, create=False) as opened:
+        report = opened.verify()
+    if output_format == "json":
+        echo_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            typer.echo(problem)
+        typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _verify_pack(pack: Path, output_format: str) -> None:
+    """Pack verification arrives with the evidence pack report; until then, say so."""
+    from assay.errors import ReportError
+
+    raise ReportError(
+        f"cannot verify {pack}: evidence pack verification is not available in this version",
+        hint="use `assay verify --store` to check the evidence store",
+    )
