@@ -16,6 +16,10 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from assay.schemas.markdown import anchor as _anchor
+from assay.schemas.markdown import cell as _cell
+from assay.schemas.markdown import schema_rows
+
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
@@ -130,92 +134,6 @@ time, on a full clone:
 ```
 """
 
-# Friendly names for the patterns the schemas use; any other pattern is shown as it is.
-_PATTERN_NAMES = {
-    "^[0-9a-f]{40}([0-9a-f]{24})?$": "git object id",
-    "^[0-9a-f]{64}$": "sha256, hex",
-    "^[A-Z]{2,5}-[0-9]{2,3}$": "control id",
-    "^P(?!$)([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?)?$": "ISO 8601 duration",
-}
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
-
-
-def _types(schema: dict[str, Any]) -> tuple[str, bool]:
-    declared = schema.get("type", "any")
-    names = [declared] if isinstance(declared, str) else list(declared)
-    nullable = "null" in names
-    rest = [name for name in names if name != "null"]
-    return (" or ".join(rest) if rest else "null"), nullable
-
-
-def _bounds(schema: dict[str, Any]) -> str:
-    low, high = schema.get("minimum"), schema.get("maximum")
-    if low is not None and high is not None:
-        return f" {low}..{high}"
-    if low is not None:
-        return f" >= {low}"
-    if high is not None:
-        return f" <= {high}"
-    return ""
-
-
-def _scalar(schema: dict[str, Any]) -> str:
-    base, _ = _types(schema)
-    text = base + _bounds(schema)
-    if "format" in schema:
-        text += f" ({schema['format']})"
-    elif "pattern" in schema:
-        pattern = schema["pattern"]
-        text += f" ({_PATTERN_NAMES.get(pattern, f'pattern `{pattern}`')})"
-    return text
-
-
-def _type_text(schema: dict[str, Any]) -> str:
-    base, nullable = _types(schema)
-    if base == "array":
-        items = schema.get("items", {})
-        text = f"array of {_scalar(items)}"
-        if "maxItems" in schema:
-            text += f", at most {schema['maxItems']}"
-    else:
-        text = _scalar(schema)
-    return text + (" or null" if nullable else "")
-
-
-def _enum_note(schema: dict[str, Any]) -> str:
-    values = schema.get("enum")
-    if values is None and schema.get("type") == "array":
-        values = schema.get("items", {}).get("enum")
-    if not values:
-        return ""
-    shown = ", ".join(f"`{v if isinstance(v, str) else json.dumps(v)}`" for v in values)
-    return f" Values: {shown}."
-
-
-def _rows(schema: dict[str, Any], prefix: str) -> list[str]:
-    rows: list[str] = []
-    required = set(schema.get("required", ()))
-    for name, prop in schema.get("properties", {}).items():
-        dotted = f"{prefix}{name}"
-        description = prop.get("description", "") + _enum_note(prop)
-        rows.append(
-            f"| `{dotted}` | {_cell(_type_text(prop))} | {'yes' if name in required else 'no'} "
-            f"| {_cell(description)} |"
-        )
-        base, _ = _types(prop)
-        if base == "object":
-            rows.extend(_rows(prop, f"{dotted}."))
-        elif base == "array" and "properties" in prop.get("items", {}):
-            rows.extend(_rows(prop["items"], f"{dotted}[]."))
-    return rows
-
-
-def _anchor(heading: str) -> str:
-    kept = "".join(ch for ch in heading.lower() if ch.isalnum() or ch in " _-")
-    return kept.replace(" ", "-")
 
 
 def render_markdown() -> str:
@@ -232,6 +150,6 @@ def render_markdown() -> str:
         parts.append(f"Schema id: `{schema['$id']}`\n")
         parts.append("| Fact | Type | Required | Description |")
         parts.append("|---|---|---|---|")
-        parts.extend(_rows(schema, ""))
+        parts.extend(schema_rows(schema))
         parts.append("")
     return "\n".join(parts)

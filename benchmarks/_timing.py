@@ -1,0 +1,34 @@
+"""Shared helpers for the benchmark scripts: run commands, take medians, print ratios."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def wall(command: Sequence[str], *, runs: int, cwd: Path | None = None) -> float:
+    """Median wall time in seconds of ``command`` over ``runs`` runs after one warm-up."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=False)
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=False)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def report(name: str, seconds: float, baseline_name: str, baseline: float) -> None:
+    print(f"{name:<44} {seconds * 1000:8.1f} ms   {seconds / baseline:5.2f}x {baseline_name}")
+
+
+def quick_flag(argv: Sequence[str]) -> bool:
+    return "--quick" in argv
