@@ -1,0 +1,260 @@
+"""Attestations: signed statements, with a supporting file, that satisfy manual tests.
+
+An attestation file (``attestations/*.yaml``) names a control, the services it covers
+(or ``*``), the statement, the signer, when it was signed, when it expires, and a
+supporting document next to it. ``assay attest`` hashes that document and records the
+attestation as ``manual.attestation`` evidence, one record per service, with the
+document stored as a blob. The first ``assay attest`` writes the hash into the YAML
+(``sha256:``), so the reviewed file pins the document; a later run whose document no
+longer matches that hash is refused.
+
+The engine reads only the recorded evidence: an attestation satisfies a control's manual
+tests while it is unexpired and its document matched its hash when it was recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from assay.errors import InvalidInput, Problem, raise_if_problems
+from assay.evidence.model import ArtefactDraft, EvidenceDraft
+from assay.schemas import check_document
+from assay.yamlfile import YamlDocument, load_yaml, yaml_files
+
+KIND = "manual.attestation"
+COLLECTOR = "assay-attest"
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """One attestation file, validated; ``document`` is the supporting file's path."""
+
+    control: str
+    services: tuple[str, ...]
+    statement: str
+    signer: str
+    signed_at: date
+    expires: date
+    file: str
+    document: Path
+    sha256: str | None
+    source: str
+    path: Path
+
+    def covers(self, service: str) -> bool:
+        return "*" in self.services or service in self.services
+
+
+def parse_attestation(
+    document: YamlDocument,
+    path: Path,
+    *,
+    controls: Collection[str] | None = None,
+    services: Collection[str] | None = None,
+    root: Path | None = None,
+) -> tuple[Attestation | None, list[Problem]]:
+    """Validate one attestation document (schema, dates, known control and services, file)."""
+    problems = check_document(document, "attestation")
+    data = document.data
+    if problems or not isinstance(data, dict):
+        if not problems:
+            problems.append(document.problem((), "expected a mapping describing one attestation"))
+        return None, problems
+    signed_at = date.fromisoformat(data["signed_at"])
+    expires = date.fromisoformat(data["expires"])
+    if expires < signed_at:
+        problems.append(
+            document.problem(("expires",), f"expires {expires} is before signed_at {signed_at}")
+        )
+    if controls is not None and data["control"] not in controls:
+        problems.append(
+            document.problem(("control",), f"attestation names unknown control '{data['control']}'")
+        )
+    if services is not None:
+        for index, name in enumerate(data["services"]):
+            if name != "*" and name not in services:
+                problems.append(
+                    document.problem(
+                        ("services", index), f"attestation names unknown service '{name}'"
+                    )
+                )
+    supporting = (path.parent / data["file"]).resolve()
+    boundary = (root or path.parent).resolve()
+    if not supporting.is_relative_to(boundary):
+        problems.append(
+            document.problem(("file",), f"file '{data['file']}' is outside the workspace")
+        )
+    elif not supporting.is_file():
+        problems.append(document.problem(("file",), f"file '{data['file']}' does not exist"))
+    attestation = Attestation(
+        control=data["control"],
+        services=tuple(sorted(set(data["services"]))),
+        statement=data["statement"],
+        signer=data["signer"],
+        signed_at=signed_at,
+        expires=expires,
+        file=data["file"],
+        document=supporting,
+        sha256=data.get("sha256"),
+        source=document.path,
+        path=path,
+    )
+    return (None if problems else attestation), problems
+
+
+def load_attestation(
+    path: Path,
+    *,
+    display: str | None = None,
+    controls: Collection[str] | None = None,
+    services: Collection[str] | None = None,
+    root: Path | None = None,
+) -> Attestation:
+    document = load_yaml(path, display=display)
+    attestation, problems = parse_attestation(
+        document, path, controls=controls, services=services, root=root
+    )
+    raise_if_problems(problems)
+    assert attestation is not None  # no problems means a value
+    return attestation
+
+
+def load_attestations(
+    folder: Path,
+    *,
+    display: Callable[[Path], str] | None = None,
+    controls: Collection[str] | None = None,
+    services: Collection[str] | None = None,
+    root: Path | None = None,
+) -> list[Attestation]:
+    """Every attestation in ``folder``; raises :class:`InvalidInput` listing every problem."""
+    label: Callable[[Path], str] = display or str
+    problems: list[Problem] = []
+    found: list[Attestation] = []
+    for path in yaml_files(folder):
+        try:
+            document = load_yaml(path, display=label(path))
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            continue
+        attestation, more = parse_attestation(
+            document, path, controls=controls, services=services, root=root
+        )
+        problems.extend(more)
+        if attestation is not None:
+            found.append(attestation)
+    raise_if_problems(problems)
+    return found
+
+
+@dataclass(frozen=True)
+class HashedDocument:
+    """The supporting file as read now."""
+
+    name: str
+    data: bytes
+    sha256: str
+    media_type: str
+
+
+def read_document(
+    attestation: Attestation, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> HashedDocument:
+    """Read and hash the supporting file; refuse one that no longer matches its recorded hash."""
+    where = attestation.source
+    try:
+        with attestation.document.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InvalidInput(
+            [Problem(where, None, None, f"cannot read {attestation.file}: {exc.strerror}")]
+        ) from None
+    if len(data) > max_bytes:
+        raise InvalidInput(
+            [Problem(where, None, None, f"{attestation.file} is over {max_bytes:,} bytes")]
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    if attestation.sha256 is not None and attestation.sha256 != digest:
+        raise InvalidInput(
+            [
+                Problem(
+                    where,
+                    None,
+                    None,
+                    f"file {attestation.file} no longer matches its sha256 "
+                    f"(attested {attestation.sha256[:12]}, now {digest[:12]}): the document "
+                    "changed after it was signed",
+                )
+            ],
+            hint="restore the signed document, or have the new one signed and update sha256",
+        )
+    media_type = mimetypes.guess_type(attestation.file)[0] or "application/octet-stream"
+    return HashedDocument(Path(attestation.file).name, data, digest, media_type)
+
+
+def attestation_facts(attestation: Attestation, document: HashedDocument) -> dict[str, Any]:
+    """The ``manual.attestation`` facts for an attestation and its hashed document."""
+    attested = attestation.sha256 or document.sha256
+    return {
+        "control": attestation.control,
+        "services": list(attestation.services),
+        "statement": attestation.statement,
+        "signer": attestation.signer,
+        "signed_at": attestation.signed_at.isoformat(),
+        "expires": attestation.expires.isoformat(),
+        "validity_days": (attestation.expires - attestation.signed_at).days,
+        "file": {
+            "name": attestation.file,
+            "sha256": document.sha256,
+            "size": len(document.data),
+            "attested_sha256": attested,
+            "matches_attested": attested == document.sha256,
+        },
+    }
+
+
+def attestation_drafts(
+    attestation: Attestation, document: HashedDocument, *, tool_version: str
+) -> list[EvidenceDraft]:
+    """One ``manual.attestation`` evidence draft per covered service (``*`` stays ``*``)."""
+    facts = attestation_facts(attestation, document)
+    signed = datetime(
+        attestation.signed_at.year,
+        attestation.signed_at.month,
+        attestation.signed_at.day,
+        tzinfo=UTC,
+    )
+    artefact = ArtefactDraft(document.name, document.data, document.media_type)
+    return [
+        EvidenceDraft(
+            kind=KIND,
+            service=service,
+            subject={"control": attestation.control},
+            observed_at=signed,
+            collector=f"{COLLECTOR}@{tool_version}",
+            facts=facts,
+            artefacts=(artefact,),
+        )
+        for service in attestation.services
+    ]
+
+
+def pin_hash(attestation: Attestation, digest: str) -> bool:
+    """Append ``sha256: <digest>`` to the attestation YAML when it has none yet.
+
+    Appending keeps the author's comments and layout; the change shows in review.
+    Returns whether the file was changed.
+    """
+    if attestation.sha256 is not None:
+        return False
+    text = attestation.path.read_text(encoding="utf-8")
+    separator = "" if text.endswith("\n") else "\n"
+    attestation.path.write_text(f"{text}{separator}sha256: {digest}\n", encoding="utf-8")
+    return True

@@ -1,0 +1,311 @@
+"""The assessment engine: one service, every applicable control, every test, one verdict each.
+
+``Assessor(library, reader, waivers, attestations).assess(service, options)`` takes the
+control library, an :class:`~assay.evidence.reader.EvidenceReader` (the store, or
+:class:`~assay.evidence.reader.MemoryEvidence` in tests) and frozen options, and returns
+an :class:`~assay.assess.model.Assessment`. It never writes anything: storing and sealing
+the record is the caller's job.
+
+How a test is decided, for each subject (each of the service's repositories for kinds
+collected per repository; each pipeline or the service otherwise):
+
+1. no evidence of the test's kind visible at ``as_of`` -> ``gap``;
+2. facts that no longer match the kind's schema -> ``error`` (fail closed);
+3. facts that miss the expectation -> ``fail``, with plain reasons;
+4. evidence last collected longer ago than the control's freshness -> ``stale``;
+5. otherwise ``pass``.
+
+A manual test is decided by ``manual.attestation`` evidence for the control instead. The
+control takes the worst of its tests' statuses (error > fail > stale > gap > pass); then an
+active waiver turns fail, gap or stale into ``waived``, keeping the underlying status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from assay import __version__
+from assay.assess.attestations import Attestation
+from assay.assess.evaluate import Evaluator, anchored_findings, fill_template, kind_problems
+from assay.assess.manual import ManualJudge
+from assay.assess.model import (
+    Assessment,
+    Finding,
+    Result,
+    TestOutcome,
+    WaiverInfo,
+    badness,
+    worst,
+)
+from assay.assess.waivers import ACTIVE, Waiver, WaiverBook
+from assay.controls.loader import Library
+from assay.controls.model import Control, ControlTest
+from assay.durations import utc_now
+from assay.evidence.model import Evidence, ensure_utc
+from assay.evidence.reader import EvidenceReader
+from assay.workspace import Service
+
+#: Statuses a waiver can turn into ``waived``. ``error`` never is: evidence that cannot be
+#: read is fixed, not excused.
+WAIVABLE = ("fail", "gap", "stale")
+
+COLLECT_HINT = "run 'assay collect'"
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """What to assess for. ``as_of=None`` means now; ``created_at=None`` means now."""
+
+    as_of: datetime | None = None
+    created_at: datetime | None = None
+    tool_version: str = __version__
+
+
+@cache
+def per_repo_kind(kind: str) -> bool:
+    """Kinds whose facts name a repository are collected, and so tested, per repository."""
+    from assay.evidence.kinds import kind_names, kind_schema
+
+    return kind in kind_names() and "repo" in kind_schema(kind).get("required", ())
+
+
+class Assessor:
+    """Assesses services against a library using evidence from a reader."""
+
+    def __init__(
+        self,
+        library: Library,
+        reader: EvidenceReader,
+        waivers: WaiverBook | Iterable[Waiver] = (),
+        attestations: Sequence[Attestation] = (),
+    ) -> None:
+        self.library = library
+        self.reader = reader
+        self.waivers = waivers if isinstance(waivers, WaiverBook) else WaiverBook(waivers)
+        self.evaluator = Evaluator()
+        self.manual = ManualJudge(attestations)
+        self._controls = library.sorted()
+        self._digest: str | None = None
+        self._kind_checks: dict[str, list[str]] = {}
+
+    @property
+    def library_digest(self) -> str:
+        if self._digest is None:
+            self._digest = self.library.digest
+        return self._digest
+
+    def applicable(self, service: Service) -> list[Control]:
+        """Controls that apply to the service by tags and tier, plus those it excludes."""
+        return [
+            control
+            for control in self._controls
+            if control.id in service.exclusions
+            or control.applicability.applies(service.tags, service.tier)
+        ]
+
+    def assess(self, service: Service, options: AssessOptions | None = None) -> Assessment:
+        options = options or AssessOptions()
+        now = utc_now()
+        as_of = ensure_utc(options.as_of) if options.as_of is not None else now
+        controls = self.applicable(service)
+        kinds = sorted(
+            {test.kind for control in controls for test in control.tests if not test.manual}
+        )
+        records: dict[str, dict[str, Evidence]] = {}
+        for record in self.reader.latest(service.id, kinds, as_of=as_of) if kinds else ():
+            records.setdefault(record.kind, {})[record.subject_key] = record
+        manual = self.manual.for_service(self.reader, service.id, as_of, controls)
+        results = tuple(
+            self._control_result(service, control, records, manual, as_of) for control in controls
+        )
+        return Assessment(
+            service=service.id,
+            as_of=as_of,
+            created_at=ensure_utc(options.created_at) if options.created_at else now,
+            tool_version=options.tool_version,
+            library_digest=self.library_digest,
+            results=results,
+        )
+
+    # ----------------------------------------------------------------------- one control
+
+    def _control_result(
+        self,
+        service: Service,
+        control: Control,
+        records: dict[str, dict[str, Evidence]],
+        manual: dict[str, list[Evidence]],
+        as_of: datetime,
+    ) -> Result:
+        justification = service.exclusions.get(control.id)
+        if justification is not None:
+            return _result(
+                control, "not_applicable", reasons=(justification,), justification=justification
+            )
+        outcomes: list[TestOutcome] = []
+        for test in control.tests:
+            if test.manual:
+                outcomes.append(
+                    self.manual.judge(
+                        control,
+                        test,
+                        service.id,
+                        manual.get(control.id, []),
+                        as_of,
+                        self.kind_problems,
+                    )
+                )
+            else:
+                outcomes.extend(
+                    self._run_test(service, control, test, records.get(test.kind, {}), as_of)
+                )
+        status = worst(outcome.status for outcome in outcomes)
+        reasons = _reasons(outcomes)
+        underlying: str | None = None
+        waiver = self.waivers.find(service.id, control.id, as_of.date())
+        if waiver is not None and waiver.state == ACTIVE and status in WAIVABLE:
+            underlying, status = status, "waived"
+            ticket = f", ticket {waiver.ticket}" if waiver.ticket else ""
+            reasons.insert(
+                0,
+                f"waived until {waiver.expires} by {waiver.approver} ({waiver.source}{ticket}): "
+                f"{waiver.reason}",
+            )
+        elif waiver is not None and waiver.state == ACTIVE and status == "error":
+            reasons.append(
+                f"the waiver in {waiver.source} does not cover error: evidence that cannot "
+                "be read must be fixed"
+            )
+        elif waiver is not None and waiver.state != ACTIVE and status != "pass":
+            reasons.append(f"waiver expired on {waiver.expires} ({waiver.source}): not applied")
+        return _result(
+            control,
+            status,
+            underlying_status=underlying,
+            reasons=tuple(reasons),
+            tests=tuple(outcomes),
+            waiver=waiver,
+        )
+
+    def _run_test(
+        self,
+        service: Service,
+        control: Control,
+        test: ControlTest,
+        records: dict[str, Evidence],
+        as_of: datetime,
+    ) -> list[TestOutcome]:
+        if per_repo_kind(test.kind) and service.repos:
+            subjects = [f"repo:{repo.name}" for repo in service.repos]
+        else:
+            subjects = sorted(records) or ["service"]
+        return [
+            self._outcome(control, test, subject, records.get(subject), as_of)
+            for subject in subjects
+        ]
+
+    def _outcome(
+        self,
+        control: Control,
+        test: ControlTest,
+        subject: str,
+        record: Evidence | None,
+        as_of: datetime,
+    ) -> TestOutcome:
+        def outcome(
+            status: str,
+            summary: str = "",
+            reasons: tuple[str, ...] = (),
+            findings: tuple[Finding, ...] = (),
+        ) -> TestOutcome:
+            return TestOutcome(
+                test=test.id,
+                kind=test.kind,
+                subject=subject,
+                status=status,
+                summary=summary,
+                reasons=reasons,
+                evidence_id=record.id if record else None,
+                observed_at=record.observed_at if record else None,
+                collected_at=record.last_collected_at if record else None,
+                findings=findings,
+            )
+
+        if record is None:
+            return outcome(
+                "gap", f"no {test.kind} evidence for {subject_text(subject)}; {COLLECT_HINT}"
+            )
+        problems = self.kind_problems(record)
+        if problems:
+            summary = f"evidence {record.id[:12]} no longer matches the {record.kind} schema"
+            return outcome("error", summary, tuple(problems))
+        verdict = self.evaluator.evaluate(control.id, test, record.facts)
+        if not verdict.passed:
+            repo = subject.removeprefix("repo:") if subject.startswith("repo:") else None
+            findings = anchored_findings(test.kind, record.facts, verdict.failed_facts, repo)
+            summary = fill_template(test.explain, record.facts)
+            return outcome("fail", summary, verdict.reasons, findings)
+        collected = ensure_utc(record.last_collected_at or record.observed_at)
+        if as_of - collected > control.freshness_delta:
+            age = (as_of - collected).days
+            return outcome(
+                "stale",
+                f"{test.kind} evidence for {subject_text(subject)} was last collected "
+                f"{collected.date()}, {age} days before {as_of.date()}; {control.id} needs "
+                f"evidence collected within {control.freshness}; {COLLECT_HINT}",
+            )
+        return outcome("pass")
+
+    def kind_problems(self, record: Evidence) -> list[str]:
+        """Why a record's facts do not match its kind's schema; checked once per record."""
+        problems = self._kind_checks.get(record.id)
+        if problems is None:
+            problems = kind_problems(record.kind, record.facts)
+            self._kind_checks[record.id] = problems
+        return problems
+
+
+def _result(
+    control: Control,
+    status: str,
+    *,
+    underlying_status: str | None = None,
+    reasons: tuple[str, ...] = (),
+    tests: tuple[TestOutcome, ...] = (),
+    waiver: WaiverInfo | None = None,
+    justification: str = "",
+) -> Result:
+    return Result(
+        control=control.id,
+        title=control.title,
+        family=control.family,
+        severity=control.severity,
+        owner_role=control.owner_role,
+        status=status,
+        underlying_status=underlying_status,
+        reasons=reasons,
+        evidence_ids=tuple(sorted({t.evidence_id for t in tests if t.evidence_id})),
+        tests=tests,
+        waiver=waiver,
+        remediation=control.remediation,
+        justification=justification,
+    )
+
+
+def subject_text(subject: str) -> str:
+    kind, _, name = subject.partition(":")
+    return f"{kind} {name}" if name else "the service"
+
+
+def _reasons(outcomes: Sequence[TestOutcome]) -> list[str]:
+    """One line per test outcome that did not pass, worst first; subjects named when several."""
+    subjects = {outcome.subject for outcome in outcomes}
+    failing = sorted((o for o in outcomes if o.status != "pass"), key=lambda o: -badness(o.status))
+    lines: list[str] = []
+    for outcome in failing:
+        prefix = f"{subject_text(outcome.subject)}: " if len(subjects) > 1 else ""
+        lines.append(prefix + outcome.message)
+    return lines
