@@ -35,6 +35,7 @@ class RepoRef:
     branch: str | None = None
     tag_pattern: str | None = None
     files: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    allowed_signers: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,9 @@ def parse_service(
                 branch=raw.get("branch"),
                 tag_pattern=raw.get("tag_pattern"),
                 files=dict(raw.get("files", {})),
+                allowed_signers=(
+                    root / raw["allowed_signers"] if raw.get("allowed_signers") else None
+                ),
             )
         )
     pipelines = []

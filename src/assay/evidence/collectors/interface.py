@@ -48,6 +48,10 @@ class RepoTarget:
     branch: str | None
     commit_time: datetime
     files: Mapping[str, str] = field(default_factory=dict)
+    #: An SSH allowed-signers file: when set, signatures are also verified against it.
+    allowed_signers: Path | None = None
+    #: Glob for release tags, when the repository sets its own.
+    tag_pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,5 @@ class Collector(ABC):
         return True
 
     @abstractmethod
-    def collect(
-        self, target: Any, context: CollectContext
-    ) -> Iterable[EvidenceDraft]:
+    def collect(self, target: Any, context: CollectContext) -> Iterable[EvidenceDraft]:
         """Produce drafts; raise :class:`assay.errors.CollectorError` on unreadable input."""
