@@ -8,6 +8,7 @@ never sees a traceback: "store unreachable: ...", "store file ... is not a datab
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -107,11 +108,17 @@ def prepare_sqlite_file(target: StoreTarget, *, create: bool) -> None:
         raise StoreError(f"store file {target.display} is a folder, not a database")
     else:
         _check_magic(target, path)
-    if not os.access(folder, os.W_OK):
+    if not _writable(folder):
         raise StoreError(
             f"store folder {display_path(folder)} is read-only",
             hint="SQLite needs to write beside the store file; use a writable folder",
         )
+
+
+def _writable(folder: Path) -> bool:
+    """Whether this process may create files in ``folder`` (judged by its effective ids)."""
+    effective = os.access in os.supports_effective_ids
+    return os.access(folder, os.W_OK, effective_ids=effective)
 
 
 def _check_magic(target: StoreTarget, path: Path) -> None:
@@ -128,9 +135,10 @@ def _check_magic(target: StoreTarget, path: Path) -> None:
 
 
 def _folder_error(folder: Path, exc: OSError) -> StoreError:
-    if isinstance(exc, PermissionError) or exc.errno == 30:  # EROFS
+    if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
         return StoreError(
-            f"store folder {display_path(folder)} is read-only",
+            f"store folder {display_path(existing)} is read-only",
             hint="use a writable folder, or set ASSAY_STORE_URL",
         )
     return StoreError(f"cannot create store folder {display_path(folder)}: {exc.strerror}")
@@ -236,7 +244,7 @@ def _translate_sqlite(message: str, target: StoreTarget) -> StoreError:
         folder = target.path.parent if target.path is not None else Path.cwd()
         return StoreError(
             f"store folder {display_path(folder)} is read-only"
-            if "unable to open" in lowered or not os.access(folder, os.W_OK)
+            if "unable to open" in lowered or not _writable(folder)
             else f"store file {name} is read-only",
             hint="use a writable folder, or set ASSAY_STORE_URL",
         )

@@ -224,8 +224,12 @@ def _check_entry(row: Sequence[Any], expected_seq: int, expected_prev: str) -> I
     seq, entry_type, ref_id, collected_at, collector, context_text, prev, digest = row
     name = f"ledger entry {seq}"
     if seq > expected_seq:
-        gap = str(expected_seq) if seq == expected_seq + 1 else f"{expected_seq} to {seq - 1}"
-        yield f"{name}: entries {gap} are missing before it"
+        gap = (
+            f"entry {expected_seq} is"
+            if seq == expected_seq + 1
+            else f"entries {expected_seq} to {seq - 1} are"
+        )
+        yield f"{name}: {gap} missing before it"
     if prev != expected_prev:
         yield f"{name}: previous hash does not match the entry before it"
     if entry_type not in ENTRY_TYPES:
