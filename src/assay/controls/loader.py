@@ -260,8 +260,9 @@ def _unknown_facts(
     for keyword in ("allOf", "anyOf", "oneOf"):
         for position, sub in enumerate(expectation.get(keyword, [])):
             yield from _unknown_facts(sub, schema, (*json_path, keyword, position))
-    if "not" in expectation:
-        yield from _unknown_facts(expectation["not"], schema, (*json_path, "not"))
+    for keyword in ("not", "if", "then", "else"):
+        if keyword in expectation:
+            yield from _unknown_facts(expectation[keyword], schema, (*json_path, keyword))
 
 
 def _dotted_name(json_path: tuple[str | int, ...], name: str) -> str:
