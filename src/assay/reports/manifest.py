@@ -1,0 +1,120 @@
+"""The pack manifest: what a pack embeds and claims, written once and checked by verify.
+
+``manifest.json`` is one PDF attachment. It names every other attachment with its sha256
+and size, and records the pack's facts: service, assessment time, assessment hash,
+library digest, ledger head, tool version and, for every evidence record used, its id,
+kind, subject and artefacts (with the attachment holding each, when embedded). The
+manifest's own sha256 is written into the PDF metadata (``/assaymanifestsha256``) and
+on the cover, so an edited manifest no longer matches.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from assay import __version__
+from assay.evidence.model import canonical_json, sha256_hex
+from assay.reports.model import ServiceReport
+
+MANIFEST_NAME = "manifest.json"
+ASSESSMENT_NAME = "assessment.json"
+EVIDENCE_NAME = "evidence.json"
+FORMAT = "assay.pack.manifest/1"
+#: The key of the manifest hash in the PDF document information dictionary.
+METADATA_KEY = "/assaymanifestsha256"
+
+
+@dataclass(frozen=True)
+class PackFile:
+    """One attachment: its name, bytes, role and a line describing it."""
+
+    name: str
+    data: bytes
+    role: str
+    description: str
+
+    @property
+    def sha256(self) -> str:
+        return sha256_hex(self.data)
+
+
+def assessment_bytes(report: ServiceReport) -> bytes:
+    """The assessment record's canonical JSON: its sha256 *is* the assessment hash."""
+    return report.assessment.canonical_json().encode("utf-8")
+
+
+def evidence_bytes(report: ServiceReport) -> bytes:
+    """Every evidence record used, as ``{id, ...identity}``: ids can be recomputed offline."""
+    records = []
+    for row in report.evidence:
+        if not row.found:
+            continue
+        identity = {
+            "kind": row.kind,
+            "service": report.facts.service,
+            "subject": row.subject,
+            "observed_at": _iso(row.observed_at),
+            "collector": row.collector,
+            "facts": row.facts,
+            "artefacts": [
+                {"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
+                for a in row.artefacts
+            ],
+        }
+        records.append({"id": row.id, **identity})
+    return canonical_json(records).encode("utf-8")
+
+
+def _iso(moment: Any) -> str | None:
+    from assay.durations import isoformat
+
+    return None if moment is None else isoformat(moment)
+
+
+def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, Any]:
+    facts = report.facts
+    head = facts.ledger_head
+    return {
+        "format": FORMAT,
+        "tool": f"assay {__version__}",
+        "service": facts.service,
+        "as_of": report.assessment.to_dict()["as_of"],
+        "created_at": report.assessment.to_dict()["created_at"],
+        "assessment": {
+            "id": facts.assessment_id,
+            "hash": facts.assessment_hash,
+            "library_digest": facts.library_digest,
+            "tool_version": facts.assessment_tool_version,
+            "counts": report.counts,
+        },
+        "ledger_head": None if head is None else {"seq": head[0], "hash": head[1]},
+        "evidence": [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "subject": row.subject,
+                "found": row.found,
+                "artefacts": [
+                    {
+                        "name": a.name,
+                        "sha256": a.sha256,
+                        "size": a.size,
+                        "media_type": a.media_type,
+                        "attachment": a.attachment,
+                    }
+                    for a in row.artefacts
+                ],
+            }
+            for row in report.evidence
+        ],
+        "attachments": [
+            {"name": f.name, "role": f.role, "sha256": f.sha256, "size": len(f.data)} for f in files
+        ],
+    }
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    """Indented, sorted-key JSON: readable when extracted, stable for the hash."""
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()

@@ -1,0 +1,276 @@
+"""The report view model: everything a report shows, gathered once.
+
+Every report format (HTML, PDF, SoA, OSCAL, JSON) reads a :class:`ServiceReport`
+built by :func:`assay.reports.gather.gather`, never the store or the workspace directly.
+So the same facts appear everywhere, a report is testable from an ``Assessment`` built
+in a test plus :class:`~assay.evidence.reader.MemoryEvidence`, and rendering stays
+free of I/O (which is also what makes the PDF byte-identical for the same inputs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from assay.assess.model import STATUSES, Assessment, Result, WaiverInfo
+
+
+@dataclass(frozen=True)
+class ArtefactRow:
+    """One artefact behind one evidence record, and where it sits in the pack."""
+
+    name: str
+    kind: str
+    source: str
+    evidence_id: str
+    sha256: str
+    size: int
+    media_type: str
+    #: Name of the PDF attachment holding its bytes; ``None`` when not embedded.
+    attachment: str | None = None
+    #: Why it is not embedded (over the size limit, not in the store), if so.
+    omitted: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """An evidence record a result used, as the pack cites it."""
+
+    id: str
+    kind: str
+    subject: dict[str, Any]
+    source: str
+    commit: str | None
+    run: str | None
+    collector: str
+    observed_at: datetime | None
+    collected_at: datetime | None
+    artefacts: tuple[ArtefactRow, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: False when the assessment names an id the store does not hold.
+    found: bool = True
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One test run against one subject, with the evidence it read."""
+
+    test: str
+    subject: str
+    status: str
+    message: str
+    evidence_id: str | None
+
+
+@dataclass(frozen=True)
+class TestView:
+    """A control's test: what it checks, in words and as the exact schema."""
+
+    __test__ = False
+
+    id: str
+    kind: str
+    manual: bool
+    description: str
+    expectation_lines: tuple[str, ...]
+    expectation_json: str
+    explain: str
+    attestation: str
+    outcomes: tuple[OutcomeRow, ...]
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    framework: str
+    framework_title: str
+    requirement: str
+    relationship: str
+    rationale: str
+
+
+@dataclass(frozen=True)
+class ControlView:
+    """One control's section of the pack."""
+
+    id: str
+    title: str
+    statement: str
+    family: str
+    severity: str
+    owner_role: str
+    freshness: str
+    guidance: str
+    remediation: str
+    status: str
+    underlying_status: str | None
+    reasons: tuple[str, ...]
+    justification: str
+    waiver: WaiverInfo | None
+    tests: tuple[TestView, ...]
+    evidence: tuple[EvidenceRow, ...]
+    links: tuple[LinkRow, ...]
+
+    @property
+    def anchor(self) -> str:
+        return anchor("control", self.id)
+
+
+@dataclass(frozen=True)
+class GapRow:
+    """A result that is not a pass, for the gap register."""
+
+    control: str
+    title: str
+    status: str
+    underlying_status: str | None
+    severity: str
+    owner: str
+    reasons: tuple[str, ...]
+    remediation: str
+    waiver: WaiverInfo | None
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    """A framework requirement, the controls linked to it and how they fared."""
+
+    id: str
+    title: str
+    group: str | None
+    coverage: str
+    controls: tuple[tuple[str, str, str], ...]  # (control id, relationship, status)
+    status: str
+
+    @property
+    def anchor(self) -> str:
+        return anchor("req", self.id)
+
+
+@dataclass(frozen=True)
+class FrameworkView:
+    id: str
+    title: str
+    version: str
+    requirements: tuple[RequirementRow, ...]
+    coverage: dict[str, int]
+    statuses: dict[str, int]
+
+    @property
+    def anchor(self) -> str:
+        return anchor("framework", self.id)
+
+
+@dataclass(frozen=True)
+class AttestationRow:
+    control: str
+    signer: str
+    statement: str
+    signed_at: str
+    expires: str
+    file_name: str
+    file_sha256: str
+    matches: bool | None
+    evidence_id: str
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    as_of: datetime
+    pass_ratio: float
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PackFacts:
+    """The cover of the pack: what was assessed, when, by what, against which chain."""
+
+    service: str
+    service_name: str
+    owner: str
+    tier: int
+    tags: tuple[str, ...]
+    outcome: str
+    description: str
+    repos: tuple[str, ...]
+    pipelines: tuple[str, ...]
+    frameworks: tuple[tuple[str, str, str], ...]  # (id, title, version)
+    as_of: datetime
+    created_at: datetime
+    assessment_tool_version: str
+    tool_version: str
+    library_digest: str
+    assessment_hash: str
+    assessment_id: str | None
+    ledger_head: tuple[int, str] | None
+
+
+@dataclass(frozen=True)
+class ServiceReport:
+    """Everything one service's reports show."""
+
+    facts: PackFacts
+    assessment: Assessment
+    controls: tuple[ControlView, ...]
+    gaps: tuple[GapRow, ...]
+    frameworks: tuple[FrameworkView, ...]
+    waivers: tuple[WaiverInfo, ...]
+    attestations: tuple[AttestationRow, ...]
+    evidence: tuple[EvidenceRow, ...]
+    artefacts: tuple[ArtefactRow, ...]
+    trend: tuple[TrendPoint, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.assessment.counts
+
+    def control(self, control_id: str) -> ControlView | None:
+        for control in self.controls:
+            if control.id == control_id:
+                return control
+        return None
+
+
+def anchor(prefix: str, text: str) -> str:
+    """An HTML id for ``text`` that survives any characters it holds."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in text)
+    return f"{prefix}-{safe}"
+
+
+def pass_ratio(counts: dict[str, int]) -> float:
+    """Passing share of the results that count (not-applicable ones do not)."""
+    considered = sum(n for status, n in counts.items() if status != "not_applicable")
+    return counts.get("pass", 0) / considered if considered else 0.0
+
+
+def is_gap(result: Result) -> bool:
+    """Every non-pass result goes into the gap register, except the not-applicable."""
+    return result.status not in ("pass", "not_applicable")
+
+
+def status_order(status: str) -> int:
+    """Sort key: worst first in registers (error, fail, stale, gap, waived, pass)."""
+    order = ("error", "fail", "stale", "gap", "waived", "pass", "not_applicable")
+    return order.index(status) if status in order else len(order)
+
+
+__all__ = [
+    "STATUSES",
+    "ArtefactRow",
+    "AttestationRow",
+    "ControlView",
+    "EvidenceRow",
+    "FrameworkView",
+    "GapRow",
+    "LinkRow",
+    "OutcomeRow",
+    "PackFacts",
+    "RequirementRow",
+    "ServiceReport",
+    "TestView",
+    "TrendPoint",
+    "anchor",
+    "is_gap",
+    "pass_ratio",
+    "status_order",
+]
