@@ -132,9 +132,7 @@ def test_each_repo_is_tested_and_the_control_takes_the_worst(tmp_path: Path) -> 
         ("repo:worker", "gap"),
     ]
     assert result.reasons[0].startswith("repo web: Only 0.5 of change sets")
-    assert result.reasons[1] == (
-        "repo worker: no git.history evidence for repo worker; run 'assay collect'"
-    )
+    assert result.reasons[1] == "no git.history evidence for repo worker; run 'assay collect'"
     assert result.evidence_ids == tuple(sorted((good.id, bad.id)))
 
 
@@ -298,6 +296,6 @@ def test_restore_control_without_attestation_is_a_gap(tmp_path: Path) -> None:
     result = only(assess(tmp_path, MemoryEvidence(), RESTORE_CONTROL))
     assert result.status == "gap"
     assert result.reasons == (
-        "no attestation recorded for BCP-02 (A signed record of a restore rehearsal within six "
-        "months); write one in attestations/ and run 'assay attest FILE'",
+        "no attestation recorded for BCP-02; write one in attestations/ (what it must show: "
+        "'assay library show BCP-02') and run 'assay attest FILE'",
     )

@@ -15,7 +15,6 @@ tests while it is unexpired and its document matched its hash when it was record
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -195,6 +194,8 @@ def read_document(
             ],
             hint="restore the signed document, or have the new one signed and update sha256",
         )
+    import mimetypes
+
     media_type = mimetypes.guess_type(attestation.file)[0] or "application/octet-stream"
     return HashedDocument(Path(attestation.file).name, data, digest, media_type)
 

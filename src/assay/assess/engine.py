@@ -301,11 +301,18 @@ def subject_text(subject: str) -> str:
 
 
 def _reasons(outcomes: Sequence[TestOutcome]) -> list[str]:
-    """One line per test outcome that did not pass, worst first; subjects named when several."""
+    """One line per test outcome that did not pass, worst first, without repeats.
+
+    When a test ran for several subjects, failures and errors name their subject (gap and
+    stale messages already do).
+    """
     subjects = {outcome.subject for outcome in outcomes}
     failing = sorted((o for o in outcomes if o.status != "pass"), key=lambda o: -badness(o.status))
     lines: list[str] = []
     for outcome in failing:
-        prefix = f"{subject_text(outcome.subject)}: " if len(subjects) > 1 else ""
-        lines.append(prefix + outcome.message)
+        named = len(subjects) > 1 and outcome.status in ("fail", "error")
+        prefix = f"{subject_text(outcome.subject)}: " if named else ""
+        line = prefix + outcome.message
+        if line not in lines:
+            lines.append(line)
     return lines

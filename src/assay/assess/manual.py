@@ -75,10 +75,9 @@ class ManualJudge:
                 f"{files[0].source} attests {control.id} but is not recorded; "
                 f"run 'assay attest {files[0].source}'"
             )
-        need = f" ({test.attestation.strip().rstrip('.')})" if test.attestation else ""
         return (
-            f"no attestation recorded for {control.id}{need}; write one in attestations/ "
-            "and run 'assay attest FILE'"
+            f"no attestation recorded for {control.id}; write one in attestations/ (what it "
+            f"must show: 'assay library show {control.id}') and run 'assay attest FILE'"
         )
 
     def _one(

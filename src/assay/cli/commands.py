@@ -11,12 +11,21 @@ import typer
 
 # (module under assay.cli, attribute) in the order `assay --help` lists them.
 GROUPS: tuple[str, ...] = (
+    "init",
+    "services",
     "library",
     "frameworks",
     "coverage",
+    "collect",
     "store",
     "evidence",
     "verify",
+    "check",
+    "gate",
+    "assessments",
+    "waivers",
+    "attest",
+    "demo",
 )
 
 

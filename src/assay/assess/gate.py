@@ -1,0 +1,270 @@
+"""The release gate: a stage policy applied to an assessment gives allow or block.
+
+A stage policy says which result statuses block (``fail``, ``gap``, ``stale``,
+``error``), from which control severity up, and optionally for which controls or
+families only. ``assay.toml`` may define stages under ``[gate.stages.NAME]``; the
+built-in ``merge``, ``release`` and ``deploy`` stages apply otherwise, and a workspace
+may override them. ``error`` always blocks for every control in the stage's scope,
+whatever the severity: evidence that cannot be read never lets a release through.
+
+Exit codes: 0 allow, 1 block, 2 cannot decide (raised as errors before any decision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assay.assess.model import Assessment, Result
+from assay.controls.model import severity_rank
+from assay.errors import EXIT_FINDINGS, EXIT_OK, GateError
+
+BLOCKABLE = ("fail", "gap", "stale", "error")
+
+
+@dataclass(frozen=True)
+class StagePolicy:
+    """What blocks at one stage."""
+
+    name: str
+    block: tuple[str, ...]
+    min_severity: str = "low"
+    controls: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    builtin: bool = False
+
+    def in_scope(self, result: Result) -> bool:
+        if self.controls and result.control not in self.controls:
+            return False
+        return not (self.families and result.family not in self.families)
+
+    def blocks(self, result: Result) -> bool:
+        """Whether this result stops the stage."""
+        if not self.in_scope(result):
+            return False
+        if result.status == "error":
+            return True
+        if result.status not in self.block:
+            return False
+        return severity_rank(result.severity) <= severity_rank(self.min_severity)
+
+    def describe(self) -> str:
+        scope = ""
+        if self.controls:
+            scope += f"; controls {', '.join(self.controls)}"
+        if self.families:
+            scope += f"; families {', '.join(self.families)}"
+        return (
+            f"blocks on {', '.join(self.block)} for severity {self.min_severity} and above"
+            f"{scope}; error always blocks"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "block": list(self.block),
+            "min_severity": self.min_severity,
+            "controls": list(self.controls),
+            "families": list(self.families),
+            "builtin": self.builtin,
+        }
+
+
+#: The stages every workspace has unless ``assay.toml`` overrides them.
+DEFAULT_STAGES: dict[str, StagePolicy] = {
+    "merge": StagePolicy("merge", ("fail", "error"), "high", builtin=True),
+    "release": StagePolicy("release", BLOCKABLE, "medium", builtin=True),
+    "deploy": StagePolicy("deploy", BLOCKABLE, "high", builtin=True),
+}
+
+
+def stage_policies(config: Mapping[str, Any]) -> dict[str, StagePolicy]:
+    """Built-in stages overlaid with ``[gate.stages.*]`` from ``assay.toml`` (already valid)."""
+    stages = dict(DEFAULT_STAGES)
+    configured: Mapping[str, Any] = config.get("gate", {}).get("stages", {})
+    for name, raw in configured.items():
+        base = DEFAULT_STAGES.get(name)
+        block = tuple(raw.get("block", base.block if base else BLOCKABLE))
+        stages[name] = StagePolicy(
+            name=name,
+            block=tuple(status for status in BLOCKABLE if status in block),
+            min_severity=raw.get("min_severity", base.min_severity if base else "low"),
+            controls=tuple(raw.get("controls", ())),
+            families=tuple(raw.get("families", ())),
+        )
+    return stages
+
+
+def stage_policy(config: Mapping[str, Any], stage: str) -> StagePolicy:
+    """The policy for ``stage``; :class:`GateError` (exit 2) for an unknown stage."""
+    stages = stage_policies(config)
+    try:
+        return stages[stage]
+    except KeyError:
+        raise GateError(
+            f"unknown stage '{stage}'",
+            hint=f"stages: {', '.join(sorted(stages))} (define more under [gate.stages] "
+            "in assay.toml)",
+        ) from None
+
+
+def result_order(result: Result) -> tuple[int, int, str]:
+    """Most severe first, then error before fail before stale before gap, then by id."""
+    status_rank = {"error": 0, "fail": 1, "stale": 2, "gap": 3}.get(result.status, 4)
+    return (severity_rank(result.severity), status_rank, result.control)
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """What the gate decided for one service at one stage, and why."""
+
+    assessment: Assessment
+    policy: StagePolicy
+    blocking: tuple[Result, ...]
+    #: Non-passing results that do not block here (below the severity, not in scope).
+    warnings: tuple[Result, ...]
+    #: Waivers in force, and waivers that expired (reported, not applied).
+    waived: tuple[Result, ...]
+    expired_waivers: tuple[Result, ...]
+
+    @property
+    def service(self) -> str:
+        return self.assessment.service
+
+    @property
+    def stage(self) -> str:
+        return self.policy.name
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blocking
+
+    @property
+    def decision(self) -> str:
+        return "allow" if self.allowed else "block"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.allowed else EXIT_FINDINGS
+
+    @property
+    def no_evidence(self) -> bool:
+        """True when the assessment read no evidence at all: nothing was collected."""
+        return not self.assessment.evidence_ids and any(
+            r.status == "gap" for r in self.assessment.results
+        )
+
+    @property
+    def in_scope(self) -> tuple[Result, ...]:
+        return tuple(r for r in self.assessment.results if self.policy.in_scope(r))
+
+    def summary(self) -> str:
+        """One line: the decision and the counts that matter."""
+        count = len(self.blocking)
+        if self.allowed:
+            line = f"allow: {self.service} may pass {self.stage}"
+        else:
+            noun = "control blocks" if count == 1 else "controls block"
+            line = f"block: {self.service} may not pass {self.stage}: {count} {noun}"
+        return line
+
+    def hints(self) -> list[str]:
+        """What to do next, in order of usefulness."""
+        hints: list[str] = []
+        if self.no_evidence:
+            hints.append(
+                f"no evidence is stored for {self.service}: run 'assay collect --service "
+                f"{self.service}' before the gate (or pass --collect)"
+            )
+        return hints
+
+    def facts(self) -> dict[str, Any]:
+        """The ``gate.decision`` evidence facts."""
+        ids = sorted(r.control for r in self.blocking)
+        return {
+            "service": self.service,
+            "stage": self.stage,
+            "decision": self.decision,
+            "as_of": _seconds(self.assessment),
+            "controls": len(self.in_scope),
+            "blocking": len(self.blocking),
+            "blocking_controls": ids[:100],
+            "by_status": self.assessment.counts,
+            "assessment_hash": self.assessment.hash,
+            "library_hash": self.assessment.library_digest,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The gate's JSON output."""
+        return {
+            "service": self.service,
+            "stage": self.stage,
+            "decision": self.decision,
+            "exit_code": self.exit_code,
+            "policy": self.policy.to_dict(),
+            "as_of": _seconds(self.assessment),
+            "assessment_hash": self.assessment.hash,
+            "library_digest": self.assessment.library_digest,
+            "counts": self.assessment.counts,
+            "blocking": [_entry(r) for r in self.blocking],
+            "warnings": [_entry(r) for r in self.warnings],
+            "waived": [_entry(r) for r in self.waived],
+            "expired_waivers": [_entry(r) for r in self.expired_waivers],
+            "hints": self.hints(),
+        }
+
+
+def _seconds(assessment: Assessment) -> str:
+    from assay.durations import isoformat
+
+    return isoformat(assessment.as_of)
+
+
+def _entry(result: Result) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "control": result.control,
+        "title": result.title,
+        "severity": result.severity,
+        "status": result.status,
+        "reason": result.reason,
+        "reasons": list(result.reasons),
+        "fix": result.remediation,
+        "evidence_ids": list(result.evidence_ids),
+        "findings": [finding.to_dict() for finding in result.findings],
+    }
+    if result.underlying_status:
+        entry["underlying_status"] = result.underlying_status
+    if result.waiver is not None:
+        entry["waiver"] = result.waiver.to_dict()
+    return entry
+
+
+def decide(assessment: Assessment, policy: StagePolicy) -> GateDecision:
+    """Apply a stage policy to an assessment."""
+    blocking = sorted((r for r in assessment.results if policy.blocks(r)), key=result_order)
+    warnings = sorted(
+        (
+            r
+            for r in assessment.results
+            if r.status in BLOCKABLE and not policy.blocks(r) and policy.in_scope(r)
+        ),
+        key=result_order,
+    )
+    waived = sorted((r for r in assessment.results if r.status == "waived"), key=result_order)
+    expired = sorted(
+        (
+            r
+            for r in assessment.results
+            if r.waiver is not None and r.waiver.state == "expired" and policy.in_scope(r)
+        ),
+        key=result_order,
+    )
+    return GateDecision(
+        assessment=assessment,
+        policy=policy,
+        blocking=tuple(blocking),
+        warnings=tuple(warnings),
+        waived=tuple(waived),
+        expired_waivers=tuple(expired),
+    )

@@ -1,0 +1,68 @@
+"""Assessments and gate decisions into the store: sealed records and evidence.
+
+``assay check`` stores every assessment and seals its hash into the ledger; ``assay
+gate`` does the same and records its decision as ``gate.decision`` evidence before it
+exits, so an audit can see what was allowed to ship, when, and on what grounds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assay import __version__
+from assay.assess.model import Assessment
+from assay.errors import IntegrityError
+from assay.evidence.model import EvidenceDraft
+
+if TYPE_CHECKING:
+    from assay.assess.gate import GateDecision
+    from assay.evidence.store import AssessmentRecord, RecordResult, Store
+
+GATE_KIND = "gate.decision"
+
+
+def seal(store: Store, assessment: Assessment, context: dict[str, Any]) -> AssessmentRecord:
+    """Store the assessment and append its ledger seal; the stored hash is ``assessment.hash``."""
+    record = store.save_assessment(
+        service=assessment.service,
+        as_of=assessment.as_of,
+        library_digest=assessment.library_digest,
+        payload=assessment.to_dict(),
+        context=context,
+        actor=f"assay@{assessment.tool_version}",
+        created_at=assessment.created_at,
+    )
+    if record.hash != assessment.hash:  # pragma: no cover - both hash the same canonical JSON
+        raise IntegrityError(
+            f"the store sealed assessment {record.id[:12]} with hash {record.hash[:12]}, "
+            f"not {assessment.hash[:12]}"
+        )
+    return record
+
+
+def read_assessment(record: AssessmentRecord) -> Assessment:
+    """The assessment a stored record holds; refuses one whose payload no longer matches."""
+    assessment = Assessment.from_dict(record.payload)
+    if assessment.hash != record.hash:
+        raise IntegrityError(
+            f"stored assessment {record.id[:12]} does not match its sealed hash",
+            hint="the record was altered; run 'assay verify --store'",
+        )
+    return assessment
+
+
+def decision_draft(decision: GateDecision) -> EvidenceDraft:
+    """The ``gate.decision`` evidence for a decision."""
+    return EvidenceDraft(
+        kind=GATE_KIND,
+        service=decision.service,
+        subject={"stage": decision.stage},
+        observed_at=decision.assessment.as_of,
+        collector=f"assay-gate@{__version__}",
+        facts=decision.facts(),
+    )
+
+
+def record_decision(store: Store, decision: GateDecision, context: dict[str, Any]) -> RecordResult:
+    (result,) = store.record([decision_draft(decision)], context=context)
+    return result

@@ -1,0 +1,131 @@
+"""``assay check``: assess services, store and seal each assessment, print the results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from assay.cli.common import FormatOption, WorkspaceOption, check_format, require_workspace
+from assay.cli.output import echo_json, table
+from assay.cli.store import StoreUrlOption, open_cli_store
+
+if TYPE_CHECKING:
+    from assay.assess.model import Assessment
+
+MAX_REASON = 110
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Assess as of this date (YYYY-MM-DD, end of day UTC) or date-time: only "
+        "evidence observed and collected by then counts. Default: now.",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    from assay.durations import parse_instant
+    from assay.errors import AssessmentError
+
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise AssessmentError(f"--as-of: {exc}") from None
+
+
+def check(
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="Only this service (default: all).")
+    ] = None,
+    as_of: AsOfOption = None,
+    no_fail: Annotated[
+        bool, typer.Option("--no-fail", help="Exit 0 even when controls fail.")
+    ] = False,
+    output_format: FormatOption = "text",
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Assess services against the library, store each assessment and seal it.
+
+    Exit 1 when any control is fail, gap, stale or error (unless --no-fail).
+    """
+    from assay.assess.engine import AssessOptions, Assessor
+    from assay.assess.inputs import load_inputs
+    from assay.assess.sealing import seal
+    from assay.evidence.store import collection_context
+
+    check_format(output_format)
+    moment = parse_as_of(as_of)
+    ws = require_workspace(workspace)
+    inputs = load_inputs(ws)
+    services = inputs.selected(service)
+    context = collection_context()
+    assessments: list[tuple[str, Assessment]] = []
+    with open_cli_store(store_url, workspace, create=True) as store:
+        assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
+        for item in services:
+            assessment = assessor.assess(item, AssessOptions(as_of=moment))
+            record = seal(store, assessment, context)
+            assessments.append((record.id, assessment))
+    if output_format == "json":
+        echo_json([assessment.document() for _, assessment in assessments])
+    else:
+        typer.echo(render_check([(i, a) for i, a in assessments]))
+    failing = [a for _, a in assessments if a.problems]
+    if failing and not no_fail:
+        raise typer.Exit(1)
+
+
+def clip(text: str, width: int = MAX_REASON) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def status_text(status: str, underlying: str | None) -> str:
+    return f"{status} ({underlying})" if underlying else status
+
+
+def render_assessment(record_id: str, assessment: Assessment) -> str:
+    from assay.durations import isoformat
+
+    lines = [
+        f"{assessment.service}: assessment {record_id[:12]} as of {isoformat(assessment.as_of)} "
+        f"(hash {assessment.hash[:12]})",
+    ]
+    rows = [
+        [
+            r.control,
+            status_text(r.status, r.underlying_status),
+            r.severity,
+            clip(r.reason or r.title),
+        ]
+        for r in assessment.results
+    ]
+    lines.append(table(rows, ["CONTROL", "STATUS", "SEVERITY", "REASON"]))
+    for result in assessment.results:
+        waiver = result.waiver
+        if waiver is not None and waiver.state == "expired":
+            lines.append(
+                f"expired waiver: {result.control} (expired {waiver.expires}, {waiver.source}) "
+                "is no longer applied"
+            )
+    counts = "  ".join(f"{status} {count}" for status, count in assessment.counts.items())
+    lines.append(counts)
+    return "\n".join(lines)
+
+
+def render_check(assessments: list[tuple[str, Assessment]]) -> str:
+    blocks = [render_assessment(record_id, a) for record_id, a in assessments]
+    failing = sum(1 for _, a in assessments if a.problems)
+    noun = "service" if len(assessments) == 1 else "services"
+    tail = f"{len(assessments)} {noun} assessed; {failing} with fail, gap, stale or error"
+    return "\n\n".join([*blocks, tail])

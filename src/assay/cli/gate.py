@@ -1,0 +1,100 @@
+"""``assay gate``: allow (exit 0) or block (exit 1) a stage for a service; 2 when undecided.
+
+Fail closed: an unknown service or stage, an invalid workspace or an unreachable store
+exits 2 before anything is decided. The decision is recorded as ``gate.decision``
+evidence (with the assessment sealed in the ledger) before the command exits.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from assay.cli.check import AsOfOption, parse_as_of
+from assay.cli.common import WorkspaceOption, check_format, require_workspace
+from assay.cli.store import StoreUrlOption, open_cli_store
+
+GATE_FORMATS = ("text", "json", "junit", "sarif", "github", "gitlab")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("gate")(gate)
+
+
+def gate(
+    service: Annotated[str, typer.Option("--service", "-s", help="Service id.")],
+    stage: Annotated[
+        str, typer.Option("--stage", help="Stage: merge, release, deploy or one in assay.toml.")
+    ],
+    collect: Annotated[
+        bool, typer.Option("--collect", help="Collect the service's evidence first.")
+    ] = False,
+    as_of: AsOfOption = None,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="Output: text, json, junit, sarif, github or gitlab."),
+    ] = "text",
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the output to FILE."),
+    ] = None,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Decide whether SERVICE may pass STAGE: exit 0 allow, 1 block, 2 cannot decide."""
+    import os
+    from pathlib import Path
+
+    from assay import __version__
+    from assay.assess.engine import AssessOptions, Assessor
+    from assay.assess.gate import decide, stage_policy
+    from assay.assess.inputs import load_inputs
+    from assay.assess.sealing import record_decision, seal
+    from assay.evidence.store import collection_context
+    from assay.reports.formats import FormatContext, gate_format
+
+    check_format(output_format, GATE_FORMATS)
+    moment = parse_as_of(as_of)
+    ws = require_workspace(workspace)
+    policy = stage_policy(ws.config, stage)
+    inputs = load_inputs(ws, only=service)
+    target = inputs.service(service)
+    if collect:
+        _collect(ws, target.id, store_url, workspace)
+    context = collection_context()
+    with open_cli_store(store_url, workspace, create=True) as store:
+        assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
+        assessment = assessor.assess(target, AssessOptions(as_of=moment))
+        decision = decide(assessment, policy)
+        seal(store, assessment, context)
+        record_decision(store, decision, context)
+    formatter = gate_format(output_format)
+    format_context = FormatContext(
+        tool_version=__version__,
+        service_file=target.source,
+        environ=dict(os.environ),
+    )
+    text = formatter.render(decision, format_context)
+    if output:
+        Path(output).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+    else:
+        typer.echo(text)
+    for path, extra in formatter.side_outputs(decision, format_context):
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(extra)
+        except OSError as exc:
+            typer.echo(f"warning: cannot write {path}: {exc.strerror}", err=True)
+    raise typer.Exit(decision.exit_code)
+
+
+def _collect(ws: object, service: str, store_url: str | None, workspace: object) -> None:
+    """Run ``assay collect --service SERVICE`` in-process before deciding."""
+    from assay.errors import AssessmentError
+
+    try:
+        from assay.evidence.collect import collect_service  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - collection ships with assay
+        raise AssessmentError("--collect: this assay cannot collect evidence") from None
+    collect_service(ws, service, store_url=store_url)
