@@ -136,12 +136,33 @@ def load_crosswalks(
                         source=display,
                     )
                 )
+        linked_here = {raw["requirement"] for raw in data["links"]}
         for index, raw in enumerate(data.get("unmapped", [])):
-            if framework.requirement(raw["requirement"]) is None:
+            requirement = framework.requirement(raw["requirement"])
+            at = ("unmapped", index, "requirement")
+            if requirement is None:
                 problems.append(
                     document.problem(
-                        ("unmapped", index, "requirement"),
-                        f"unknown requirement '{raw['requirement']}' in {framework.id}",
+                        at, f"unknown requirement '{raw['requirement']}' in {framework.id}"
+                    )
+                )
+                continue
+            # A file that both links and excuses a requirement contradicts itself.
+            if raw["requirement"] in linked_here:
+                problems.append(
+                    document.problem(
+                        at,
+                        f"requirement '{raw['requirement']}' is listed as unmapped but this "
+                        "crosswalk links it",
+                    )
+                )
+                continue
+            if not requirement.assessable:
+                problems.append(
+                    document.problem(
+                        at,
+                        f"requirement '{raw['requirement']}' is a heading, not assessable; "
+                        "it needs no unmapped entry",
                     )
                 )
                 continue
