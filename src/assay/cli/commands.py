@@ -20,11 +20,6 @@ GROUPS: tuple[str, ...] = (
     "store",
     "evidence",
     "verify",
-    "check",
-    "gate",
-    "assessments",
-    "waivers",
-    "attest",
     "demo",
 )
 

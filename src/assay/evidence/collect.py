@@ -1,0 +1,357 @@
+"""Collection: run the registered collectors for each service and store what they find.
+
+For each service, in this order:
+
+1. inside CI, every *environment* collector, once (the CI run context; the first
+   ``ci.run`` draft becomes :attr:`CollectContext.ci_run` for the steps below);
+2. every repository is resolved to a commit (cloned or fetched first if it is a URL);
+3. every file in the pipelines' artefact folders (and ``--artefacts`` folders) is
+   offered to the *artefact* collectors whose ``accepts()`` is true; files nobody
+   recognises are listed as skipped. A collector with ``collect_all(targets, context)``
+   gets all its files of one folder at once (to merge them into one record);
+4. approvals found in ``reviews`` drafts are handed to the repo collectors as
+   ``options["approvals"]`` (commit id -> approvers);
+5. every *repo* collector, for every repository.
+
+All drafts of a service are then checked (kind declared by the collector, facts valid
+against the kind's schema) and written with one :meth:`Store.record` call: one
+transaction per service, so a service's evidence is stored whole or not at all. A
+failure in one service is reported and the others still run.
+
+The core knows nothing of the command line: it takes a frozen :class:`CollectOptions`
+and reports progress through a callback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+from assay.durations import parse_duration
+from assay.errors import AssayError, CollectorError, InvalidInput, WorkspaceError
+from assay.evidence.artefact_files import ArtefactScan, scan_folder
+from assay.evidence.collect_results import (
+    Collected,
+    CollectReport,
+    Failure,
+    Skipped,
+    approvals_from,
+    check_drafts,
+)
+from assay.evidence.collectors.interface import (
+    ArtefactTarget,
+    CollectContext,
+    Collector,
+    EnvironmentTarget,
+    RepoTarget,
+)
+from assay.evidence.gitsafe import DEFAULT_TIMEOUT
+from assay.evidence.model import EvidenceDraft
+from assay.workspace import RepoRef, Service, Workspace
+
+CI_MARKERS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILD_ID", "TF_BUILD", "JENKINS_URL")
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    """What to collect. Empty ``services`` means every service in the workspace."""
+
+    services: tuple[str, ...] = ()
+    repo: Path | None = None
+    commit: str | None = None
+    since: str | None = None
+    artefacts: tuple[Path, ...] = ()
+    environ: Mapping[str, str] | None = None
+    in_ci: bool | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of a service's collection; ``step`` counts from 1 up to ``steps``."""
+
+    service: str
+    message: str
+    step: int
+    steps: int
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class EvidenceWriter(Protocol):
+    """The part of the store collection needs."""
+
+    def record(self, drafts: Sequence[EvidenceDraft], *, context: dict[str, Any]) -> Sequence[Any]:
+        """Store ``drafts`` in one transaction; one result (``evidence_id``, ``new``) each."""
+        ...
+
+
+def in_ci(environ: Mapping[str, str]) -> bool:
+    return any(
+        environ.get(name, "").strip().lower() not in ("", "0", "false") for name in CI_MARKERS
+    )
+
+
+def select_services(workspace: Workspace, options: CollectOptions) -> list[Service]:
+    services = workspace.load_services()
+    if options.commit and options.repo is None:
+        raise CollectorError("--commit needs --repo PATH: name the repository it belongs to")
+    if options.services:
+        unknown = [s for s in options.services if s not in services]
+        if unknown:
+            known = ", ".join(sorted(services)) or "none"
+            raise WorkspaceError(
+                f"unknown service '{unknown[0]}'", hint=f"services in this workspace: {known}"
+            )
+        chosen = [services[s] for s in options.services]
+    else:
+        chosen = [services[s] for s in sorted(services)]
+    if not chosen:
+        raise WorkspaceError(
+            "no services to collect", hint="add a services/<id>.yaml file (see 'assay init')"
+        )
+    if options.repo is not None and len(chosen) != 1:
+        raise CollectorError(
+            "--repo needs one service: pass --service S",
+            hint="services in this workspace: " + ", ".join(s.id for s in chosen),
+        )
+    return chosen
+
+
+def repos_to_collect(
+    service: Service, options: CollectOptions
+) -> list[tuple[RepoRef, Path | None]]:
+    """The service's repositories, or the one ``--repo PATH`` names, with path overrides."""
+    if options.repo is None:
+        return [(ref, None) for ref in service.repos]
+    path = options.repo
+    if len(service.repos) == 1:
+        return [(service.repos[0], path)]
+    by_name = {ref.name: ref for ref in service.repos}
+    name = path.resolve().name
+    if name in by_name:
+        return [(by_name[name], path)]
+    if not service.repos:
+        return [(RepoRef(name=name, path=path), path)]
+    raise CollectorError(
+        f"service {service.id} has repos {', '.join(sorted(by_name))}: "
+        f"none is named like the folder '{name}'",
+        hint="give the clone a folder named after one of them",
+    )
+
+
+def collect(
+    workspace: Workspace,
+    writer: EvidenceWriter,
+    options: CollectOptions,
+    *,
+    collectors: Mapping[str, Collector] | None = None,
+    progress: ProgressCallback | None = None,
+) -> CollectReport:
+    """Collect and store evidence for the chosen services; see the module docstring."""
+    from assay.evidence.collectors.registry import load_collectors
+    from assay.evidence.store.context import collection_context
+
+    environ = dict(os.environ if options.environ is None else options.environ)
+    try:
+        window = parse_duration(options.since or workspace.since)
+    except ValueError as exc:
+        raise CollectorError(f"--since: {exc}") from None
+    found = dict(load_collectors() if collectors is None else collectors)
+    report = CollectReport()
+    context_base = collection_context(environ)
+    for service in select_services(workspace, options):
+        run = _ServiceRun(workspace, service, options, environ, window, found, progress)
+        try:
+            drafts = run.drafts()
+            check_drafts(drafts, service.id, found)
+        except (CollectorError, InvalidInput) as exc:
+            report.failures.append(Failure(service.id, tuple(exc.diagnostics())))
+            report.skipped.extend(run.skipped)
+            continue
+        results = writer.record(drafts, context={**context_base, "service": service.id})
+        for draft, result in zip(drafts, results, strict=True):
+            report.collected.append(
+                Collected(
+                    service.id,
+                    draft.kind,
+                    draft.subject,
+                    result.evidence_id,
+                    result.new,
+                    draft.collector,
+                    draft.facts,
+                )
+            )
+        report.skipped.extend(run.skipped)
+    return report
+
+
+class _ServiceRun:
+    """The collection of one service: gathers drafts and skipped files."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        service: Service,
+        options: CollectOptions,
+        environ: dict[str, str],
+        window: Any,
+        collectors: Mapping[str, Collector],
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.workspace = workspace
+        self.service = service
+        self.options = options
+        self.environ = environ
+        self.collectors = collectors
+        self.progress = progress
+        self.skipped: list[Skipped] = []
+        self.context = CollectContext(
+            service=service.id,
+            since=window,
+            max_artefact_bytes=workspace.max_artefact_bytes,
+            tag_pattern=workspace.tag_pattern,
+            options=dict(options.options),
+        )
+        self.repos = repos_to_collect(service, options)
+        self.by_target = {
+            kind: [c for _, c in sorted(collectors.items()) if c.target == kind]
+            for kind in ("repo", "artefact", "environment")
+        }
+        self.ci = in_ci(environ) if options.in_ci is None else options.in_ci
+        self.step = 0
+        self.steps = (
+            len(self.repos) * (1 + len(self.by_target["repo"]))
+            + (len(self.by_target["environment"]) if self.ci else 0)
+            + 1
+        )
+
+    def tell(self, message: str) -> None:
+        self.step = min(self.step + 1, self.steps)
+        if self.progress is not None:
+            self.progress(ProgressEvent(self.service.id, message, self.step, self.steps))
+
+    def drafts(self) -> list[EvidenceDraft]:
+        drafts: list[EvidenceDraft] = []
+        if self.ci:
+            for collector in self.by_target["environment"]:
+                self.tell(f"{collector.name}: CI run context")
+                drafts.extend(self._run(collector, EnvironmentTarget(self.environ)))
+            runs = [d.facts for d in drafts if d.kind == "ci.run"]
+            if runs:
+                self.context = replace(self.context, ci_run=runs[0])
+        targets = [self._prepare(ref, path) for ref, path in self.repos]
+        self.tell("artefacts")
+        drafts.extend(self._artefacts(targets))
+        approvals = approvals_from(drafts, targets)
+        for target in targets:
+            context = self.context
+            if approvals.get(target.name):
+                merged = {**context.options, "approvals": approvals[target.name]}
+                context = replace(context, options=merged)
+            for collector in self.by_target["repo"]:
+                self.tell(f"{target.name}: {collector.name}")
+                drafts.extend(self._run(collector, target, context))
+        return drafts
+
+    def _prepare(self, ref: RepoRef, path: Path | None) -> RepoTarget:
+        from assay.evidence.repos import prepare_repo
+
+        where = path or ref.path
+        display = self.workspace.display(where) if where else ref.url or ref.name
+        self.tell(f"{ref.name}: resolving {display}")
+        return prepare_repo(
+            ref,
+            service=self.service.id,
+            root=self.workspace.root,
+            display=display,
+            path=path,
+            commit=self.options.commit if path is not None else None,
+            timeout=self.options.timeout,
+            progress=self.tell,
+        )
+
+    def _folders(self) -> list[tuple[Path, str | None, bool]]:
+        """(folder, pipeline name, configured) for every artefact folder to scan."""
+        folders: list[tuple[Path, str | None, bool]] = [
+            (p.artefacts, p.name, True) for p in self.service.pipelines if p.artefacts
+        ]
+        folders += [(folder, None, False) for folder in self.options.artefacts]
+        return folders
+
+    def _artefacts(self, targets: Sequence[RepoTarget]) -> list[EvidenceDraft]:
+        parsers = self.by_target["artefact"]
+        commits = {t.name: t.commit for t in targets}
+        default_commit = targets[0].commit if len(targets) == 1 else None
+        drafts: list[EvidenceDraft] = []
+        for folder, pipeline, configured in self._folders():
+            repo = next((p.repo for p in self.service.pipelines if p.name == pipeline), None)
+            commit = commits.get(repo or "", default_commit)
+            scan = scan_folder(
+                folder,
+                self.workspace.display(folder),
+                max_bytes=self.context.max_artefact_bytes,
+                pipeline=pipeline,
+                commit=commit,
+                must_exist=not configured,
+            )
+            self.skipped.extend(Skipped(self.service.id, path, why) for path, why in scan.skipped)
+            drafts.extend(self._parse(scan, parsers))
+        return drafts
+
+    def _parse(self, scan: ArtefactScan, parsers: Sequence[Collector]) -> list[EvidenceDraft]:
+        chosen: dict[str, list[ArtefactTarget]] = {}
+        for target in scan.targets:
+            takers = [c for c in parsers if _accepts(c, target)]
+            if not takers:
+                self.skipped.append(
+                    Skipped(self.service.id, target.name, "no collector recognises this file")
+                )
+            for collector in takers:
+                chosen.setdefault(collector.name, []).append(target)
+        drafts: list[EvidenceDraft] = []
+        for name, files in chosen.items():
+            collector = self.collectors[name]
+            many: Callable[[list[ArtefactTarget], CollectContext], Iterable[EvidenceDraft]] | None
+            many = getattr(collector, "collect_all", None)
+            if callable(many):
+                drafts.extend(_guard(collector, partial(many, files, self.context)))
+            else:
+                for target in files:
+                    drafts.extend(self._run(collector, target))
+        return drafts
+
+    def _run(
+        self, collector: Collector, target: Any, context: CollectContext | None = None
+    ) -> list[EvidenceDraft]:
+        use = context or self.context
+        return _guard(collector, lambda: collector.collect(target, use))
+
+
+def _accepts(collector: Collector, target: ArtefactTarget) -> bool:
+    try:
+        return bool(collector.accepts(target))
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug must not read as "no match"
+        raise CollectorError(
+            f"collector {collector.ident} failed on {target.name}: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _guard(
+    collector: Collector, work: Callable[[], Iterable[EvidenceDraft]]
+) -> list[EvidenceDraft]:
+    """Run a collector; its own errors pass through, anything else names it."""
+    try:
+        return list(work())
+    except AssayError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - third-party code: fail closed, say who
+        raise CollectorError(
+            f"collector {collector.ident} failed: {type(exc).__name__}: {exc}"
+        ) from None
