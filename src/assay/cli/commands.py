@@ -20,6 +20,11 @@ GROUPS: tuple[str, ...] = (
     "store",
     "evidence",
     "verify",
+    "check",
+    "gate",
+    "assessments",
+    "waivers",
+    "attest",
     "demo",
 )
 
