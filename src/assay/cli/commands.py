@@ -25,6 +25,7 @@ GROUPS: tuple[str, ...] = (
     "assessments",
     "waivers",
     "attest",
+    "report",
     "demo",
 )
 

@@ -124,3 +124,25 @@ def show(
             for link in links
         ]
     typer.echo("\n".join(lines))
+
+
+@library_app.command("export")
+def export(
+    oscal: Annotated[
+        Path,
+        typer.Option(
+            "--oscal",
+            metavar="DIR",
+            help="Write catalog.json and component-definition.json (OSCAL 1.2.1) into DIR.",
+        ),
+    ],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Export the library in force as an OSCAL catalog and component-definition."""
+    from assay.durations import utc_now
+    from assay.governance import load_governance
+    from assay.reports.oscal_catalog import export_library, export_time
+
+    governance = load_governance(optional_workspace(workspace))
+    for path in export_library(governance, oscal, export_time(utc_now())):
+        typer.echo(f"wrote {path}")

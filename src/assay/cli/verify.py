@@ -46,7 +46,7 @@ def verify(
     if store:
         _verify_store(store_url, workspace, output_format)
     elif pack is not None:
-        _verify_pack(pack, output_format)
+        _verify_pack(pack, store_url, workspace, output_format)
     else:
         raise AssayError(
             "nothing to verify",
@@ -67,11 +67,10 @@ def _verify_store(store_url: str | None, workspace: Path | None, output_format: 
         raise typer.Exit(1)
 
 
-def _verify_pack(pack: Path, output_format: str) -> None:
-    """Pack verification arrives with the evidence pack report; until then, say so."""
-    from assay.errors import ReportError
+def _verify_pack(
+    pack: Path, store_url: str | None, workspace: Path | None, output_format: str
+) -> None:
+    """The pack's manifest, attachments and hashes; the store too when one is reachable."""
+    from assay.cli.report import verify_pack_command
 
-    raise ReportError(
-        f"cannot verify {pack}: evidence pack verification is not available in this version",
-        hint="use `assay verify --store` to check the evidence store",
-    )
+    verify_pack_command(pack, store_url, workspace, output_format)

@@ -401,4 +401,3 @@ def _trend(current: Assessment, history: Sequence[Assessment]) -> tuple[TrendPoi
             seen[item.hash] = item
     ordered = sorted(seen.values(), key=lambda a: (a.as_of, a.created_at))
     return tuple(TrendPoint(a.as_of, pass_ratio(a.counts), a.counts) for a in ordered)
-

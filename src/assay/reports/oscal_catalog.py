@@ -234,6 +234,17 @@ def _requirement(framework_id: str, item: _Implemented) -> dict[str, Any]:
     }
 
 
+def export_time(now: datetime) -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else ``now``."""
+    import os
+    from datetime import UTC
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return now
+
+
 def export_library(governance: Governance, folder: Path, last_modified: datetime) -> list[Path]:
     """Write ``catalog.json`` and ``component-definition.json`` into ``folder``."""
     if not folder.exists():

@@ -1,0 +1,246 @@
+"""``assay report``: the evidence pack (PDF), its HTML, the SoA workbook, OSCAL and JSON.
+
+Reports read the assessments ``assay check`` stored; they never assess. ``-o -`` writes
+text reports (html, json, oscal) to standard output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from assay.cli.common import WorkspaceOption
+from assay.cli.output import echo_json
+from assay.cli.store import StoreUrlOption
+
+if TYPE_CHECKING:
+    from assay.reports.run import Written
+    from assay.reports.sources import ReportRequest, ReportStore, Scope
+    from assay.reports.verify_pack import PackCheck
+
+#: A report to produce once the scope is loaded and the store open.
+Run = Callable[["Scope", "ReportStore"], "Written"]
+
+report_app = typer.Typer(
+    help="Reports: evidence pack (pdf), html, SoA workbook, OSCAL, JSON.", no_args_is_help=True
+)
+
+OutputOption = Annotated[
+    str, typer.Option("--output", "-o", metavar="FILE", help="File to write ('-': stdout).")
+]
+ServiceOption = Annotated[
+    str | None, typer.Option("--service", "-s", help="Only this service (default: all).")
+]
+OneServiceOption = Annotated[str, typer.Option("--service", "-s", help="The service to report on.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Use the latest stored assessment made as of this date (YYYY-MM-DD) or date-time, "
+        "or earlier.",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")
+
+
+def _request(service: str | None, as_of: str | None, max_bytes: int | None = None) -> ReportRequest:
+    from assay.durations import parse_instant
+    from assay.errors import ReportError
+    from assay.reports.gather import DEFAULT_MAX_ATTACHMENT_BYTES
+    from assay.reports.sources import ReportRequest
+
+    moment = None
+    if as_of is not None:
+        try:
+            moment = parse_instant(as_of)
+        except ValueError as exc:
+            raise ReportError(f"--as-of: {exc}") from None
+    if max_bytes is not None and max_bytes < 0:
+        raise ReportError("--max-attachment-bytes must be 0 or more")
+    return ReportRequest(
+        service=service,
+        as_of=moment,
+        max_attachment_bytes=DEFAULT_MAX_ATTACHMENT_BYTES if max_bytes is None else max_bytes,
+    )
+
+
+def _destination(output: str, *, binary: bool) -> Path | None:
+    from assay.errors import ReportError
+
+    if output == "-":
+        if binary:
+            raise ReportError("this report is binary: give a file with -o, not '-'")
+        return None
+    return Path(output)
+
+
+def _finish(written: Written, scope: Scope) -> None:
+    for note in scope.notes:
+        typer.echo(f"note: {note}", err=True)
+    if written.path is None:
+        typer.echo(written.data.decode("utf-8"), nl=False)
+    else:
+        typer.echo(f"wrote {written.path}: {written.summary}")
+
+
+def _run(workspace: Path | None, store_url: str | None, request: ReportRequest, work: Run) -> None:
+    from assay.cli.common import require_workspace
+    from assay.cli.store import open_cli_store
+    from assay.governance import load_governance
+    from assay.reports.sources import load_scope
+
+    ws = require_workspace(workspace)
+    governance = load_governance(ws)
+    with open_cli_store(store_url, workspace, create=False) as store:
+        scope = load_scope(ws, governance, store, request)
+        written = work(scope, store)
+    _finish(written, scope)
+
+
+@report_app.command("pack")
+def pack(
+    service: OneServiceOption,
+    output: OutputOption,
+    as_of: AsOfOption = None,
+    max_attachment_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-attachment-bytes",
+            metavar="N",
+            help="Embed artefacts up to N bytes each (default 10 MiB; 0 embeds none).",
+        ),
+    ] = None,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The evidence pack: PDF/A-3b with the manifest and artefacts attached."""
+    from assay.reports.run import pack_report
+
+    request = _request(service, as_of, max_attachment_bytes)
+    path = _destination(output, binary=True)
+    assert path is not None
+    _run(
+        workspace, store_url, request, lambda scope, store: pack_report(scope, request, store, path)
+    )
+
+
+@report_app.command("html")
+def html(
+    service: OneServiceOption,
+    output: OutputOption,
+    as_of: AsOfOption = None,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The evidence pack's content as one self-contained HTML file."""
+    from assay.reports.run import html_report
+
+    request = _request(service, as_of)
+    path = _destination(output, binary=False)
+    _run(workspace, store_url, request, lambda scope, _store: html_report(scope, request, path))
+
+
+@report_app.command("soa")
+def soa(
+    output: OutputOption,
+    service: ServiceOption = None,
+    as_of: AsOfOption = None,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The Statement of Applicability workbook (xlsx), across all services or one."""
+    from assay.reports.run import soa_report
+
+    request = _request(service, as_of)
+    path = _destination(output, binary=True)
+    assert path is not None
+    _run(workspace, store_url, request, lambda scope, _store: soa_report(scope, path))
+
+
+@report_app.command("oscal")
+def oscal(
+    output: OutputOption,
+    service: ServiceOption = None,
+    as_of: AsOfOption = None,
+    poam: Annotated[
+        bool,
+        typer.Option("--poam", help="Write a plan of action and milestones for open gaps."),
+    ] = False,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """OSCAL 1.2.1 assessment results (or, with --poam, a POA&M) as JSON."""
+    from assay.reports.run import oscal_report
+
+    request = _request(service, as_of)
+    path = _destination(output, binary=False)
+    _run(
+        workspace,
+        store_url,
+        request,
+        lambda scope, _store: oscal_report(scope, request, path, poam=poam),
+    )
+
+
+@report_app.command("json")
+def json_(
+    output: OutputOption,
+    service: ServiceOption = None,
+    as_of: AsOfOption = None,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The complete result as JSON (schema: report.schema.json)."""
+    from assay.reports.run import json_report
+
+    request = _request(service, as_of)
+    path = _destination(output, binary=False)
+    _run(workspace, store_url, request, lambda scope, _store: json_report(scope, request, path))
+
+
+def verify_pack_command(
+    pack_path: Path, store_url: str | None, workspace: Path | None, output_format: str
+) -> None:
+    """``assay verify PACK.pdf``: offline, and against the store when one is named or found.
+
+    A store named by ``--store-url`` (or ``ASSAY_STORE_URL``) must be reachable; one only
+    found through the workspace is skipped, with a note, when it cannot be opened.
+    """
+    from assay.cli.store import open_cli_store
+    from assay.errors import StoreError
+    from assay.reports.verify_pack import verify_pack
+    from assay.workspace import find_root
+
+    explicit = store_url is not None
+    implicit = not explicit and (workspace is not None or find_root(Path.cwd()) is not None)
+    if explicit or implicit:
+        try:
+            store = open_cli_store(store_url, workspace, create=False)
+        except StoreError as exc:
+            if explicit:
+                raise
+            typer.echo(f"note: store not checked: {exc.message}", err=True)
+        else:
+            with store:
+                check = verify_pack(pack_path, store=store, store_label=store.url)
+            _report_check(check, output_format)
+            return
+    _report_check(verify_pack(pack_path), output_format)
+
+
+def _report_check(check: PackCheck, output_format: str) -> None:
+    if output_format == "json":
+        echo_json(check.to_dict())
+    else:
+        for problem in check.problems:
+            typer.echo(problem)
+        typer.echo(check.summary())
+    if not check.ok:
+        raise typer.Exit(1)

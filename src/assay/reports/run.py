@@ -1,0 +1,115 @@
+"""Producing each report file from a :class:`~assay.reports.sources.Scope`.
+
+One function per report; each gathers the view model, renders, and writes the file
+atomically (see :mod:`assay.reports.output`), returning a one-line description. The
+destination is checked before any slow rendering, so a bad ``-o`` fails at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assay.reports.gather import ReportOptions, gather
+from assay.reports.model import ServiceReport
+from assay.reports.output import check_destination, write_atomic
+from assay.reports.sources import ReportRequest, ReportStore, Scope, require_assessed
+
+
+@dataclass(frozen=True)
+class Written:
+    """What was written, for the command's confirmation line."""
+
+    path: Path | None
+    data: bytes
+    summary: str
+
+
+def _emit(path: Path | None, data: bytes, summary: str) -> Written:
+    if path is not None:
+        write_atomic(path, data)
+    return Written(path, data, summary)
+
+
+def _reports(scope: Scope, request: ReportRequest) -> list[ServiceReport]:
+    options = ReportOptions(max_attachment_bytes=request.max_attachment_bytes)
+    return [gather(sources, options) for sources in require_assessed(scope)]
+
+
+def html_report(scope: Scope, request: ReportRequest, path: Path | None) -> Written:
+    from assay.reports.html import render_html
+
+    if path is not None:
+        check_destination(path)
+    (report,) = _reports(scope, request)[:1]
+    data = render_html(report).encode("utf-8")
+    return _emit(path, data, f"HTML report of {report.facts.service}")
+
+
+def pack_report(scope: Scope, request: ReportRequest, store: ReportStore, path: Path) -> Written:
+    from assay.reports.pdf import build_pack
+
+    check_destination(path)
+    (report,) = _reports(scope, request)[:1]
+
+    def blob(sha256: str) -> bytes | None:
+        from assay.errors import StoreError
+
+        try:
+            return store.blob(sha256)
+        except StoreError:
+            return None
+
+    pack = build_pack(report, blob, pack_name=path.name)
+    attached = len(pack.manifest["attachments"]) + 1
+    return _emit(
+        path,
+        pack.pdf,
+        f"evidence pack of {report.facts.service}: {attached} attachments, "
+        f"manifest sha256 {pack.manifest_sha256}",
+    )
+
+
+def _generated(scope: Scope) -> datetime:
+    moments = [s.assessment.created_at for s in scope.assessed]
+    return max(moments) if moments else datetime.now(UTC)
+
+
+def soa_report(scope: Scope, path: Path) -> Written:
+    from assay.reports.soa import build_workbook
+    from assay.reports.soa_model import ServiceAssessment
+
+    check_destination(path)
+    items = [
+        ServiceAssessment(service, sources.assessment if sources else None)
+        for service, sources in scope.services
+    ]
+    data = build_workbook(scope.governance, items, generated=_generated(scope))
+    return _emit(path, data, f"Statement of Applicability for {len(items)} service(s)")
+
+
+def oscal_report(scope: Scope, request: ReportRequest, path: Path | None, *, poam: bool) -> Written:
+    from assay.reports.oscal import assessment_results, plan_of_action
+    from assay.reports.oscal_catalog import dump
+
+    if path is not None:
+        check_destination(path)
+    reports = _reports(scope, request)
+    if poam:
+        document = plan_of_action(scope.governance, reports)
+        items = len(document["plan-of-action-and-milestones"]["poam-items"])
+        summary = f"OSCAL plan of action and milestones: {items} item(s)"
+    else:
+        document = assessment_results(scope.governance, reports)
+        summary = f"OSCAL assessment results for {len(reports)} service(s)"
+    return _emit(path, dump(document), summary)
+
+
+def json_report(scope: Scope, request: ReportRequest, path: Path | None) -> Written:
+    from assay.reports.json_report import dump, report_document
+
+    if path is not None:
+        check_destination(path)
+    reports = _reports(scope, request)
+    return _emit(path, dump(report_document(reports)), f"JSON report of {len(reports)} service(s)")

@@ -1,0 +1,223 @@
+"""The Statement of Applicability's rows, worked out from results across services.
+
+A framework requirement is decided by the controls the crosswalks link to it and by
+those controls' results in each service's latest assessment:
+
+* applicable: ``No`` only when every linked control is not applicable to every service
+  in scope (the services' justifications are quoted); a requirement no control is
+  linked to stays applicable and says so, since Assay cannot decide it;
+* implementation status: ``Implemented`` when every applicable result passes,
+  ``Partially implemented`` when some pass (or are waived), ``Not implemented`` when
+  none do, ``Not assessed`` when nothing was assessed;
+* latest result: the worst result, with the count of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from assay.assess.model import Assessment, Result
+from assay.governance import Governance
+from assay.mappings.catalog import Framework, Requirement
+from assay.workspace import Service
+
+ISO = "iso27001-2022"
+AI_RMF = "nist-ai-rmf-1.0"
+SERVICE_STANDARD = "uk-service-standard"
+
+IMPLEMENTED = "Implemented"
+PARTIAL = "Partially implemented"
+NOT_IMPLEMENTED = "Not implemented"
+NOT_ASSESSED = "Not assessed"
+NOT_APPLICABLE = "Not applicable"
+IMPLEMENTATION_STATUSES = (IMPLEMENTED, PARTIAL, NOT_IMPLEMENTED, NOT_ASSESSED, NOT_APPLICABLE)
+RESULT_STATUSES = (
+    "pass",
+    "fail",
+    "gap",
+    "stale",
+    "waived",
+    "error",
+    "not_applicable",
+    "not_assessed",
+)
+_WORST = ("error", "fail", "stale", "gap", "waived", "pass")
+MAX_EVIDENCE_REFS = 12
+
+
+@dataclass(frozen=True)
+class ServiceAssessment:
+    """A service in scope and its latest assessment (``None``: never assessed)."""
+
+    service: Service
+    assessment: Assessment | None
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    framework: str
+    id: str
+    title: str
+    group: str
+    parent_group: str
+    applicable: str
+    justification: str
+    implementation: str
+    controls: str
+    result: str
+    result_counts: str
+    evidence: str
+    last_verified: datetime | None
+
+
+class ResultIndex:
+    """Every service's result for every control, indexed once."""
+
+    def __init__(self, scope: Sequence[ServiceAssessment]) -> None:
+        self.by_control: dict[str, list[tuple[Service, Assessment, Result]]] = {}
+        for item in scope:
+            if item.assessment is None:
+                continue
+            for result in item.assessment.results:
+                self.by_control.setdefault(result.control, []).append(
+                    (item.service, item.assessment, result)
+                )
+
+    def results(self, control: str) -> list[tuple[Service, Assessment, Result]]:
+        return self.by_control.get(control, [])
+
+
+def worst(statuses: Sequence[str]) -> str:
+    considered = [s for s in statuses if s in _WORST]
+    if not considered:
+        return "not_applicable" if statuses else "not_assessed"
+    return min(considered, key=_WORST.index)
+
+
+def implementation(statuses: Sequence[str]) -> str:
+    considered = [s for s in statuses if s != "not_applicable"]
+    if not statuses:
+        return NOT_ASSESSED
+    if not considered:
+        return NOT_APPLICABLE
+    if all(s == "pass" for s in considered):
+        return IMPLEMENTED
+    if any(s in ("pass", "waived") for s in considered):
+        return PARTIAL
+    return NOT_IMPLEMENTED
+
+
+def _counts(statuses: Sequence[str]) -> str:
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return ", ".join(f"{s.replace('_', ' ')} {counts[s]}" for s in RESULT_STATUSES if s in counts)
+
+
+def requirement_rows(
+    governance: Governance, framework_id: str, index: ResultIndex, *, groups: tuple[str, ...] = ()
+) -> list[RequirementRow]:
+    """One row per assessable requirement of ``framework_id`` (optionally only ``groups``)."""
+    framework = governance.frameworks.get(framework_id)
+    if framework is None:
+        return []
+    links: dict[str, list[tuple[str, str]]] = {}
+    for link in governance.crosswalks.for_framework(framework_id):
+        links.setdefault(link.requirement, []).append((link.control, link.relationship))
+    unmapped = {
+        u.requirement: u.reason
+        for u in governance.crosswalks.unmapped
+        if u.framework == framework_id
+    }
+    rows = []
+    for requirement in framework.assessable:
+        if groups and not any(_in_group(requirement, g) for g in groups):
+            continue
+        rows.append(
+            _row(
+                framework,
+                requirement,
+                sorted(links.get(requirement.id, [])),
+                index,
+                unmapped.get(requirement.id),
+            )
+        )
+    return rows
+
+
+def _in_group(requirement: Requirement, group: str) -> bool:
+    return requirement.group == group or (requirement.group or "").startswith(group + ".")
+
+
+def _row(
+    framework: Framework,
+    requirement: Requirement,
+    linked: list[tuple[str, str]],
+    index: ResultIndex,
+    unmapped_reason: str | None,
+) -> RequirementRow:
+    group = next((g for g in framework.groups if g.id == requirement.group), None)
+    parent = next((g for g in framework.groups if group and g.id == group.parent), None)
+    statuses: list[str] = []
+    justifications: list[str] = []
+    evidence: dict[str, None] = {}
+    last: datetime | None = None
+    for control, _ in linked:
+        for service, assessment, result in index.results(control):
+            statuses.append(result.status)
+            if result.status == "not_applicable":
+                text = f"{service.id}: {result.justification or 'not applicable'}"
+                if text not in justifications:
+                    justifications.append(text)
+                continue
+            evidence.update(dict.fromkeys(result.evidence_ids))
+            if last is None or assessment.as_of > last:
+                last = assessment.as_of
+    controls = ", ".join(f"{control} ({relationship})" for control, relationship in linked)
+    status = implementation(statuses)
+    if not linked:
+        applicable = "Yes"
+        justification = unmapped_reason or (
+            "No control of the library is linked; decide and evidence it outside Assay."
+        )
+    elif status == NOT_APPLICABLE:
+        applicable = "No"
+        justification = "Excluded: " + "; ".join(justifications)
+    else:
+        applicable = "Yes"
+        justification = f"Implemented by {controls}."
+        if status == NOT_ASSESSED:
+            justification += " Not yet assessed."
+    shown = [eid[:12] for eid in list(evidence)[:MAX_EVIDENCE_REFS]]
+    if len(evidence) > MAX_EVIDENCE_REFS:
+        shown.append(f"(+{len(evidence) - MAX_EVIDENCE_REFS} more)")
+    return RequirementRow(
+        framework=framework.id,
+        id=requirement.id,
+        title=requirement.title,
+        group=group.title if group else "",
+        parent_group=parent.title if parent else "",
+        applicable=applicable,
+        justification=justification,
+        implementation=status,
+        controls=controls or "none",
+        result=worst(statuses),
+        result_counts=_counts(statuses),
+        evidence=", ".join(shown),
+        last_verified=last,
+    )
+
+
+def service_standard_rag(row: RequirementRow) -> tuple[str, str]:
+    """(met / not met, red / amber / green) for a Service Standard point."""
+    if row.implementation == IMPLEMENTED:
+        return "Met", "Green"
+    if row.implementation == PARTIAL:
+        return "Not met", "Amber"
+    if row.implementation in (NOT_APPLICABLE,):
+        return "Not applicable", "Grey"
+    if row.implementation == NOT_ASSESSED:
+        return "Not assessed", "Grey"
+    return "Not met", "Red"

@@ -1,0 +1,344 @@
+"""``assay verify PACK.pdf``: prove an evidence pack unaltered, offline and against a store.
+
+Offline, the pack is checked against itself: the PDF must be whole (it ends with
+``%%EOF``), hold a ``manifest.json`` whose sha256 matches the one in the PDF metadata,
+hold exactly the attachments the manifest lists, each with the listed sha256 and size;
+``assessment.json`` must hash to the assessment hash; every record in
+``evidence.json`` must hash to its evidence id; and the evidence and artefacts must
+agree with the manifest. With a store, every evidence id, artefact hash, the assessment
+and the ledger head must also be found there. Each difference is one plain line.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from assay.errors import ReportError
+from assay.evidence.model import Evidence, evidence_id, sha256_hex
+from assay.reports.manifest import (
+    ASSESSMENT_NAME,
+    EVIDENCE_NAME,
+    FORMAT,
+    MANIFEST_NAME,
+    METADATA_KEY,
+)
+
+MAX_PACK_BYTES = 2 * 1024 * 1024 * 1024
+
+
+class PackStore(Protocol):
+    """What verification needs from a store (:class:`assay.evidence.store.Store` has it)."""
+
+    def get(self, evidence_id: str) -> Evidence | None: ...
+
+    def get_assessment(self, assessment_id: str) -> Any: ...
+
+    def ledger(self, since_seq: int = 0) -> Iterator[Any]: ...
+
+
+@dataclass
+class PackCheck:
+    """What verification found: each problem is one line naming what differs."""
+
+    path: str
+    problems: list[str] = field(default_factory=list)
+    manifest: dict[str, Any] | None = None
+    manifest_sha256: str | None = None
+    attachments: int = 0
+    store: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if not self.ok:
+            noun = "difference" if len(self.problems) == 1 else "differences"
+            return f"NOT OK: {self.path}: {len(self.problems)} {noun}"
+        manifest = self.manifest or {}
+        head = manifest.get("ledger_head") or {}
+        where = f"; matches store {self.store}" if self.store else "; no store checked"
+        return (
+            f"OK: {self.path}: manifest, {self.attachments} attachments and "
+            f"{len(manifest.get('evidence', []))} evidence records verified "
+            f"(service {manifest.get('service')}, assessment "
+            f"{str(manifest.get('assessment', {}).get('hash', ''))[:12]}, ledger head "
+            f"{head.get('seq', 'none')}){where}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        manifest = self.manifest or {}
+        return {
+            "ok": self.ok,
+            "pack": self.path,
+            "problems": list(self.problems),
+            "manifest_sha256": self.manifest_sha256,
+            "attachments": self.attachments,
+            "service": manifest.get("service"),
+            "assessment_hash": manifest.get("assessment", {}).get("hash"),
+            "ledger_head": manifest.get("ledger_head"),
+            "store": self.store,
+        }
+
+
+def read_pack(path: Path) -> bytes:
+    """The pack's bytes; a missing or unreadable file cannot be verified (exit 2)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_PACK_BYTES:
+            raise ReportError(f"{path}: {size:,} bytes is over the {MAX_PACK_BYTES:,} byte limit")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ReportError(f"{path}: is a folder, not a pack") from None
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def verify_pack(path: Path, *, store: PackStore | None = None, store_label: str = "") -> PackCheck:
+    """Verify the pack at ``path``; compare with ``store`` when one is given."""
+    data = read_pack(path)
+    check = PackCheck(str(path))
+    attachments, metadata_hash = _open_pdf(data, check)
+    if attachments is None:
+        return check
+    manifest = _manifest(attachments, metadata_hash, check)
+    if manifest is None:
+        return check
+    check.manifest = manifest
+    check.attachments = len(attachments)
+    _check_attachments(manifest, attachments, check)
+    _check_assessment(manifest, attachments, check)
+    _check_evidence(manifest, attachments, check)
+    if store is not None:
+        check.store = store_label or "given"
+        check_against_store(manifest, store, check)
+    return check
+
+
+def _open_pdf(data: bytes, check: PackCheck) -> tuple[dict[str, list[bytes]] | None, str | None]:
+    if not data.startswith(b"%PDF-"):
+        check.problems.append("not a PDF file (it does not start with %PDF-)")
+        return None, None
+    if b"%%EOF" not in data[-1024:]:
+        check.problems.append("the PDF is truncated: it does not end with %%EOF")
+        return None, None
+    from pypdf import PdfReader
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            found = {name: list(items) for name, items in reader.attachments.items()}
+            info: Any = reader.metadata or {}
+            metadata_hash = info.get(METADATA_KEY)
+    except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable pack
+        check.problems.append(f"the PDF cannot be read: {type(exc).__name__}: {exc}")
+        return None, None
+    attachments: dict[str, list[bytes]] = {}
+    for name, items in found.items():
+        attachments[str(name)] = [bytes(item) for item in items]
+    return attachments, (str(metadata_hash) if metadata_hash is not None else None)
+
+
+def _manifest(
+    attachments: dict[str, list[bytes]], metadata_hash: str | None, check: PackCheck
+) -> dict[str, Any] | None:
+    items = attachments.get(MANIFEST_NAME)
+    if not items:
+        check.problems.append(
+            f"no {MANIFEST_NAME} attachment: this PDF is not an assay evidence pack"
+        )
+        return None
+    if len(items) > 1:
+        check.problems.append(f"{MANIFEST_NAME} is attached {len(items)} times")
+    data = items[0]
+    check.manifest_sha256 = sha256_hex(data)
+    if metadata_hash is None:
+        check.problems.append(
+            f"the PDF metadata holds no manifest hash ({METADATA_KEY}); "
+            "the manifest cannot be tied to this PDF"
+        )
+    elif metadata_hash != check.manifest_sha256:
+        check.problems.append(
+            f"{MANIFEST_NAME}: sha256 is {check.manifest_sha256}, but the PDF metadata records "
+            f"{metadata_hash}: the manifest was edited"
+        )
+    try:
+        manifest = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        check.problems.append(f"{MANIFEST_NAME} is not valid JSON: {exc}")
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        check.problems.append(f"{MANIFEST_NAME} is not an assay pack manifest ({FORMAT})")
+        return None
+    for key in ("attachments", "evidence", "assessment"):
+        expected = dict if key == "assessment" else list
+        if not isinstance(manifest.get(key), expected):
+            check.problems.append(f"{MANIFEST_NAME}: '{key}' is missing or malformed")
+            return None
+    return manifest
+
+
+def _check_attachments(
+    manifest: dict[str, Any], attachments: dict[str, list[bytes]], check: PackCheck
+) -> None:
+    listed: set[str] = set()
+    for entry in manifest["attachments"]:
+        name = str(entry.get("name"))
+        listed.add(name)
+        items = attachments.get(name)
+        if not items:
+            check.problems.append(f"attachment {name} is missing (the manifest lists it)")
+            continue
+        if len(items) > 1:
+            check.problems.append(f"attachment {name} appears {len(items)} times")
+        actual = sha256_hex(items[0])
+        if actual != entry.get("sha256"):
+            check.problems.append(
+                f"attachment {name}: sha256 is {actual}, the manifest says {entry.get('sha256')}"
+            )
+        elif len(items[0]) != entry.get("size"):
+            check.problems.append(
+                f"attachment {name}: size is {len(items[0])} bytes, the manifest says "
+                f"{entry.get('size')}"
+            )
+    for name in sorted(set(attachments) - listed - {MANIFEST_NAME}):
+        check.problems.append(f"attachment {name} is not listed in the manifest")
+
+
+def _attachment(attachments: dict[str, list[bytes]], name: str) -> bytes | None:
+    items = attachments.get(name)
+    return items[0] if items else None
+
+
+def _check_assessment(
+    manifest: dict[str, Any], attachments: dict[str, list[bytes]], check: PackCheck
+) -> None:
+    data = _attachment(attachments, ASSESSMENT_NAME)
+    if data is None:
+        return  # reported as missing already when listed; a pack always lists it
+    expected = manifest["assessment"].get("hash")
+    if sha256_hex(data) != expected:
+        check.problems.append(
+            f"{ASSESSMENT_NAME}: sha256 is {sha256_hex(data)}, the assessment hash in the "
+            f"manifest is {expected}"
+        )
+    try:
+        record = json.loads(data)
+        ids = set(record["evidence_ids"])
+        service = record["service"]
+    except (ValueError, KeyError, TypeError):
+        check.problems.append(f"{ASSESSMENT_NAME} is not an assessment record")
+        return
+    if service != manifest.get("service"):
+        check.problems.append(
+            f"{ASSESSMENT_NAME} is for service {service}, the manifest says "
+            f"{manifest.get('service')}"
+        )
+    listed = {str(item.get("id")) for item in manifest["evidence"]}
+    for missing in sorted(ids - listed):
+        check.problems.append(f"evidence {missing}: used by the assessment, not in the manifest")
+    for extra in sorted(listed - ids):
+        check.problems.append(f"evidence {extra}: in the manifest, not used by the assessment")
+
+
+def _check_evidence(
+    manifest: dict[str, Any], attachments: dict[str, list[bytes]], check: PackCheck
+) -> None:
+    data = _attachment(attachments, EVIDENCE_NAME)
+    if data is None:
+        return
+    try:
+        records = json.loads(data)
+        if not isinstance(records, list):
+            raise TypeError
+    except (ValueError, TypeError):
+        check.problems.append(f"{EVIDENCE_NAME} is not a list of evidence records")
+        return
+    listed = {str(item.get("id")): item for item in manifest["evidence"]}
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        if not isinstance(record, dict) or "id" not in record:
+            check.problems.append(f"{EVIDENCE_NAME}: record {index + 1} has no id")
+            continue
+        claimed = str(record["id"])
+        seen.add(claimed)
+        identity = {key: value for key, value in record.items() if key != "id"}
+        try:
+            actual = evidence_id(identity)
+        except (TypeError, ValueError):
+            actual = "unhashable"
+        if actual != claimed:
+            check.problems.append(
+                f"evidence {claimed}: its record in {EVIDENCE_NAME} hashes to {actual}"
+            )
+        entry = listed.get(claimed)
+        if entry is None:
+            check.problems.append(f"evidence {claimed}: in {EVIDENCE_NAME}, not in the manifest")
+            continue
+        stored = sorted(a.get("sha256", "") for a in identity.get("artefacts", []))
+        claimed_artefacts = sorted(a.get("sha256", "") for a in entry.get("artefacts", []))
+        if stored != claimed_artefacts:
+            check.problems.append(
+                f"evidence {claimed}: its artefacts differ between {EVIDENCE_NAME} and the manifest"
+            )
+    for missing in sorted(k for k, v in listed.items() if v.get("found", True) and k not in seen):
+        check.problems.append(f"evidence {missing}: in the manifest, not in {EVIDENCE_NAME}")
+    hashes = {str(e.get("name")): e.get("sha256") for e in manifest["attachments"]}
+    for entry in manifest["evidence"]:
+        for artefact in entry.get("artefacts", []):
+            name = artefact.get("attachment")
+            if name and hashes.get(name) != artefact.get("sha256"):
+                check.problems.append(
+                    f"artefact {artefact.get('name')} of evidence {entry.get('id')}: attachment "
+                    f"{name} is not listed with sha256 {artefact.get('sha256')}"
+                )
+
+
+def check_against_store(manifest: dict[str, Any], store: PackStore, check: PackCheck) -> None:
+    """Every evidence id, artefact hash, the assessment and the ledger head, in the store."""
+    for entry in manifest["evidence"]:
+        eid = str(entry.get("id"))
+        record = store.get(eid)
+        if record is None:
+            check.problems.append(f"store: evidence {eid} is not in the store")
+            continue
+        stored = sorted(a.sha256 for a in record.artefacts)
+        claimed = sorted(str(a.get("sha256")) for a in entry.get("artefacts", []))
+        if stored != claimed:
+            check.problems.append(f"store: evidence {eid} has other artefacts in the store")
+    assessment = manifest["assessment"]
+    if assessment.get("id"):
+        stored_assessment = store.get_assessment(str(assessment["id"]))
+        if stored_assessment is None:
+            check.problems.append(f"store: assessment {assessment['id']} is not in the store")
+        elif stored_assessment.hash != assessment.get("hash"):
+            check.problems.append(
+                f"store: assessment {assessment['id']} has hash {stored_assessment.hash}, the "
+                f"pack says {assessment.get('hash')}"
+            )
+    head = manifest.get("ledger_head")
+    if isinstance(head, dict) and isinstance(head.get("seq"), int):
+        seq = head["seq"]
+        entries = store.ledger(since_seq=seq - 1)
+        try:
+            entry = next(iter(entries), None)
+        finally:
+            close = getattr(entries, "close", None)
+            if close is not None:
+                close()
+        if entry is None or entry.seq != seq:
+            check.problems.append(f"store: ledger entry {seq} (the pack's ledger head) is missing")
+        elif entry.entry_hash != head.get("hash"):
+            check.problems.append(
+                f"store: ledger entry {seq} has hash {entry.entry_hash}, the pack's ledger head "
+                f"says {head.get('hash')}"
+            )
