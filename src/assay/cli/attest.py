@@ -46,6 +46,8 @@ def attest(
     ws = require_workspace(workspace)
     library = load_governance(ws).library
     services = ws.load_services()
+    if not file.is_absolute() and not file.exists() and (ws.root / file).exists():
+        file = ws.root / file  # a path as written in the workspace, run from elsewhere
     attestation = load_attestation(
         file,
         display=ws.display(file),
