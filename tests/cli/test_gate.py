@@ -17,6 +17,7 @@ from assay.cli.app import app
 from assay.durations import utc_now
 from assay.evidence.store import open_store
 from tests.cli.sample import Sample, make_sample
+from tests.gitrepo import GitRepo
 from tests.store.helpers import tamper
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -360,3 +361,20 @@ def test_gate_does_not_import_report_renderers(sample: Sample) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.splitlines()[-1] == "RESULT 1 []"
+
+
+def test_collect_first_then_decide(runner: CliRunner, sample: Sample, git_repo: GitRepo) -> None:
+    git_repo.commit("first", {"README.md": "hello\n", ".github/CODEOWNERS": "* @team\n"})
+    sample.write(
+        "services/payments.yaml",
+        f"id: payments\nname: Payments\nowner: t@example.org\ntier: 2\n"
+        f"repos:\n  - name: api\n    path: {git_repo.path}\n",
+    )
+    result = gate(runner, sample, "--collect", "--format", "json")
+    assert result.exit_code == 1  # history without reviews fails, but it was collected
+    assert result.stderr.startswith("collected ")
+    data = json.loads(result.stdout)
+    assert data["hints"] == []
+    with open_store(sample.url) as store:
+        kinds = {e.kind for e in store.list_evidence(service="payments")}
+    assert {"git.history", "repo.files"} <= kinds

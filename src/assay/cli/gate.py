@@ -7,13 +7,17 @@ evidence (with the assessment sealed in the ledger) before the command exits.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assay.cli.check import AsOfOption, parse_as_of
 from assay.cli.common import WorkspaceOption, check_format, require_workspace
 from assay.cli.store import StoreUrlOption, open_cli_store
+
+if TYPE_CHECKING:
+    from assay.evidence.store import Store
+    from assay.workspace import Workspace
 
 GATE_FORMATS = ("text", "json", "junit", "sarif", "github", "gitlab")
 
@@ -60,10 +64,10 @@ def gate(
     policy = stage_policy(ws.config, stage)
     inputs = load_inputs(ws, only=service)
     target = inputs.service(service)
-    if collect:
-        _collect(ws, target.id, store_url, workspace)
     context = collection_context()
     with open_cli_store(store_url, workspace, create=True) as store:
+        if collect:
+            _collect(ws, store, target.id)
         assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
         assessment = assessor.assess(target, AssessOptions(as_of=moment))
         decision = decide(assessment, policy)
@@ -89,12 +93,16 @@ def gate(
     raise typer.Exit(decision.exit_code)
 
 
-def _collect(ws: object, service: str, store_url: str | None, workspace: object) -> None:
-    """Run ``assay collect --service SERVICE`` in-process before deciding."""
-    from assay.errors import AssessmentError
+def _collect(ws: Workspace, store: Store, service: str) -> None:
+    """Collect the service's evidence first; a failed collection means no decision (exit 2)."""
+    from assay.errors import CollectorError
+    from assay.evidence.collect import CollectOptions, collect
 
-    try:
-        from assay.evidence.collect import collect_service  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - collection ships with assay
-        raise AssessmentError("--collect: this assay cannot collect evidence") from None
-    collect_service(ws, service, store_url=store_url)
+    report = collect(ws, store, CollectOptions(services=(service,)))
+    if report.failures:
+        lines = [line for failure in report.failures for line in failure.lines]
+        raise CollectorError(
+            f"--collect: {service} could not be collected: " + "; ".join(lines),
+            hint="fix the collection problem, or run the gate without --collect",
+        )
+    typer.echo(f"collected {len(report.collected)} evidence records for {service}", err=True)
