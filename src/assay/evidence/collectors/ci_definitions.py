@@ -1,0 +1,127 @@
+"""What the CI analysers find in one definition file, and the checks both providers share.
+
+:class:`Definition` is provider-neutral: the GitHub Actions and GitLab CI analysers fill
+it, and :mod:`ci_workflows` rolls definitions up into the ``ci.workflows`` facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assay.evidence.collectors.ci_tables import CiTables
+
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+_COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
+_COMMENT = re.compile(r"^\s*#")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A dangerous pattern at a file and line."""
+
+    file: str
+    line: int
+    rule: str
+    message: str
+
+
+@dataclass
+class Definition:
+    """One parsed definition file (a GitHub workflow or a GitLab pipeline file)."""
+
+    path: str
+    provider: str
+    name: str | None = None
+    triggers: set[str] = field(default_factory=set)
+    jobs: int = 0
+    steps: int = 0
+    tools: set[tuple[str, str]] = field(default_factory=set)
+    action_refs: int = 0
+    unpinned_actions: list[tuple[int, str]] = field(default_factory=list)
+    images: int = 0
+    unpinned_images: list[tuple[int, str]] = field(default_factory=list)
+    #: GitHub only: top-level permissions declared, and whether read-only.
+    permissions_declared: bool = False
+    permissions_read_only: bool = False
+    write_all: int = 0
+    write_scopes: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    #: (environment name, requires approval) per deploying job.
+    environments: list[tuple[str, bool | None]] = field(default_factory=list)
+
+    @property
+    def categories(self) -> set[str]:
+        return {category for category, _ in self.tools}
+
+    def finding(self, line: int, rule: str, message: str) -> None:
+        self.findings.append(Finding(self.path, max(line, 1), rule, message))
+
+    def image(self, line: int, image: str, tables: CiTables) -> None:
+        """A container image: counted, checked for a digest, matched against the tool table."""
+        self.images += 1
+        if not image_pinned(image):
+            self.unpinned_images.append((max(line, 1), image))
+        self.tools |= tables.detect("image", image_name(image))
+
+    def script(
+        self, line: int, text: str, tables: CiTables, lines: list[str], *, tools: bool = True
+    ) -> None:
+        """A run:/script: text: tools used, and the script rules (e.g. curl | sh)."""
+        cleaned = "\n".join(part for part in text.splitlines() if not _COMMENT.match(part))
+        if tools:
+            self.tools |= tables.detect("run", cleaned)
+        for rule in tables.script_rules:
+            for match in rule.pattern.finditer(cleaned):
+                where = locate_text(lines, line, match.group(0).splitlines()[0])
+                self.finding(where, rule.rule, rule.message)
+
+
+def image_pinned(image: str) -> bool:
+    """Pinned means an immutable ``@sha256:`` digest; a tag (even a full version) can move."""
+    return bool(_DIGEST.search(image.strip().lower()))
+
+
+def image_name(image: str) -> str:
+    """``registry/name:tag@sha256:...`` -> ``registry/name`` (for the tool table)."""
+    name = image.strip().removeprefix("docker://").split("@", 1)[0]
+    last = name.rsplit("/", 1)
+    if ":" in last[-1]:
+        last[-1] = last[-1].split(":", 1)[0]
+    return "/".join(last).lower()
+
+
+def action_pinned(ref: str) -> bool:
+    """``owner/repo@<40 hex>`` is pinned; a branch, a tag or a short sha is not."""
+    _, at, version = ref.partition("@")
+    return bool(at) and bool(_COMMIT_SHA.match(version))
+
+
+def locate_text(lines: list[str], start: int, needle: str, span: int = 10_000) -> int:
+    """The first line at or after ``start`` (1-based) holding ``needle``; else ``start``."""
+    needle = needle.strip()
+    if not needle:
+        return start
+    for index in range(max(start - 1, 0), min(len(lines), start - 1 + span)):
+        if needle in lines[index]:
+            return index + 1
+    return start
+
+
+def normalise_trigger(name: str) -> str | None:
+    """A trigger name in the facts' vocabulary, or None if it cannot be one."""
+    mapped = {
+        "workflow_dispatch": "manual",
+        "repository_dispatch": "api",
+        "web": "manual",
+        "merge_request_event": "merge_request",
+        "external_pull_request_event": "pull_request",
+        "trigger": "api",
+        "schedules": "schedule",
+        "merge_requests": "merge_request",
+        "branches": "push",
+        "pushes": "push",
+        "triggers": "api",
+        "pipelines": "pipeline",
+    }.get(name, name)
+    return mapped if re.fullmatch(r"[a-z][a-z_]*", mapped) else None

@@ -1,0 +1,333 @@
+"""GitLab CI analysis: ``.gitlab-ci.yml`` with its local includes, as one pipeline.
+
+- **includes**: ``include:`` entries naming local files (a path, ``local:``, or a
+  wildcard such as ``/ci/*.yml``) are read from git at the same commit and analysed, up
+  to 150 files, following nested includes; ``template:`` and ``component:`` includes are
+  matched against the tool table (e.g. ``Security/SAST.gitlab-ci.yml``); remote and
+  other projects' files cannot be read at a commit and are not followed;
+- **jobs**: top-level mappings that are not GitLab keywords; names starting with ``.``
+  are templates, resolved through ``extends:`` but not counted. A file defined later
+  (the root file last) overrides a job of the same name, as GitLab merges them;
+- **steps**: lines of a job's ``before_script``, ``script`` and ``after_script`` (its own
+  or inherited through ``extends``);
+- **triggers** (the pipeline's, shared by its files): sources named in
+  ``workflow:rules`` and job ``rules:``/``only:`` (``$CI_PIPELINE_SOURCE == "..."``,
+  ``$CI_COMMIT_TAG``, ``$CI_MERGE_REQUEST_*``, ``only: [merge_requests, tags, ...]``);
+  without ``workflow:rules``, GitLab runs branch and tag pipelines, so ``push`` and
+  ``tags`` are added;
+- **images**: every ``image:`` and ``services:`` entry where it is written, pinned only
+  by ``@sha256:`` digest;
+- **deploy environments**: jobs with an ``environment:`` (other than a stop, prepare,
+  access or verify action); approval is required when the job is ``when: manual``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assay.evidence.collectors.ci_definitions import Definition, Finding, normalise_trigger
+from assay.evidence.collectors.ci_tables import CiTables
+from assay.yamlfile import JsonPath, YamlDocument
+
+MAX_FILES = 150
+MAX_EXTENDS_DEPTH = 11
+KEYWORDS = frozenset(
+    {
+        "default",
+        "include",
+        "stages",
+        "variables",
+        "workflow",
+        "image",
+        "services",
+        "cache",
+        "before_script",
+        "after_script",
+        "types",
+        "spec",
+    }
+)
+_SOURCE = re.compile(r"\$CI_PIPELINE_SOURCE\s*(?:==|=~|!=)\s*[\"'/]?([a-z_]+)")
+_NON_DEPLOY = frozenset({"stop", "prepare", "access", "verify"})
+
+
+@dataclass
+class LoadedFile:
+    """A pipeline file read from git: parsed, or the reason it could not be."""
+
+    path: str
+    document: YamlDocument | None
+    text: str
+    error: Finding | None = None
+
+
+Loader = Callable[[str], LoadedFile | None]
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for piece in re.split(r"(\*\*|\*)", pattern):
+        parts.append({"**": ".*", "*": "[^/]*"}.get(piece, re.escape(piece)))
+    return re.compile("".join(parts) + r"\Z")
+
+
+def _include_items(value: Any) -> Iterator[tuple[JsonPath, Any]]:
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield (index,), item
+    elif value is not None:
+        yield (), value
+
+
+class GitlabPipeline:
+    """One GitLab pipeline: its root file, the files it includes, and their jobs."""
+
+    def __init__(
+        self, root: str, load: Loader, list_paths: Callable[[], list[str]], tables: CiTables
+    ) -> None:
+        self.root = root
+        self.load = load
+        self.list_paths = list_paths
+        self.tables = tables
+        self.files: list[LoadedFile] = []
+        self.errors: list[Finding] = []
+        self.definitions: dict[str, Definition] = {}
+
+    # ---------------------------------------------------------------- files
+
+    def read_files(self) -> None:
+        queue = [self.root]
+        seen: set[str] = set()
+        while queue and len(self.files) < MAX_FILES:
+            path = queue.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            loaded = self.load(path)
+            if loaded is None:
+                continue
+            if loaded.error is not None or loaded.document is None:
+                if loaded.error is not None:
+                    self.errors.append(loaded.error)
+                continue
+            data = loaded.document.data
+            if not isinstance(data, dict):
+                kind = "a list" if isinstance(data, list) else type(data).__name__
+                self.errors.append(
+                    Finding(
+                        path,
+                        1,
+                        "invalid_definition",
+                        f"a GitLab CI file must be a mapping, not {kind}",
+                    )
+                )
+                continue
+            self.files.append(loaded)
+            self.definitions[path] = Definition(path, "gitlab")
+            queue.extend(self._includes(loaded, data.get("include")))
+
+    def _includes(self, loaded: LoadedFile, value: Any) -> list[str]:
+        assert loaded.document is not None
+        found: list[str] = []
+        definition = self.definitions[loaded.path]
+        for _where, item in _include_items(value):
+            local: Any = None
+            if isinstance(item, str):
+                local = None if re.match(r"^https?://", item) else item
+            elif isinstance(item, dict):
+                local = item.get("local")
+                for key in ("template", "component"):
+                    if isinstance(item.get(key), str):
+                        definition.tools |= self.tables.detect("template", item[key])
+            if isinstance(local, str) and local.strip():
+                found.extend(self._expand(local.strip().lstrip("/")))
+        return found
+
+    def _expand(self, pattern: str) -> list[str]:
+        if "*" not in pattern:
+            return [pattern]
+        regex = _glob(pattern)
+        return sorted(p for p in self.list_paths() if regex.match(p))
+
+    # ---------------------------------------------------------------- jobs
+
+    def _jobs(self) -> dict[str, tuple[LoadedFile, dict[str, Any]]]:
+        """Every job and template, later files (the root last) overriding earlier ones."""
+        jobs: dict[str, tuple[LoadedFile, dict[str, Any]]] = {}
+        for loaded in [*self.files[1:], *self.files[:1]]:
+            assert loaded.document is not None
+            for name, value in loaded.document.data.items():
+                if name not in KEYWORDS and isinstance(value, dict):
+                    jobs[name] = (loaded, value)
+        return jobs
+
+    def _resolve(
+        self,
+        jobs: dict[str, tuple[LoadedFile, dict[str, Any]]],
+        name: str,
+        key: str,
+        depth: int = 0,
+    ) -> tuple[LoadedFile, JsonPath, Any] | None:
+        """A job's own ``key``, else the nearest one through ``extends`` (last parent first)."""
+        entry = jobs.get(name)
+        if entry is None or depth > MAX_EXTENDS_DEPTH:
+            return None
+        loaded, job = entry
+        if key in job:
+            return loaded, (name, key), job[key]
+        parents = job.get("extends")
+        names = (
+            [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
+        )
+        for parent in reversed(names):
+            if isinstance(parent, str):
+                found = self._resolve(jobs, parent, key, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def analyse(self) -> tuple[list[Definition], list[Finding]]:
+        self.read_files()
+        if not self.files:
+            return [], self.errors
+        jobs = self._jobs()
+        for loaded in self.files:
+            self._images(loaded)
+        triggers = self._triggers(jobs)
+        for name, (loaded, _) in jobs.items():
+            if name.startswith("."):
+                continue
+            definition = self.definitions[loaded.path]
+            definition.jobs += 1
+            self._job(jobs, name, definition)
+        for definition in self.definitions.values():
+            definition.triggers = set(triggers)
+        return list(self.definitions.values()), self.errors
+
+    def _job(
+        self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]], name: str, definition: Definition
+    ) -> None:
+        for key in ("before_script", "script", "after_script"):
+            found = self._resolve(jobs, name, key)
+            if found is None:
+                continue
+            source, path, value = found
+            lines = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            assert source.document is not None
+            text_lines = source.text.splitlines()
+            for index, line in enumerate(lines):
+                if isinstance(line, str):
+                    definition.steps += 1
+                    where = source.document.locate(
+                        (*path, index) if isinstance(value, list) else path
+                    )[0]
+                    self.definitions[source.path].script(
+                        where, line, self.tables, text_lines, tools=False
+                    )
+                    if not line.lstrip().startswith("#"):
+                        definition.tools |= self.tables.detect("run", line)
+        environment = self._resolve(jobs, name, "environment")
+        if environment is not None:
+            value = environment[2]
+            env_name = value.get("name") if isinstance(value, dict) else value
+            action = value.get("action", "start") if isinstance(value, dict) else "start"
+            if isinstance(env_name, str) and env_name.strip() and action not in _NON_DEPLOY:
+                definition.environments.append((env_name.strip(), self._manual(jobs, name)))
+
+    def _manual(self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]], name: str) -> bool:
+        when = self._resolve(jobs, name, "when")
+        if when is not None and when[2] == "manual":
+            return True
+        rules = self._resolve(jobs, name, "rules")
+        items = rules[2] if rules is not None and isinstance(rules[2], list) else []
+        active = [r for r in items if isinstance(r, dict) and r.get("when") != "never"]
+        return bool(active) and all(r.get("when") == "manual" for r in active)
+
+    def _images(self, loaded: LoadedFile) -> None:
+        """Every image: and services: entry written in this file, where it is written."""
+        assert loaded.document is not None
+        definition = self.definitions[loaded.path]
+        document = loaded.document
+        holders: list[tuple[JsonPath, Any]] = [((), document.data)]
+        for name, value in document.data.items():
+            if isinstance(value, dict) and name not in ("variables", "workflow", "include"):
+                holders.append(((name,), value))
+        for path, holder in holders:
+            image = holder.get("image")
+            if isinstance(image, dict):
+                image, where = image.get("name"), (*path, "image", "name")
+            else:
+                where = (*path, "image")
+            if isinstance(image, str) and image.strip():
+                definition.image(document.locate(where)[0], image.strip(), self.tables)
+            services = holder.get("services")
+            for index, service in enumerate(services if isinstance(services, list) else ()):
+                name = service.get("name") if isinstance(service, dict) else service
+                if isinstance(name, str) and name.strip():
+                    definition.image(
+                        document.locate((*path, "services", index))[0], name.strip(), self.tables
+                    )
+
+    def _triggers(self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]]) -> set[str]:
+        root = self.files[0].document
+        assert root is not None
+        workflow = root.data.get("workflow")
+        rules = workflow.get("rules") if isinstance(workflow, dict) else None
+        found: set[str] = set()
+        for rule in rules if isinstance(rules, list) else ():
+            found |= _rule_sources(rule)
+        if not isinstance(rules, list) or not rules:
+            found |= {"push", "tags"}
+        for name, (_, job) in jobs.items():
+            if name.startswith("."):
+                continue
+            for rule in job.get("rules") or () if isinstance(job.get("rules"), list) else ():
+                found |= _rule_sources(rule)
+            only = job.get("only")
+            refs = (
+                only
+                if isinstance(only, list)
+                else only.get("refs")
+                if isinstance(only, dict)
+                else None
+            )
+            for ref in refs if isinstance(refs, list) else ():
+                mapped = normalise_trigger(str(ref))
+                if mapped and ref in _ONLY_REFS:
+                    found.add(mapped)
+        return found
+
+
+_ONLY_REFS = frozenset(
+    {
+        "branches",
+        "tags",
+        "merge_requests",
+        "schedules",
+        "web",
+        "api",
+        "triggers",
+        "pipelines",
+        "pushes",
+        "external_pull_requests",
+    }
+)
+
+
+def _rule_sources(rule: Any) -> set[str]:
+    if not isinstance(rule, dict) or rule.get("when") == "never":
+        return set()
+    condition = rule.get("if")
+    if not isinstance(condition, str):
+        return set()
+    found = {normalise_trigger(source) for source in _SOURCE.findall(condition)}
+    if "$CI_COMMIT_TAG" in condition:
+        found.add("tags")
+    if "$CI_MERGE_REQUEST_" in condition:
+        found.add("merge_request")
+    if "$CI_COMMIT_BRANCH" in condition:
+        found.add("push")
+    return {source for source in found if source}

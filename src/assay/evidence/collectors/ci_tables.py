@@ -1,0 +1,214 @@
+"""The CI detection tables: which tools and which dangerous patterns ``ci.workflows`` knows.
+
+The tables are data, not code: ``data/ci_tools.yaml`` and ``data/ci_patterns.yaml`` in
+the package, validated against the ``ci-tables`` JSON Schema. A workspace extends them
+with its own files in ``ci-tables/*.yaml`` beside ``assay.toml`` (same schema); their
+entries are added to the built-in ones. Every pattern is compiled when the tables load,
+so a bad regular expression is reported with its file and line before anything is
+collected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from assay.errors import InvalidInput, Problem, raise_if_problems
+from assay.yamlfile import YamlDocument, load_yaml, parse_yaml, yaml_files
+
+CATEGORIES = (
+    "tests",
+    "lint",
+    "sast",
+    "sca",
+    "secrets",
+    "sbom",
+    "signing",
+    "provenance",
+    "iac",
+    "dast",
+    "accessibility",
+    "model_evaluation",
+    "deploy",
+)
+BUILTIN_FILES = ("ci_tools.yaml", "ci_patterns.yaml")
+WORKSPACE_FOLDER = "ci-tables"
+_FLAGS = re.IGNORECASE
+_NEVER = re.compile(r"(?!)")
+
+
+@dataclass(frozen=True)
+class ToolRule:
+    """One tool and the compiled patterns that reveal it."""
+
+    name: str
+    category: str
+    uses: re.Pattern[str] | None = None
+    run: re.Pattern[str] | None = None
+    image: re.Pattern[str] | None = None
+    template: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class ScriptRule:
+    rule: str
+    pattern: re.Pattern[str]
+    message: str
+
+
+@dataclass(frozen=True)
+class CiTables:
+    """Compiled tables. Look-ups of the same text are cached (10,000 identical jobs cost one)."""
+
+    tools: tuple[ToolRule, ...] = ()
+    untrusted_inputs: re.Pattern[str] = _NEVER
+    privileged_triggers: frozenset[str] = frozenset()
+    untrusted_refs: re.Pattern[str] = _NEVER
+    checkout_actions: re.Pattern[str] = _NEVER
+    script_rules: tuple[ScriptRule, ...] = ()
+    _memo: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def detect(self, where: str, text: str) -> frozenset[tuple[str, str]]:
+        """(category, tool) pairs whose ``where`` patterns (uses/run/image/template) match."""
+        key = (where, text)
+        found = self._memo.get(key)
+        if found is None:
+            found = frozenset(
+                (rule.category, rule.name)
+                for rule in self.tools
+                if (pattern := getattr(rule, where)) is not None and pattern.search(text)
+            )
+            if len(self._memo) < 100_000:
+                self._memo[key] = found
+        return found
+
+    def is_checkout(self, action: str) -> bool:
+        return bool(self.checkout_actions.search(action))
+
+
+def _compile(
+    document: YamlDocument, path: tuple[str | int, ...], patterns: Iterable[str]
+) -> tuple[re.Pattern[str] | None, list[Problem]]:
+    problems: list[Problem] = []
+    parts: list[str] = []
+    for index, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern, _FLAGS)
+        except re.error as exc:
+            problems.append(document.problem((*path, index), f"invalid regular expression: {exc}"))
+            continue
+        parts.append(f"(?:{pattern})")
+    if not parts:
+        return None, problems
+    return re.compile("|".join(parts), _FLAGS), problems
+
+
+@dataclass
+class _Builder:
+    tools: list[ToolRule] = field(default_factory=list)
+    untrusted_inputs: list[str] = field(default_factory=list)
+    privileged: set[str] = field(default_factory=set)
+    untrusted_refs: list[str] = field(default_factory=list)
+    checkout: list[str] = field(default_factory=list)
+    script_rules: list[ScriptRule] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, document: YamlDocument) -> None:
+        from assay.schemas import check_document
+
+        schema_problems = check_document(document, "ci-tables")
+        if schema_problems or not isinstance(document.data, dict):
+            self.problems.extend(schema_problems)
+            return
+        data: dict[str, Any] = document.data
+        for index, tool in enumerate(data.get("tools", [])):
+            compiled: dict[str, re.Pattern[str] | None] = {}
+            for where in ("uses", "run", "image", "template"):
+                pattern, found = _compile(document, ("tools", index, where), tool.get(where, []))
+                compiled[where] = pattern
+                self.problems.extend(found)
+            self.tools.append(ToolRule(tool["name"], tool["category"], **compiled))
+        for key, target in (
+            ("untrusted_inputs", self.untrusted_inputs),
+            ("untrusted_refs", self.untrusted_refs),
+            ("checkout_actions", self.checkout),
+        ):
+            for index, pattern in enumerate(data.get(key, [])):
+                _, found = _compile(document, (key, index), [pattern])
+                self.problems.extend(found)
+                if not found:
+                    target.append(pattern)
+        self.privileged.update(data.get("privileged_triggers", []))
+        for index, rule in enumerate(data.get("script_rules", [])):
+            pattern, found = _compile(
+                document, ("script_rules", index, "pattern"), [rule["pattern"]]
+            )
+            self.problems.extend(found)
+            if pattern is not None:
+                self.script_rules.append(ScriptRule(rule["rule"], pattern, rule["message"]))
+
+    def build(self) -> CiTables:
+        raise_if_problems(self.problems, hint="fix the CI table files named above")
+
+        def joined(patterns: list[str]) -> re.Pattern[str]:
+            if not patterns:
+                return _NEVER
+            return re.compile("|".join(f"(?:{p})" for p in patterns), _FLAGS)
+
+        return CiTables(
+            tools=tuple(self.tools),
+            untrusted_inputs=joined(self.untrusted_inputs),
+            privileged_triggers=frozenset(self.privileged),
+            untrusted_refs=joined(self.untrusted_refs),
+            checkout_actions=joined(self.checkout),
+            script_rules=tuple(self.script_rules),
+        )
+
+
+def _builtin_documents() -> list[YamlDocument]:
+    package = resources.files("assay.evidence.collectors.data")
+    return [
+        parse_yaml(package.joinpath(name).read_bytes(), f"assay/evidence/collectors/data/{name}")
+        for name in BUILTIN_FILES
+    ]
+
+
+@cache
+def builtin_tables() -> CiTables:
+    """The tables shipped with Assay."""
+    builder = _Builder()
+    for document in _builtin_documents():
+        builder.add(document)
+    return builder.build()
+
+
+def workspace_table_files(root: Path) -> list[Path]:
+    """A workspace's own table files: ``ci-tables/*.yaml`` beside ``assay.toml``."""
+    return list(yaml_files(root / WORKSPACE_FOLDER))
+
+
+@lru_cache(maxsize=8)
+def _load(extra: tuple[Path, ...]) -> CiTables:
+    builder = _Builder()
+    for document in _builtin_documents():
+        builder.add(document)
+    for path in extra:
+        try:
+            builder.add(load_yaml(path))
+        except InvalidInput as exc:
+            builder.problems.extend(exc.problems)
+    return builder.build()
+
+
+def load_tables(extra: Sequence[Path | str] = ()) -> CiTables:
+    """The built-in tables plus the entries of ``extra`` table files (in order)."""
+    if not extra:
+        return builtin_tables()
+    return _load(tuple(Path(p) for p in extra))

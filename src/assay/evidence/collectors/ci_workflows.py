@@ -1,0 +1,311 @@
+"""``ci.workflows``: the CI definitions of a repository at one commit, read from git objects.
+
+Reads GitHub Actions workflows (``.github/workflows/*.yml`` and ``*.yaml``, the folder's
+own files, as GitHub does) and GitLab CI (``.gitlab-ci.yml``, or the path the service's
+repo names under ``files: {gitlab_ci: ...}``, with its local includes). Every file comes
+from ``git ls-tree``/``git cat-file`` at the commit through the hardened git runner,
+never from the working tree: a symbolic link is not followed, a path with ``..`` is not
+read, and nothing outside the repository can be reached.
+
+Definition files are untrusted YAML: the located, size-capped, alias-bomb-refusing
+loader reads them. A file that cannot be read (bad YAML, an alias bomb, a list instead
+of a mapping, too large) does not stop collection: it becomes an ``invalid_definition``
+finding with its file and line, so a control that wants no dangerous findings fails
+rather than passing on what could not be checked.
+
+The detection tables (tools, untrusted inputs, script rules) are data files; a workspace
+adds its own via ``CollectContext.options["ci_tables"]`` (paths; ``assay collect``
+passes the workspace's ``ci-tables/*.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assay.errors import CollectorError, InvalidInput
+from assay.evidence.collectors.ci_definitions import Definition, Finding
+from assay.evidence.collectors.ci_github import analyse_workflow
+from assay.evidence.collectors.ci_gitlab import GitlabPipeline, LoadedFile
+from assay.evidence.collectors.ci_tables import CATEGORIES, CiTables, load_tables
+from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
+from assay.evidence.gitsafe import Git, ObjectReader, records
+from assay.evidence.model import EvidenceDraft
+from assay.yamlfile import parse_yaml
+
+WORKFLOWS_DIR = ".github/workflows"
+GITLAB_FILE = ".gitlab-ci.yml"
+MAX_DEFINITION_BYTES = 4 * 1024 * 1024
+MAX_DEFINITION_NODES = 500_000
+MAX_WORKFLOWS = 500
+_COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_REGULAR = ("100644", "100755")
+PRE_MERGE = frozenset({"pull_request", "merge_request"})
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: str
+    mode: str
+    oid: str
+    size: int
+
+
+class GitTree:
+    """Files of one commit, listed and read through git objects only."""
+
+    def __init__(self, target: RepoTarget) -> None:
+        if not _COMMIT.match(target.commit):
+            raise CollectorError(f"{target.name}: {target.commit!r} is not a full commit id")
+        self.git = Git(target.path, target.name)
+        self.commit = target.commit
+        self._all: list[str] | None = None
+
+    def entries(self, path: str) -> list[_Entry]:
+        """``path`` itself, or the entries directly in it when it ends with ``/``."""
+        found: list[_Entry] = []
+        with self.git.stream("ls-tree", "-z", "--long", self.commit, "--", path) as out:
+            for record in records(out):
+                meta, _, raw = record.partition(b"\t")
+                fields = meta.decode("ascii", "replace").split()
+                if len(fields) == 4:
+                    size = int(fields[3]) if fields[3].isdigit() else 0
+                    found.append(_Entry(raw.decode("utf-8", "replace"), fields[0], fields[2], size))
+        return found
+
+    def all_paths(self) -> list[str]:
+        """Every regular file path at the commit (for GitLab wildcard includes)."""
+        if self._all is None:
+            paths: list[str] = []
+            with self.git.stream("ls-tree", "-r", "-z", "--full-tree", self.commit, "--") as out:
+                for record in records(out):
+                    meta, _, raw = record.partition(b"\t")
+                    if meta.split()[:1] in ([b"100644"], [b"100755"]):
+                        paths.append(raw.decode("utf-8", "replace"))
+            self._all = paths
+        return self._all
+
+    def read(self, entries: Sequence[_Entry]) -> dict[str, bytes]:
+        """Blob content by object id (each entry already checked against the size cap)."""
+        wanted = sorted({entry.oid for entry in entries})
+        reader = ObjectReader(self.git)
+        return {
+            oid: head
+            for oid, kind, _, head in reader.read(wanted, MAX_DEFINITION_BYTES)
+            if kind == "blob"
+        }
+
+
+def _invalid(path: str, exc: InvalidInput) -> list[Finding]:
+    return [
+        Finding(path, problem.line or 1, "invalid_definition", f"cannot be read: {problem.message}")
+        for problem in exc.problems
+    ] or [Finding(path, 1, "invalid_definition", "cannot be read")]
+
+
+def _parse(path: str, raw: bytes, *, lenient_tags: bool) -> LoadedFile:
+    try:
+        document = parse_yaml(
+            raw,
+            path,
+            max_bytes=MAX_DEFINITION_BYTES,
+            max_nodes=MAX_DEFINITION_NODES,
+            lenient_tags=lenient_tags,
+        )
+    except InvalidInput as exc:
+        return LoadedFile(path, None, "", _invalid(path, exc)[0])
+    return LoadedFile(path, document, raw.decode("utf-8", "replace"))
+
+
+def _too_large(entry: _Entry) -> Finding | None:
+    if entry.size <= MAX_DEFINITION_BYTES:
+        return None
+    return Finding(
+        entry.path,
+        1,
+        "invalid_definition",
+        f"cannot be read: {entry.size:,} bytes, over the {MAX_DEFINITION_BYTES:,} byte limit",
+    )
+
+
+def github_definitions(tree: GitTree, tables: CiTables) -> tuple[list[Definition], list[Finding]]:
+    entries = [
+        e
+        for e in tree.entries(WORKFLOWS_DIR + "/")
+        if e.mode in _REGULAR and e.path.endswith((".yml", ".yaml"))
+    ][:MAX_WORKFLOWS]
+    errors = [f for f in (_too_large(e) for e in entries) if f is not None]
+    readable = [e for e in entries if e.size <= MAX_DEFINITION_BYTES]
+    blobs = tree.read(readable)
+    definitions: list[Definition] = []
+    for entry in readable:
+        loaded = _parse(entry.path, blobs.get(entry.oid, b""), lenient_tags=False)
+        if loaded.document is None:
+            errors.extend([loaded.error] if loaded.error else [])
+            continue
+        data = loaded.document.data
+        if not isinstance(data, dict):
+            kind = "a list" if isinstance(data, list) else type(data).__name__
+            message = f"a workflow must be a mapping, not {kind}"
+            errors.append(Finding(entry.path, 1, "invalid_definition", message))
+            continue
+        definitions.append(analyse_workflow(loaded.document, tables, loaded.text))
+    return definitions, errors
+
+
+def _safe_path(path: str) -> bool:
+    parts = path.split("/")
+    return bool(path) and ".." not in parts and not path.startswith("/") and "\\" not in path
+
+
+def gitlab_definitions(
+    tree: GitTree, tables: CiTables, root: str
+) -> tuple[list[Definition], list[Finding]]:
+    includes: list[Finding] = []
+
+    def load(path: str) -> LoadedFile | None:
+        if not _safe_path(path):
+            includes.append(
+                Finding(
+                    root, 1, "invalid_definition", f"include {path!r} is outside the repository"
+                )
+            )
+            return None
+        entries = [e for e in tree.entries(path) if e.path == path]
+        if not entries:
+            if path != root:
+                includes.append(
+                    Finding(root, 1, "invalid_definition", f"included file {path} does not exist")
+                )
+            return None
+        entry = entries[0]
+        if entry.mode not in _REGULAR:
+            return LoadedFile(
+                path,
+                None,
+                "",
+                Finding(path, 1, "invalid_definition", "not a regular file (a link?)"),
+            )
+        large = _too_large(entry)
+        if large is not None:
+            return LoadedFile(path, None, "", large)
+        raw = tree.read([entry]).get(entry.oid, b"")
+        return _parse(path, raw, lenient_tags=True)
+
+    pipeline = GitlabPipeline(root, load, tree.all_paths, tables)
+    definitions, errors = pipeline.analyse()
+    return definitions, [*errors, *includes]
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def _refs(items: Iterable[tuple[str, int, str]], key: str) -> list[dict[str, Any]]:
+    return [{"file": f, "line": line, key: value} for f, line, value in sorted(items)[:100]]
+
+
+def rollup(
+    repo: str, commit: str, definitions: Sequence[Definition], errors: Sequence[Finding]
+) -> dict[str, Any]:
+    """The ``ci.workflows`` facts from every definition and every unreadable file."""
+    definitions = sorted(definitions, key=lambda d: d.path)
+    github = [d for d in definitions if d.provider == "github"]
+    tools: dict[str, set[str]] = {category: set() for category in CATEGORIES}
+    for definition in definitions:
+        for category, name in definition.tools:
+            tools[category].add(name)
+    findings = sorted(
+        {*errors, *(f for d in definitions for f in d.findings)},
+        key=lambda f: (f.file, f.line, f.rule, f.message),
+    )
+    environments: dict[str, list[bool | None]] = defaultdict(list)
+    for definition in definitions:
+        for name, approval in definition.environments:
+            environments[name].append(approval)
+    unpinned_actions = [
+        (d.path, line, ref) for d in definitions for line, ref in d.unpinned_actions
+    ]
+    unpinned_images = [(d.path, line, ref) for d in definitions for line, ref in d.unpinned_images]
+    return {
+        "repo": repo,
+        "commit": commit,
+        "providers": sorted({d.provider for d in definitions}),
+        "workflow_count": len(definitions),
+        "workflows": [
+            {
+                "path": d.path,
+                "provider": d.provider,
+                "name": d.name,
+                "triggers": sorted(d.triggers)[:50],
+                "jobs": d.jobs,
+                "steps": d.steps,
+                "tool_categories": sorted(d.categories),
+            }
+            for d in definitions[:100]
+        ],
+        "triggers": sorted({t for d in definitions for t in d.triggers})[:50],
+        "jobs": sum(d.jobs for d in definitions),
+        "steps": sum(d.steps for d in definitions),
+        "tools": {category: sorted(names)[:50] for category, names in tools.items()},
+        "tool_categories": sorted(c for c, names in tools.items() if names),
+        "pre_merge_tool_categories": sorted(
+            {c for d in definitions if d.triggers & PRE_MERGE for c in d.categories}
+        ),
+        "action_refs": sum(d.action_refs for d in definitions),
+        "unpinned_actions": len(unpinned_actions),
+        "unpinned_action_refs": _refs(unpinned_actions, "uses"),
+        "unpinned_images": len(unpinned_images),
+        "unpinned_image_refs": _refs(unpinned_images, "image"),
+        "permissions": {
+            "top_level_read_only": all(
+                d.permissions_declared and d.permissions_read_only for d in github
+            ),
+            "undeclared": sum(1 for d in github if not d.permissions_declared),
+            "write_all": sum(d.write_all for d in definitions),
+            "write_scopes": sorted({s for d in definitions for s in d.write_scopes})[:30],
+        },
+        "dangerous_patterns": len(findings),
+        "findings": [
+            {"rule": f.rule, "file": f.file, "line": f.line, "message": f.message}
+            for f in findings[:200]
+        ],
+        "deploy_environments": [
+            {
+                "name": name,
+                "jobs": len(approvals),
+                "requires_approval": None if None in approvals else all(approvals),
+            }
+            for name, approvals in sorted(environments.items())[:50]
+        ],
+    }
+
+
+class CiWorkflowsCollector(Collector):
+    """GitHub Actions and GitLab CI definitions at a commit -> ``ci.workflows``."""
+
+    name = "ci.workflows"
+    version = "1.0.0"
+    kinds = ("ci.workflows",)
+    target = "repo"
+
+    def accepts(self, target: Any) -> bool:
+        return isinstance(target, RepoTarget)
+
+    def collect(self, target: RepoTarget, context: CollectContext) -> Iterable[EvidenceDraft]:
+        tables = load_tables(tuple(context.options.get("ci_tables", ()) or ()))
+        tree = GitTree(target)
+        definitions, errors = github_definitions(tree, tables)
+        gitlab_root = target.files.get("gitlab_ci", GITLAB_FILE).strip().lstrip("/")
+        more, more_errors = gitlab_definitions(tree, tables, gitlab_root)
+        facts = rollup(target.name, target.commit, [*definitions, *more], [*errors, *more_errors])
+        yield EvidenceDraft(
+            kind="ci.workflows",
+            service=context.service,
+            subject={"repo": target.name, "commit": target.commit},
+            observed_at=target.commit_time.replace(microsecond=0),
+            collector=self.ident,
+            facts=facts,
+        )

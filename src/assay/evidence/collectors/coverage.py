@@ -1,0 +1,222 @@
+"""``test.coverage`` from Cobertura XML, coverage.py JSON and lcov tracefiles.
+
+Recognised by content:
+
+- Cobertura: an XML root element ``coverage`` with a ``line-rate`` or ``lines-valid``
+  attribute (coverage.py's ``coverage xml``, JaCoCo converters, Istanbul's cobertura
+  reporter, gcovr ...);
+- coverage.py JSON (``coverage json``): an object with ``meta`` (holding ``format``) and
+  ``totals``;
+- lcov: text whose records start ``TN:`` or ``SF:`` and end ``end_of_record``.
+
+Several reports from one run are added together (for example a Python and a JavaScript
+suite); the ``format`` is then ``mixed`` if they differ.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from assay.evidence.collectors._artefact import ArtefactParser, Part
+from assay.evidence.collectors._safe import (
+    Sniff,
+    as_int,
+    local_name,
+    parse_time,
+    ratio,
+    refuse,
+    stream_xml,
+)
+from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+
+_LCOV_START = re.compile(r"^(TN|SF):", re.M)
+
+
+@dataclass
+class CoverageTotals:
+    format: str
+    files: int = 0
+    lines_valid: int = 0
+    lines_covered: int = 0
+    branches_valid: int = 0
+    branches_covered: int = 0
+
+
+class _CoberturaTarget:
+    """Streams a Cobertura report: root totals when given, else counts of class lines."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.root: dict[str, str] = {}
+        self.files: set[str] = set()
+        self.path: list[str] = []
+        self.lines_valid = 0
+        self.lines_covered = 0
+        self.branches_valid = 0
+        self.branches_covered = 0
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        tag = local_name(tag)
+        self.path.append(tag)
+        if len(self.path) == 1:
+            self.root = dict(attrib)
+        elif tag == "class" and attrib.get("filename"):
+            self.files.add(attrib["filename"])
+        elif tag == "line" and self.path[-3:-1] == ["class", "lines"]:
+            self.lines_valid += 1
+            if as_int(attrib.get("hits")) > 0:
+                self.lines_covered += 1
+            if attrib.get("branch") == "true":
+                covered, valid = _condition(attrib.get("condition-coverage", ""))
+                self.branches_valid += valid
+                self.branches_covered += covered
+
+    def end(self, tag: str) -> None:
+        self.path.pop()
+
+    def close(self) -> None:
+        return None
+
+
+def _condition(text: str) -> tuple[int, int]:
+    """``50% (1/2)`` -> (1, 2)."""
+    match = re.search(r"\((\d+)/(\d+)\)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def read_cobertura(data: bytes, name: str) -> tuple[CoverageTotals, datetime | None]:
+    target = _CoberturaTarget()
+    stream_xml(data, name, target)
+    root = target.root
+    totals = CoverageTotals("cobertura", files=len(target.files))
+    if "lines-valid" in root and "lines-covered" in root:
+        totals.lines_valid = as_int(root["lines-valid"])
+        totals.lines_covered = as_int(root["lines-covered"])
+    else:
+        totals.lines_valid, totals.lines_covered = target.lines_valid, target.lines_covered
+    if "branches-valid" in root and "branches-covered" in root:
+        totals.branches_valid = as_int(root["branches-valid"])
+        totals.branches_covered = as_int(root["branches-covered"])
+    else:
+        totals.branches_valid = target.branches_valid
+        totals.branches_covered = target.branches_covered
+    return totals, parse_time(root.get("timestamp"))
+
+
+def read_coverage_py(document: dict[str, Any], name: str) -> tuple[CoverageTotals, datetime | None]:
+    totals_in = document.get("totals")
+    files = document.get("files")
+    if not isinstance(totals_in, dict) or not isinstance(files, dict):
+        raise refuse(name, "coverage.py JSON needs 'totals' and 'files' objects")
+    totals = CoverageTotals(
+        "coverage-py",
+        files=len(files),
+        lines_valid=as_int(totals_in.get("num_statements")),
+        lines_covered=as_int(totals_in.get("covered_lines")),
+        branches_valid=as_int(totals_in.get("num_branches")),
+        branches_covered=as_int(totals_in.get("covered_branches")),
+    )
+    meta = document.get("meta")
+    stamp = parse_time(meta.get("timestamp")) if isinstance(meta, dict) else None
+    return totals, stamp
+
+
+def read_lcov(data: bytes, name: str) -> CoverageTotals:
+    """Sum the LF/LH and BRF/BRH summaries; count DA/BRDA lines where a summary is missing."""
+    totals = CoverageTotals("lcov")
+    record: dict[str, int] = {}
+    counted = {"da": 0, "da_hit": 0, "brda": 0, "brda_hit": 0}
+    in_record = False
+    for number, raw in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("TN:"):
+            continue
+        key, _, value = line.partition(":")
+        if key == "SF":
+            in_record, record = True, {}
+            counted = dict.fromkeys(counted, 0)
+            totals.files += 1
+        elif key == "end_of_record":
+            if not in_record:
+                raise refuse(name, "end_of_record without a matching SF: line", number, 1)
+            in_record = False
+            totals.lines_valid += record.get("LF", counted["da"])
+            totals.lines_covered += record.get("LH", counted["da_hit"])
+            totals.branches_valid += record.get("BRF", counted["brda"])
+            totals.branches_covered += record.get("BRH", counted["brda_hit"])
+        elif key in ("LF", "LH", "BRF", "BRH"):
+            record[key] = as_int(value)
+        elif key == "DA":
+            counted["da"] += 1
+            fields = value.split(",")
+            if len(fields) >= 2 and as_int(fields[1]) > 0:
+                counted["da_hit"] += 1
+        elif key == "BRDA":
+            counted["brda"] += 1
+            fields = value.split(",")
+            if len(fields) >= 4 and fields[3] not in ("-", "0"):
+                counted["brda_hit"] += 1
+    if in_record:
+        raise refuse(name, "lcov record not closed by end_of_record: the file is truncated")
+    return totals
+
+
+def _is_lcov(head: str) -> bool:
+    return bool(_LCOV_START.search(head[:4096])) and (
+        "end_of_record" in head or "\nDA:" in head or "\nLF:" in head
+    )
+
+
+class CoverageParser(ArtefactParser):
+    """Cobertura XML, coverage.py JSON and lcov -> ``test.coverage``."""
+
+    name = "coverage"
+    version = "1.0.0"
+    kind = "test.coverage"
+    mergeable = True
+    formats = "Cobertura XML, coverage.py JSON or lcov"
+
+    def recognise(self, found: Sniff) -> bool:
+        if found.form == "xml":
+            return found.xml_root == "coverage" and bool(
+                {"line-rate", "lines-valid"} & set(found.xml_attrs)
+            )
+        if found.form == "json":
+            if found.parsed:
+                keys = found.keys()
+                meta = found.document.get("meta") if "meta" in keys else None
+                return {"meta", "totals"} <= keys and isinstance(meta, dict) and "format" in meta
+            return '"meta"' in found.head and '"totals"' in found.head
+        return found.form == "text" and _is_lcov(found.head)
+
+    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+        if found.form == "xml":
+            totals, stamp = read_cobertura(target.data, target.name)
+            return self.part(target, totals, stamp, "application/xml")
+        if found.form == "json":
+            if found.error is not None:
+                raise found.error
+            totals, stamp = read_coverage_py(found.document, target.name)
+            return self.part(target, totals, stamp, "application/json")
+        return self.part(target, read_lcov(target.data, target.name), None, "text/plain")
+
+    def summarise(self, parts: Sequence[Part]) -> dict[str, Any]:
+        formats = {part.value.format for part in parts}
+        lines_valid = sum(part.value.lines_valid for part in parts)
+        lines_covered = sum(part.value.lines_covered for part in parts)
+        branches_valid = sum(part.value.branches_valid for part in parts)
+        branches_covered = sum(part.value.branches_covered for part in parts)
+        return {
+            "format": formats.pop() if len(formats) == 1 else "mixed",
+            "files": sum(part.value.files for part in parts),
+            "lines_valid": lines_valid,
+            "lines_covered": min(lines_covered, lines_valid),
+            "line_rate": ratio(lines_covered, lines_valid),
+            "branches_valid": branches_valid,
+            "branches_covered": min(branches_covered, branches_valid),
+            "branch_rate": ratio(branches_covered, branches_valid) if branches_valid else None,
+        }

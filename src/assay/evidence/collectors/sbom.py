@@ -1,0 +1,308 @@
+"""``sbom`` from CycloneDX (JSON or XML, spec 1.2–1.6) and SPDX 2.x JSON documents.
+
+Recognised by content:
+
+- CycloneDX JSON: ``"bomFormat": "CycloneDX"``;
+- CycloneDX XML: root element ``bom`` in a ``http://cyclonedx.org/schema/bom/<version>``
+  namespace (the spec version is read from the namespace);
+- SPDX JSON: an ``spdxVersion`` of ``SPDX-2.x``.
+
+Components are counted recursively (CycloneDX nests components); the subject (CycloneDX
+``metadata.component``, SPDX packages the document DESCRIBES) is not a component. A
+component is licensed when it has a licence id, name or expression (SPDX: a concluded or
+declared licence other than NOASSERTION or NONE).
+
+Each document is its own record (documents describe different subjects).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from assay.durations import isoformat
+from assay.evidence.collectors._artefact import ArtefactParser, Part
+from assay.evidence.collectors._safe import (
+    Sniff,
+    local_name,
+    namespace,
+    parse_time,
+    parse_xml,
+    ratio,
+    refuse,
+    text_of,
+)
+from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+
+MAX_LICENCE_IDS = 200
+_CDX_NS = re.compile(r"^http://cyclonedx\.org/schema/bom/(\d+\.\d+)$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_NO_LICENCE = frozenset({"", "NOASSERTION", "NONE"})
+
+
+def _sha256(value: Any) -> str | None:
+    text = value.strip().lower() if isinstance(value, str) else ""
+    return text if _SHA256.match(text) else None
+
+
+def _cdx_licences(component: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for entry in component.get("licenses") or ():
+        if not isinstance(entry, dict):
+            continue
+        if text_of(entry.get("expression")):
+            found.append(entry["expression"].strip())
+        licence = entry.get("license")
+        if isinstance(licence, dict):
+            value = text_of(licence.get("id")) or text_of(licence.get("name"))
+            if value:
+                found.append(value.strip())
+    return found
+
+
+def _cdx_components(items: Any) -> Iterator[dict[str, Any]]:
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict):
+            yield item
+            yield from _cdx_components(item.get("components"))
+
+
+def _cdx_digest(component: Any) -> str | None:
+    if not isinstance(component, dict):
+        return None
+    for entry in component.get("hashes") or ():
+        if isinstance(entry, dict) and str(entry.get("alg", "")).upper() in ("SHA-256", "SHA256"):
+            return _sha256(entry.get("content"))
+    return None
+
+
+def _facts(
+    *,
+    fmt: str,
+    encoding: str,
+    spec: str,
+    created: str | None,
+    subject: dict[str, Any],
+    components: list[tuple[str | None, list[str]]],
+) -> dict[str, Any]:
+    """Facts from (version, licences) per component."""
+    licensed = sum(1 for _, licences in components if licences)
+    ids = sorted({licence for _, licences in components for licence in licences})
+    return {
+        "format": fmt,
+        "encoding": encoding,
+        "spec_version": spec,
+        "created_at": created,
+        "subject": subject,
+        "components": len(components),
+        "components_without_version": sum(1 for version, _ in components if not version),
+        "components_without_licence": len(components) - licensed,
+        "licensed_ratio": ratio(licensed, len(components)),
+        "licences": len(ids),
+        "licence_ids": ids[:MAX_LICENCE_IDS],
+    }
+
+
+def _stamp(value: Any) -> str | None:
+    moment = parse_time(value)
+    return isoformat(moment) if moment is not None else None
+
+
+def read_cyclonedx_json(document: dict[str, Any], name: str) -> dict[str, Any]:
+    spec = text_of(document.get("specVersion"))
+    if spec is None:
+        raise refuse(name, "CycloneDX document has no specVersion")
+    metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    assert isinstance(metadata, dict)
+    top = metadata.get("component")
+    subject = {
+        "name": text_of(top.get("name")) if isinstance(top, dict) else None,
+        "version": text_of(top.get("version")) if isinstance(top, dict) else None,
+        "digest": _cdx_digest(top),
+    }
+    components = [
+        (text_of(item.get("version")), _cdx_licences(item))
+        for item in _cdx_components(document.get("components"))
+    ]
+    return _facts(
+        fmt="cyclonedx",
+        encoding="json",
+        spec=spec,
+        created=_stamp(metadata.get("timestamp")),
+        subject=subject,
+        components=components,
+    )
+
+
+def _child(element: Element | None, tag: str) -> Element | None:
+    if element is None:
+        return None
+    for child in element:
+        if local_name(child.tag) == tag:
+            return child
+    return None
+
+
+def _child_text(element: Element | None, tag: str) -> str | None:
+    found = _child(element, tag)
+    return text_of(found.text) if found is not None else None
+
+
+def _xml_licences(component: Element) -> list[str]:
+    licences = _child(component, "licenses")
+    found: list[str] = []
+    for entry in licences if licences is not None else ():
+        tag = local_name(entry.tag)
+        if tag == "expression" and text_of(entry.text):
+            found.append((entry.text or "").strip())
+        elif tag == "license":
+            value = _child_text(entry, "id") or _child_text(entry, "name")
+            if value:
+                found.append(value.strip())
+    return found
+
+
+def _xml_components(element: Element | None) -> Iterator[Element]:
+    for child in element if element is not None else ():
+        if local_name(child.tag) == "component":
+            yield child
+            yield from _xml_components(_child(child, "components"))
+
+
+def _xml_digest(component: Element | None) -> str | None:
+    hashes = _child(component, "hashes")
+    for entry in hashes if hashes is not None else ():
+        if str(entry.get("alg", "")).upper() in ("SHA-256", "SHA256"):
+            return _sha256(entry.text)
+    return None
+
+
+def read_cyclonedx_xml(data: bytes, name: str) -> dict[str, Any]:
+    root = parse_xml(data, name)
+    match = _CDX_NS.match(namespace(root.tag))
+    if local_name(root.tag) != "bom" or match is None:
+        raise refuse(name, "not a CycloneDX XML document (root must be a bom in its namespace)")
+    metadata = _child(root, "metadata")
+    top = _child(metadata, "component")
+    subject = {
+        "name": _child_text(top, "name"),
+        "version": _child_text(top, "version"),
+        "digest": _xml_digest(top),
+    }
+    components = [
+        (_child_text(item, "version"), _xml_licences(item))
+        for item in _xml_components(_child(root, "components"))
+    ]
+    return _facts(
+        fmt="cyclonedx",
+        encoding="xml",
+        spec=match.group(1),
+        created=_stamp(_child_text(metadata, "timestamp")),
+        subject=subject,
+        components=components,
+    )
+
+
+def _spdx_licences(package: dict[str, Any]) -> list[str]:
+    found = []
+    for key in ("licenseConcluded", "licenseDeclared"):
+        value = package.get(key)
+        if isinstance(value, str) and value.strip() not in _NO_LICENCE:
+            found.append(value.strip())
+            break
+    return found
+
+
+def _described(document: dict[str, Any]) -> set[str]:
+    ids = {i for i in document.get("documentDescribes") or () if isinstance(i, str)}
+    own = document.get("SPDXID", "SPDXRef-DOCUMENT")
+    for rel in document.get("relationships") or ():
+        if not isinstance(rel, dict):
+            continue
+        kind = rel.get("relationshipType")
+        if kind == "DESCRIBES" and rel.get("spdxElementId") == own:
+            ids.add(str(rel.get("relatedSpdxElement")))
+        elif kind == "DESCRIBED_BY" and rel.get("relatedSpdxElement") == own:
+            ids.add(str(rel.get("spdxElementId")))
+    return ids
+
+
+def read_spdx_json(document: dict[str, Any], name: str) -> dict[str, Any]:
+    spec = text_of(document.get("spdxVersion"))
+    if spec is None or not spec.startswith("SPDX-2."):
+        raise refuse(name, f"SPDX version {spec!r} is not supported: Assay reads SPDX 2.x JSON")
+    packages = [p for p in document.get("packages") or () if isinstance(p, dict)]
+    described = _described(document)
+    subjects = [p for p in packages if p.get("SPDXID") in described]
+    top = subjects[0] if subjects else None
+    digest = None
+    if top is not None:
+        for entry in top.get("checksums") or ():
+            if isinstance(entry, dict) and entry.get("algorithm") == "SHA256":
+                digest = _sha256(entry.get("checksumValue"))
+    creation = document.get("creationInfo")
+    created = creation.get("created") if isinstance(creation, dict) else None
+    components = [
+        (text_of(p.get("versionInfo")), _spdx_licences(p))
+        for p in packages
+        if p.get("SPDXID") not in described
+    ]
+    return _facts(
+        fmt="spdx",
+        encoding="json",
+        spec=spec,
+        created=_stamp(created),
+        subject={
+            "name": text_of(top.get("name")) if top else text_of(document.get("name")),
+            "version": text_of(top.get("versionInfo")) if top else None,
+            "digest": digest,
+        },
+        components=components,
+    )
+
+
+class SbomParser(ArtefactParser):
+    """CycloneDX and SPDX documents -> ``sbom``."""
+
+    name = "sbom"
+    version = "1.0.0"
+    kind = "sbom"
+    formats = "CycloneDX (JSON or XML) or SPDX JSON"
+
+    def recognise(self, found: Sniff) -> bool:
+        if found.form == "xml":
+            return found.xml_root == "bom" and any(
+                key.startswith("xmlns") and "cyclonedx.org/schema/bom" in value
+                for key, value in found.xml_attrs.items()
+            )
+        if found.parsed:
+            document = found.document
+            return isinstance(document, dict) and (
+                document.get("bomFormat") == "CycloneDX" or "spdxVersion" in document
+            )
+        return found.form == "json" and (
+            ('"bomFormat"' in found.head and "CycloneDX" in found.head)
+            or '"spdxVersion"' in found.head
+        )
+
+    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+        if found.form == "xml":
+            facts = read_cyclonedx_xml(target.data, target.name)
+            media = "application/vnd.cyclonedx+xml"
+        else:
+            if found.error is not None:
+                raise found.error
+            if found.document.get("bomFormat") == "CycloneDX":
+                facts = read_cyclonedx_json(found.document, target.name)
+                media = "application/vnd.cyclonedx+json"
+            else:
+                facts = read_spdx_json(found.document, target.name)
+                media = "application/spdx+json"
+        return self.part(target, facts, parse_time(facts["created_at"]), media)
+
+    def summarise(self, parts: Sequence[Part]) -> dict[str, Any]:
+        (part,) = parts
+        facts: dict[str, Any] = part.value
+        return facts
