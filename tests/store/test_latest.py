@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import timedelta
 
-from assay.evidence.model import Evidence
+from assay.evidence.model import Evidence, EvidenceDraft
 from assay.evidence.reader import EvidenceReader, MemoryEvidence
 from assay.evidence.store import Store
-from tests.store.helpers import T0, at, draft
+from tests.store.helpers import ROOT, T0, at, draft
 
 
 def ids(records: list[Evidence]) -> list[str]:
@@ -99,3 +100,18 @@ def test_matches_the_reference_reader_on_random_histories(store: Store) -> None:
             moment = at(minute)
             expected = memory.latest(service, ["ci.run"], as_of=moment)
             assert store.latest(service, ["ci.run"], as_of=moment) == expected, (minute, service)
+
+
+def test_walks_every_kind_and_subject_of_the_service(store: Store) -> None:
+    facts = json.loads((ROOT / "tests/data/kind-examples/git.tags.json").read_text())
+    tags = EvidenceDraft("git.tags", "payments", {"repo": "api"}, at(5), "git@1.0.0", facts)
+    runs = [draft(1), draft(2, pipeline="nightly"), draft(3, pipeline="zz")]
+    store.record([*runs, tags, draft(4, service="other")], context={})
+    both = store.latest("payments", ["git.tags", "ci.run", "sbom"])
+    assert [(r.kind, r.subject_key) for r in both] == [
+        ("ci.run", "pipeline:nightly"),
+        ("ci.run", "pipeline:release"),
+        ("ci.run", "pipeline:zz"),
+        ("git.tags", "repo:api"),
+    ]
+    assert ids(store.latest("payments", ["git.tags"])) == [tags.id]

@@ -1,8 +1,8 @@
 """Read queries, each shaped to use an index so it stays fast as the store grows.
 
 ``latest`` is the hot path of every assessment. It never scans a service's history:
-for each kind it walks the distinct subject keys with index seeks (a "loose index
-scan"), then takes the newest visible record per key from the
+it walks the service's distinct (kind, subject key) pairs with index seeks (a "loose
+index scan"), then takes the newest visible record per pair from the
 ``(service, kind, subject_key, observed_at)`` index, checking visibility at ``as_of``
 through the ledger's ``(ref_id, collected_at)`` index.
 """
@@ -41,7 +41,7 @@ E2 = evidence_table.alias("e2")
 L = ledger_table.alias("l")
 
 
-def _visible(evidence: sa.FromClause, as_of: str) -> Any:
+def _visible(evidence: sa.FromClause, as_of: Any) -> Any:
     """Ledger entries recording ``evidence``'s collection at or before ``as_of``."""
     return sa.and_(
         L.c.ref_id == evidence.c.id,
@@ -50,7 +50,7 @@ def _visible(evidence: sa.FromClause, as_of: str) -> Any:
     )
 
 
-def _seen(as_of: str) -> list[Any]:
+def _seen(as_of: Any) -> list[Any]:
     """First/last visible collection time and the last visible entry, per row of ``E``."""
     visible = _visible(E, as_of)
     return [
@@ -77,18 +77,28 @@ def to_evidence(row: Sequence[Any], first: str | None, last: str | None) -> Evid
     )
 
 
-_SUBJECT_KEYS = sa.text(
+# Every distinct (kind, subject key) of one service, by index seeks: each step jumps to the
+# next subject key of the same kind, or else to the first key of the next kind, instead of
+# reading the history in between. (A row-value comparison would say this in one line, but
+# SQLite then scans the whole kind.)
+_GROUPS = sa.text(
     """
-    WITH RECURSIVE keys(subject_key) AS (
-        SELECT CAST(MIN(subject_key) AS TEXT) FROM evidence
-        WHERE service = :service AND kind = :kind
+    WITH RECURSIVE pairs(kind, subject_key) AS (
+        SELECT kind, subject_key FROM (
+            SELECT kind, subject_key FROM evidence WHERE service = :service
+            ORDER BY kind, subject_key LIMIT 1
+        ) first_pair
         UNION ALL
-        SELECT CAST((SELECT MIN(e.subject_key) FROM evidence e
-                     WHERE e.service = :service AND e.kind = :kind
-                       AND e.subject_key > keys.subject_key) AS TEXT)
-        FROM keys WHERE keys.subject_key IS NOT NULL
+        SELECT e.kind, e.subject_key FROM pairs p JOIN evidence e ON e.id = coalesce(
+            (SELECT n.id FROM evidence n
+             WHERE n.service = :service AND n.kind = p.kind AND n.subject_key > p.subject_key
+             ORDER BY n.kind, n.subject_key LIMIT 1),
+            (SELECT n.id FROM evidence n
+             WHERE n.service = :service AND n.kind > p.kind
+             ORDER BY n.kind, n.subject_key LIMIT 1)
+        )
     )
-    SELECT subject_key FROM keys WHERE subject_key IS NOT NULL
+    SELECT kind, subject_key FROM pairs
     """
 )
 
@@ -98,22 +108,28 @@ def latest(
 ) -> list[Evidence]:
     """See :meth:`assay.evidence.reader.EvidenceReader.latest`."""
     limit = stamp(as_of) if as_of is not None else END_OF_TIME
+    wanted = set(kinds)
     found: list[Evidence] = []
-    for kind in sorted(set(kinds)):
-        keys = connection.execute(_SUBJECT_KEYS, {"service": service, "kind": kind}).scalars()
-        for key in list(keys):
+    for kind, key in connection.execute(_GROUPS, {"service": service}).all():
+        if kind in wanted:
             record = _latest_for_key(connection, service, kind, key, limit)
             if record is not None:
                 found.append(record)
     return sorted(found, key=lambda e: (e.kind, e.subject_key))
 
 
-def _latest_for_key(
-    connection: sa.Connection, service: str, kind: str, key: str, as_of: str
-) -> Evidence | None:
+def _build_latest_for_key() -> sa.Select[Any]:
+    """The newest visible record(s) of one (service, kind, subject key) at ``:as_of``.
+
+    Built once: constructing SQL expressions costs more than running this query.
+    """
+    as_of = sa.bindparam("as_of", type_=sa.String)
+
     def group(evidence: sa.FromClause) -> Any:
         return sa.and_(
-            evidence.c.service == service, evidence.c.kind == kind, evidence.c.subject_key == key
+            evidence.c.service == sa.bindparam("service", type_=sa.String),
+            evidence.c.kind == sa.bindparam("kind", type_=sa.String),
+            evidence.c.subject_key == sa.bindparam("key", type_=sa.String),
         )
 
     newest = (
@@ -123,9 +139,18 @@ def _latest_for_key(
         .limit(1)
         .scalar_subquery()
     )
-    query = sa.select(E, *_seen(as_of)).where(group(E), E.c.observed_at == newest)
+    return sa.select(E, *_seen(as_of)).where(group(E), E.c.observed_at == newest)
+
+
+_LATEST_FOR_KEY = _build_latest_for_key()
+
+
+def _latest_for_key(
+    connection: sa.Connection, service: str, kind: str, key: str, as_of: str
+) -> Evidence | None:
+    params = {"service": service, "kind": kind, "key": key, "as_of": as_of}
     best: tuple[int, Evidence] | None = None
-    for row in connection.execute(query):
+    for row in connection.execute(_LATEST_FOR_KEY, params):
         *columns, first, last, last_seq = row
         if last_seq is None:
             continue  # same observed_at, but not collected by as_of
