@@ -21,9 +21,15 @@ class Governance:
 
 
 def load_governance(
-    workspace: Workspace | None, extra_control_paths: Sequence[Path] = ()
+    workspace: Workspace | None,
+    extra_control_paths: Sequence[Path] = (),
+    *,
+    strict: bool = False,
 ) -> Governance:
-    """Load and cross-check library, catalogs and crosswalks, reporting every problem."""
+    """Load and cross-check library, catalogs and crosswalks, reporting every problem.
+
+    ``strict`` also schema-checks the built-in catalogs (``assay library validate``).
+    """
     problems: list[Problem] = []
     control_paths = list(extra_control_paths)
     builtin = True
@@ -42,11 +48,12 @@ def load_governance(
             control_paths,
             builtin=builtin,
             display_root=workspace.root if workspace else None,
+            strict=strict,
         )
     except InvalidInput as exc:
         problems.extend(exc.problems)
     try:
-        frameworks = load_frameworks(framework_dirs, display)
+        frameworks = load_frameworks(framework_dirs, display, strict=strict)
     except InvalidInput as exc:
         problems.extend(exc.problems)
     if library is None or frameworks is None:

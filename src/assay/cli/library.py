@@ -29,7 +29,7 @@ def validate(
     from assay.governance import load_governance
 
     ws = optional_workspace(workspace)
-    governance = load_governance(ws, paths or [])
+    governance = load_governance(ws, paths or [], strict=True)
     library = governance.library
     links = len(governance.crosswalks.links)
     typer.echo(

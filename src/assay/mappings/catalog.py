@@ -60,10 +60,17 @@ def builtin_frameworks_dir() -> Path:
     return Path(str(resources.files("assay.mappings").joinpath("frameworks")))
 
 
-def load_framework_file(path: Path, display: str | None = None) -> Framework:
-    """Load and validate one catalog file; raise :class:`InvalidInput` on problems."""
+def load_framework_file(
+    path: Path, display: str | None = None, *, validate: bool = True
+) -> Framework:
+    """Load and validate one catalog file; raise :class:`InvalidInput` on problems.
+
+    ``validate=False`` skips the JSON Schema check (not the id checks): only for the
+    built-in catalogs, which the test suite validates and which cost more to check
+    than to use.
+    """
     document = load_yaml(path, display=display, max_bytes=MAX_CATALOG_BYTES, max_nodes=2_000_000)
-    problems = check_document(document, "framework")
+    problems = check_document(document, "framework") if validate else []
     raise_if_problems(problems)
     data = document.data
     groups = tuple(
@@ -104,19 +111,26 @@ def load_framework_file(path: Path, display: str | None = None) -> Framework:
 
 
 def load_frameworks(
-    extra_dirs: Sequence[Path] = (), label: Callable[[Path], str] = str
+    extra_dirs: Sequence[Path] = (),
+    label: Callable[[Path], str] = str,
+    *,
+    strict: bool = False,
 ) -> dict[str, Framework]:
-    """Built-in catalogs plus every catalog in ``extra_dirs``, by framework id."""
+    """Built-in catalogs plus every catalog in ``extra_dirs``, by framework id.
+
+    Workspace catalogs are always schema-checked; built-in ones only when ``strict``.
+    """
     problems: list[Problem] = []
     frameworks: dict[str, Framework] = {}
     sources = [
-        (p, f"assay/mappings/frameworks/{p.name}") for p in yaml_files(builtin_frameworks_dir())
+        (p, f"assay/mappings/frameworks/{p.name}", strict)
+        for p in yaml_files(builtin_frameworks_dir())
     ]
     for folder in extra_dirs:
-        sources.extend((p, label(p)) for p in yaml_files(folder))
-    for path, display in sources:
+        sources.extend((p, label(p), True) for p in yaml_files(folder))
+    for path, display, validate in sources:
         try:
-            framework = load_framework_file(path, display)
+            framework = load_framework_file(path, display, validate=validate)
         except InvalidInput as exc:
             problems.extend(exc.problems)
             continue
