@@ -10,6 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from assay import __version__
+from assay.assess.attestations import (
+    Attestation,
+    attestation_drafts,
+    pin_hash,
+    read_document,
+)
 from assay.assess.model import Assessment
 from assay.errors import IntegrityError
 from assay.evidence.model import EvidenceDraft
@@ -49,6 +55,25 @@ def read_assessment(record: AssessmentRecord) -> Assessment:
             hint="the record was altered; run 'assay verify --store'",
         )
     return assessment
+
+
+def record_attestation(
+    store: Store,
+    attestation: Attestation,
+    *,
+    context: dict[str, Any],
+    max_bytes: int,
+) -> tuple[list[EvidenceDraft], list[RecordResult], str, bool]:
+    """Hash the supporting file, record the evidence, then pin the hash into the YAML.
+
+    Returns the drafts, their results, the file's sha256 and whether the YAML was changed.
+    The YAML is only touched once the evidence is stored, so a failure leaves it as it was.
+    """
+    document = read_document(attestation, max_bytes=max_bytes)
+    drafts = attestation_drafts(attestation, document, tool_version=__version__)
+    results = store.record(drafts, context=context)
+    pinned = pin_hash(attestation, document.sha256)
+    return drafts, list(results), document.sha256, pinned
 
 
 def decision_draft(decision: GateDecision) -> EvidenceDraft:

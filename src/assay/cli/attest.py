@@ -32,13 +32,8 @@ def attest(
     The first time, the file's sha256 is appended to the YAML (sha256: ...) so the
     reviewed attestation pins the document; later runs refuse a document that changed.
     """
-    from assay import __version__
-    from assay.assess.attestations import (
-        attestation_drafts,
-        load_attestation,
-        pin_hash,
-        read_document,
-    )
+    from assay.assess.attestations import load_attestation
+    from assay.assess.sealing import record_attestation
     from assay.evidence.store import collection_context
     from assay.governance import load_governance
 
@@ -55,18 +50,17 @@ def attest(
         services=set(services),
         root=ws.root,
     )
-    document = read_document(attestation, max_bytes=ws.max_artefact_bytes)
-    drafts = attestation_drafts(attestation, document, tool_version=__version__)
     with open_cli_store(store_url, workspace, create=True) as store:
-        results = store.record(drafts, context=collection_context())
-    pinned = pin_hash(attestation, document.sha256)
+        drafts, results, digest, pinned = record_attestation(
+            store, attestation, context=collection_context(), max_bytes=ws.max_artefact_bytes
+        )
     if output_format == "json":
         echo_json(
             {
                 "attestation": attestation.source,
                 "control": attestation.control,
                 "services": list(attestation.services),
-                "sha256": document.sha256,
+                "sha256": digest,
                 "pinned": pinned,
                 "evidence": [
                     {"id": r.evidence_id, "service": d.service, "new": r.new}
@@ -80,6 +74,6 @@ def attest(
         typer.echo(
             f"{state}: {attestation.control} for {made.service}, evidence {result.evidence_id[:12]}"
         )
-    typer.echo(f"{attestation.file}: sha256 {document.sha256}")
+    typer.echo(f"{attestation.file}: sha256 {digest}")
     if pinned:
         typer.echo(f"pinned the sha256 in {attestation.source}: commit it with the attestation")

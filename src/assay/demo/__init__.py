@@ -14,6 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from assay.demo.assess_steps import (
+    check_services,
+    gate_services,
+    record_attestations,
+    write_waiver,
+)
 from assay.demo.steps import (
     DemoContext,
     build_repositories,
@@ -32,6 +38,10 @@ STEPS: list[Step] = [
     write_workspace,
     build_repositories,
     collect_evidence,
+    write_waiver,
+    record_attestations,
+    check_services,
+    gate_services,
     write_coverage,
     summarise,
 ]

@@ -1,0 +1,121 @@
+"""`assay gate` wall time for one service, as a ratio to `python -c "import sqlmodel"`.
+
+    .venv/bin/python benchmarks/gate.py [--quick]
+
+Builds a workspace with the full built-in library and N service constitutions (1,000;
+--quick: 100) and a SQLite store holding every service's evidence, then times
+`assay gate --service svc-0042 --stage release` end to end (process start to exit, the
+decision recorded). The first run, not timed, fills the compiled-library cache, as the
+first gate of a pipeline would. Baseline, same run: `python -c "import sqlmodel"`, the
+import the store itself needs. Target: at most 1.5x.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from _evidence import drafts, library_kinds, services
+from _timing import BIN, quick_flag, report
+
+from assay.controls.loader import load_library
+from assay.durations import utc_now
+from assay.evidence.store import open_store
+
+
+def build(root: Path, count: int) -> str:
+    (root / "assay.toml").write_text('[workspace]\nname = "bench"\n', encoding="utf-8")
+    (root / "services").mkdir()
+    estate = services(count)
+    for service in estate:
+        document = {
+            "id": service.id,
+            "name": service.name,
+            "owner": service.owner,
+            "tier": service.tier,
+            "tags": sorted(service.tags),
+            "repos": [{"name": r.name, "url": r.url} for r in service.repos],
+        }
+        (root / "services" / f"{service.id}.yaml").write_text(yaml.safe_dump(document))
+    url = f"sqlite:///{root / '.assay' / 'assay.db'}"
+    kinds = library_kinds(load_library())
+    rng = random.Random(11)
+    observed = utc_now().replace(microsecond=0)
+    start = time.perf_counter()
+    with open_store(url) as store:
+        for service in estate:
+            store.record(drafts(service, kinds, observed, rng), context={"bench": True})
+        counts = store.counts()
+    print(
+        f"store: {counts.evidence} evidence records of {count} services "
+        f"(filled in {time.perf_counter() - start:.1f} s)"
+    )
+    return url
+
+
+def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time of each command, runs taken in turn so machine load hits all alike."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for command in commands.values():  # warm-up: caches, page cache, the library cache
+        subprocess.run(command, env=env, capture_output=True, check=False)
+    for _ in range(runs):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, env=env, capture_output=True, check=False)
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main() -> int:
+    quick = quick_flag(sys.argv)
+    count = 100 if quick else 1000
+    runs = 3 if quick else 11
+    python = sys.executable
+    with tempfile.TemporaryDirectory(prefix="assay-gate-bench-") as folder:
+        root = Path(folder)
+        url = build(root, count)
+        gate = [
+            str(BIN / "assay"),
+            "gate",
+            "--service",
+            "svc-0042",
+            "--stage",
+            "release",
+            "--workspace",
+            str(root),
+        ]
+        commands = {
+            "baseline": [python, "-c", "import sqlmodel"],
+            "store": [
+                python,
+                "-c",
+                f"from assay.evidence.store import open_store; open_store({url!r})",
+            ],
+            "version": [str(BIN / "assay"), "--version"],
+            "gate": gate,
+        }
+        times = interleaved(commands, runs)
+        baseline, store_open, version, seconds = (
+            times["baseline"],
+            times["store"],
+            times["version"],
+            times["gate"],
+        )
+        print(f"median of {runs} runs each")
+        report('python -c "import sqlmodel"', baseline, "import sqlmodel", baseline)
+        report("open the store (reference)", store_open, "import sqlmodel", baseline)
+        report("assay --version (reference)", version, "import sqlmodel", baseline)
+        report("assay gate --stage release (one service)", seconds, "import sqlmodel", baseline)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

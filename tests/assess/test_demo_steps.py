@@ -1,0 +1,54 @@
+"""The demo's assessment steps: a waiver expiring soon, attestations, check, release gates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from defusedxml import ElementTree
+from typer.testing import CliRunner
+
+from assay.cli.app import app
+from assay.demo import STEPS, run_demo
+from assay.demo.gitbuild import git_available
+
+
+@pytest.mark.skipif(not git_available(), reason="the demo builds git repositories")
+def test_demo_checks_gates_and_writes_outputs(tmp_path: Path, runner: CliRunner) -> None:
+    lines: list[str] = []
+    names = [step.__name__ for step in STEPS]
+    assert names.index("gate_services") > names.index("collect_evidence")
+    ctx = run_demo(tmp_path / "out", echo=lines.append)
+    gates = ctx.state["gates"]
+    assert set(gates) == {"payments-api", "eligibility-ai", "legacy-portal"}
+    legacy = gates["legacy-portal"]
+    assert legacy.decision == "block"
+    assert legacy.blocking[0].reason  # every blocking control says why
+    assert all(r.remediation for r in legacy.blocking)
+    eligibility = ctx.state["assessments"][0]
+    assert eligibility.service == "eligibility-ai"
+    waived = eligibility.result("CHG-01")
+    assert waived is not None
+    assert (waived.status, waived.underlying_status) == ("waived", "fail")
+    out = tmp_path / "out"
+    for service in gates:
+        for suffix in ("json", "xml", "sarif", "txt"):
+            assert (out / "gates" / f"{service}.{suffix}").is_file()
+        ElementTree.parse(out / "gates" / f"{service}.xml")
+        assert json.loads((out / "gates" / f"{service}.sarif").read_text())["version"] == "2.1.0"
+    assert len(json.loads((out / "check.json").read_text())) == 3
+    assert any(line.startswith("  gate release legacy-portal: block") for line in lines)
+    expiring = runner.invoke(
+        app, ["waivers", "list", "--expiring", "P30D", "-f", "json", "-w", str(ctx.root)]
+    )
+    (entry,) = json.loads(expiring.stdout)
+    assert (entry["service"], entry["control"], entry["days_left"]) == (
+        "eligibility-ai",
+        "CHG-01",
+        20,
+    )
+    payments = ctx.state["assessments"][2]
+    manual = [r for r in payments.results if r.tests and r.tests[0].kind == "manual.attestation"]
+    assert manual
+    assert all(r.status == "pass" for r in manual)
