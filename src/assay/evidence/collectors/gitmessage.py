@@ -59,25 +59,28 @@ def trailers(message: str) -> list[tuple[str, str]]:
         start -= 1
     block = [line for line in lines[start:] if not line.startswith("#")]
     parsed: list[list[str]] = []
-    trailer_lines = non_trailer_lines = continuation = 0
+    trailer_lines = non_trailer_lines = 0
     recognised = False
+    last_was_trailer = False
     for line in block:
         if line[:1] in (" ", "\t"):
-            continuation += 1
-            if parsed:
+            # A continuation belongs to the line above it (git counts it with that line).
+            if parsed and last_was_trailer:
+                trailer_lines += 1
                 parsed[-1][1] += " " + line.strip()
+            else:
+                non_trailer_lines += 1
             continue
         if line.lower().startswith(_GIT_PREFIXES):
             recognised = True
         match = _TRAILER.match(line)
+        last_was_trailer = match is not None
         if match:
-            trailer_lines += 1 + continuation
+            trailer_lines += 1
             parsed.append([match.group(1), match.group(2).strip()])
         else:
-            non_trailer_lines += 1 + continuation
+            non_trailer_lines += 1
             parsed.append(["", line])
-        continuation = 0
-    non_trailer_lines += continuation
     accepted = trailer_lines > 0 and (
         non_trailer_lines == 0 or (recognised and trailer_lines * 3 >= non_trailer_lines)
     )
