@@ -378,3 +378,21 @@ def test_collect_first_then_decide(runner: CliRunner, sample: Sample, git_repo: 
     with open_store(sample.url) as store:
         kinds = {e.kind for e in store.list_evidence(service="payments")}
     assert {"git.history", "repo.files"} <= kinds
+
+
+def test_save_writes_more_formats_from_one_decision(
+    runner: CliRunner, sample: Sample, tmp_path: Path
+) -> None:
+    passing(sample, runner)
+    sarif, junit = tmp_path / "gate.sarif", tmp_path / "gate.xml"
+    result = gate(runner, sample, "--save", f"sarif={sarif}", "--save", f"junit={junit}")
+    assert result.exit_code == 0
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert ElementTree.parse(junit).getroot().tag == "testsuites"
+    with open_store(sample.url) as store:
+        assert len(store.list_assessments()) == 1
+    bad = gate(runner, sample, "--save", "sarif")
+    assert bad.exit_code == 2
+    assert bad.stderr.splitlines()[0] == (
+        "error: --save 'sarif': expected FORMAT=FILE, e.g. sarif=gate.sarif"
+    )

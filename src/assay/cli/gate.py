@@ -7,6 +7,7 @@ evidence (with the assessment sealed in the ledger) before the command exits.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -43,12 +44,19 @@ def gate(
         str | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write the output to FILE."),
     ] = None,
+    save: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--save",
+            metavar="FORMAT=FILE",
+            help="Also write FORMAT to FILE, e.g. --save sarif=gate.sarif (repeatable).",
+        ),
+    ] = None,
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Decide whether SERVICE may pass STAGE: exit 0 allow, 1 block, 2 cannot decide."""
     import os
-    from pathlib import Path
 
     from assay import __version__
     from assay.assess.engine import AssessOptions, Assessor
@@ -59,6 +67,7 @@ def gate(
     from assay.reports.formats import FormatContext, gate_format
 
     check_format(output_format, GATE_FORMATS)
+    saved = [_saved(item) for item in save or ()]
     moment = parse_as_of(as_of)
     ws = require_workspace(workspace)
     policy = stage_policy(ws.config, stage)
@@ -81,9 +90,11 @@ def gate(
     )
     text = formatter.render(decision, format_context)
     if output:
-        Path(output).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        _write(Path(output), text)
     else:
         typer.echo(text)
+    for name, path in saved:
+        _write(path, gate_format(name).render(decision, format_context))
     for path, extra in formatter.side_outputs(decision, format_context):
         try:
             with path.open("a", encoding="utf-8") as handle:
@@ -91,6 +102,26 @@ def gate(
         except OSError as exc:
             typer.echo(f"warning: cannot write {path}: {exc.strerror}", err=True)
     raise typer.Exit(decision.exit_code)
+
+
+def _saved(item: str) -> tuple[str, Path]:
+    """``FORMAT=FILE`` from --save, checked before anything is decided."""
+    name, sep, file = item.partition("=")
+    if not sep or not file:
+        from assay.errors import AssayError
+
+        raise AssayError(f"--save {item!r}: expected FORMAT=FILE, e.g. sarif=gate.sarif")
+    check_format(name, GATE_FORMATS)
+    return name, Path(file)
+
+
+def _write(path: Path, text: str) -> None:
+    from assay.errors import AssayError
+
+    try:
+        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise AssayError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _collect(ws: Workspace, store: Store, service: str) -> None:
