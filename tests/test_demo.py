@@ -1,0 +1,83 @@
+"""The demo runs end to end, offline, and its outputs say what the samples were built to show."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assay.cli.app import app
+from assay.evidence.store import open_store
+from tests.gitrepo import GitRepo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(app, ["demo", "--out", str(out)], env={"ASSAY_STORE_URL": ""})
+    assert result.exit_code == 0, result.output
+    return out, result.stdout
+
+
+def facts(out: Path) -> dict[tuple[str, str], dict[str, object]]:
+    with open_store(f"sqlite:///{out / 'workspace' / '.assay' / 'assay.db'}", create=False) as s:
+        found = {}
+        for service in ("payments-api", "eligibility-ai", "legacy-portal"):
+            for record in s.latest(service, ["git.history", "git.tags", "repo.files"]):
+                found[(service, record.kind)] = record.facts
+        assert s.verify().ok
+    return found
+
+
+def test_demo_builds_three_services_with_real_repositories(demo: tuple[Path, str]) -> None:
+    out, stdout = demo
+    root = out / "workspace"
+    assert sorted(p.name for p in (root / "services").iterdir()) == [
+        "eligibility-ai.yaml", "legacy-portal.yaml", "payments-api.yaml",
+    ]  # fmt: skip
+    for name in ("payments-api", "eligibility-ai", "legacy-portal"):
+        repo = GitRepo(root / "repos" / name)
+        assert repo.git("fsck", "--strict") == ""
+        assert (root / "repos" / name / "README.md").exists() or name == "legacy-portal"
+    assert f"demo workspace: {root}\n" in stdout
+    assert "  legacy-portal: 5 change sets, 0% reviewed, 0% signed, 5 direct; " in stdout
+    coverage = json.loads((out / "coverage.json").read_text())
+    assert {f["id"] for f in coverage["frameworks"]} >= {"iso27001-2022"}
+
+
+def test_demo_evidence_shows_the_contrasts(demo: tuple[Path, str]) -> None:
+    found = facts(demo[0])
+    payments = found[("payments-api", "git.history")]
+    assert (payments["review_ratio"], payments["direct_commits"]) == (1.0, 0)
+    eligibility = found[("eligibility-ai", "git.history")]
+    assert eligibility["unreviewed_change_sets"] == 3
+    assert eligibility["direct_commits"] == 1
+    legacy_files = found[("legacy-portal", "repo.files")]
+    assert legacy_files["files"]["codeowners"]["present"] is False  # type: ignore[index]
+    assert legacy_files["files"]["security_policy"]["present"] is False  # type: ignore[index]
+    assert legacy_files["binaries"] == {"count": 1, "paths": ["lib/report-engine.jar"]}
+    assert found[("eligibility-ai", "repo.files")]["model_card_sections"]
+    if shutil.which("ssh-keygen"):
+        assert payments["signed_ratio"] == 1.0
+        assert payments["verified_commits"] == payments["commits"]
+        assert found[("payments-api", "git.tags")]["latest_signed"] is True
+    assert found[("legacy-portal", "git.history")]["signed_ratio"] == 0.0
+
+
+def test_demo_runs_again_and_refuses_foreign_folders(
+    demo: tuple[Path, str], tmp_path: Path, runner: CliRunner
+) -> None:
+    out, _ = demo
+    before = facts(out)
+    again = runner.invoke(app, ["demo", "--out", str(out)], env={"ASSAY_STORE_URL": ""})
+    assert again.exit_code == 0, again.output
+    assert facts(out) == before  # same key, same dates: the same evidence
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "workspace" / "precious.txt").write_text("mine")
+    refused = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert refused.exit_code == 2
+    assert "is not a demo workspace: refusing to replace it" in refused.stderr
+    assert (tmp_path / "workspace" / "precious.txt").read_text() == "mine"
