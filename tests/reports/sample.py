@@ -212,7 +212,7 @@ class Sample:
                 severity="high",
                 owner_role="Engineering lead",
                 status="fail",
-                reasons=(f"review_ratio is 0.82; it must be at least 0.95 {evil}",),
+                reasons=(f"review_ratio is 0.82; it must be at least 0.95 {evil} {AWS_KEY}",),
                 evidence_ids=(history.id,),
                 tests=(
                     TestOutcome(

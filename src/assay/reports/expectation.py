@@ -45,6 +45,9 @@ _HANDLED = {
 }
 
 
+_OPTIONAL = " (when present)"
+
+
 def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -83,8 +86,12 @@ def describe(schema: Any, subject: str = "facts") -> list[str]:
         if name in schema.get("required", []):
             lines.extend(inner or [f"{path} is present"])
         else:
-            lines.extend(f"{line} (when present)" for line in inner)
-    if "contains" in schema:
+            lines.extend(
+                line if line.endswith(_OPTIONAL) else f"{line}{_OPTIONAL}" for line in inner
+            )
+    if isinstance(schema.get("contains"), dict) and set(schema["contains"]) == {"const"}:
+        lines.append(f"{subject} contains {_value(schema['contains']['const'])}")
+    elif "contains" in schema:
         inner = describe(schema["contains"], "an item")
         count = schema.get("minContains", 1)
         lead = (

@@ -14,11 +14,20 @@ from __future__ import annotations
 import base64
 import binascii
 import mimetypes
+import warnings
 from importlib import resources
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+# WeasyPrint warns at import when the system lacks the optional HarfBuzz subsetting
+# library (it then subsets fonts with fontTools, as the pack is tested with): a notice
+# for the machine's administrator, not for the person running a report.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
+    import weasyprint
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+WEASYPRINT_VERSION: str = weasyprint.__version__
 
 ASSET_SCHEME = "assay-asset"
 MAX_DATA_URI_BYTES = 8 * 1024 * 1024
@@ -56,7 +65,9 @@ class AssetFetcher(URLFetcher):  # type: ignore[misc]
         if scheme == ASSET_SCHEME:
             name = url.split(":", 1)[1].lstrip("/")
             if name in self._assets:
-                data = resources.files("assay.reports").joinpath("static", name).read_bytes()
+                data = (
+                    resources.files("assay.reports").joinpath("static").joinpath(name).read_bytes()
+                )
                 media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
                 self.served.append(url)
                 return URLFetcherResponse(url, data, {"Content-Type": media_type})

@@ -25,14 +25,19 @@ def _umask() -> int:
 def check_destination(path: Path) -> None:
     """Fail early (before any slow rendering) when ``path`` cannot be written."""
     folder = path.parent if str(path.parent) else Path()
-    if path.is_dir():
-        raise ReportError(f"{path}: is a folder, not a file", hint="give a file name with -o")
-    if not folder.is_dir():
+    try:
+        if path.is_dir():
+            raise ReportError(f"{path}: is a folder, not a file", hint="give a file name with -o")
+        folder_exists = folder.is_dir()
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot access: {exc.strerror or exc}") from None
+    if not folder_exists:
         raise ReportError(
             f"{path}: folder {folder} does not exist",
             hint="create the folder first or choose another output path",
         )
-    if not os.access(folder, os.W_OK | os.X_OK):
+    effective = os.access in os.supports_effective_ids
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=effective):
         raise ReportError(f"{path}: cannot write to folder {folder}: permission denied")
 
 
