@@ -4,11 +4,12 @@ Every artefact parser reads through these helpers so the security rules hold in 
 
 - sizes are checked before anything is parsed (``collect.max_artefact_bytes``, default
   100 MB);
-- XML goes through defusedxml with ``forbid_dtd=True``: a document type declaration with
-  an internal subset is refused outright, which stops entity expansion ("billion laughs")
-  and external entities (XXE) before the parser resolves a single entity. Only a bare
-  ``<!DOCTYPE x SYSTEM "...">`` with no subset (as gcovr writes) is let through, and then
-  defusedxml still refuses every entity declaration and external reference;
+- XML goes through defusedxml with ``forbid_dtd=True``: a document type declaration is
+  refused outright, which stops entity expansion ("billion laughs") and external entities
+  (XXE) before the parser resolves a single entity. The one exception is Cobertura, whose
+  producers (gcovr, Cobertura itself) write a bare ``<!DOCTYPE coverage SYSTEM "...">``:
+  there a DOCTYPE *without* an internal subset is let through (the DTD is never fetched)
+  and defusedxml still refuses every entity declaration and external reference;
 - JSON is parsed by the standard library with NaN and infinities refused (facts must be
   canonical JSON) and deep nesting turned into a clear error;
 - formats are recognised from content (:func:`sniff`), so a file's name never decides how
@@ -45,7 +46,7 @@ class ArtefactError(CollectorError):
         super().__init__(first, hint=hint)
 
     def diagnostics(self) -> list[str]:
-        lines = [f"error: {problem}" for problem in self.problems]
+        lines = [str(problem) for problem in self.problems]
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return lines
@@ -90,7 +91,7 @@ def load_json(data: bytes, name: str) -> Any:
     try:
         return json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        if not text[exc.pos :].strip():
+        if not text[exc.pos :].strip() or exc.msg.startswith("Unterminated string"):
             message = "JSON ends unexpectedly: the file is truncated"
         else:
             message = f"not valid JSON: {exc.msg}"
@@ -129,7 +130,11 @@ def xml_refusal(name: str, exc: Exception) -> ArtefactError:
 
     if isinstance(exc, DTDForbidden):
         return ArtefactError(
-            [Problem(name, None, None, "refused: the XML has a DOCTYPE with declarations")],
+            [
+                Problem(
+                    name, None, None, "refused: the XML has a DOCTYPE (document type declaration)"
+                )
+            ],
             hint=XML_HINT,
         )
     if isinstance(exc, DefusedXmlException):
@@ -167,16 +172,26 @@ def _forbid_dtd(data: bytes) -> bool:
     return not found.xml_doctype or found.xml_subset
 
 
-def stream_xml(data: bytes, name: str, target: XmlTarget, chunk: int = 1 << 20) -> None:
+def stream_xml(
+    data: bytes,
+    name: str,
+    target: XmlTarget,
+    *,
+    bare_doctype: bool = False,
+    chunk: int = 1 << 20,
+) -> None:
     """Feed ``data`` to defusedxml's parser in chunks, calling ``target`` per element.
 
-    No element tree is built, so memory does not grow with the document.
+    No element tree is built, so memory does not grow with the document. Every DOCTYPE is
+    refused unless ``bare_doctype`` lets through one without an internal subset (formats
+    whose producers write one, such as gcovr's Cobertura).
     """
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import DefusedXMLParser
 
+    forbid = _forbid_dtd(data) if bare_doctype else True
     parser = DefusedXMLParser(
-        target=target, forbid_dtd=_forbid_dtd(data), forbid_entities=True, forbid_external=True
+        target=target, forbid_dtd=forbid, forbid_entities=True, forbid_external=True
     )
     view = memoryview(data)
     try:
@@ -194,7 +209,7 @@ def parse_xml(data: bytes, name: str) -> Element:
 
     try:
         root: Element = fromstring(
-            data, forbid_dtd=_forbid_dtd(data), forbid_entities=True, forbid_external=True
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
     except (DefusedXmlException, ParseError) as exc:
         raise xml_refusal(name, exc) from None

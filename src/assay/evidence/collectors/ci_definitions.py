@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from assay.evidence.collectors.ci_tables import CiTables
 
+PRE_MERGE = frozenset({"pull_request", "merge_request"})
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 _COMMENT = re.compile(r"^\s*#")
@@ -49,10 +50,19 @@ class Definition:
     findings: list[Finding] = field(default_factory=list)
     #: (environment name, requires approval) per deploying job.
     environments: list[tuple[str, bool | None]] = field(default_factory=list)
+    #: Categories of tools that run before merge; None means "every tool, if the
+    #: definition runs on pull or merge requests" (GitHub, judged per file).
+    pre_merge: set[str] | None = None
 
     @property
     def categories(self) -> set[str]:
         return {category for category, _ in self.tools}
+
+    @property
+    def pre_merge_categories(self) -> set[str]:
+        if self.pre_merge is not None:
+            return self.pre_merge
+        return self.categories if self.triggers & PRE_MERGE else set()
 
     def finding(self, line: int, rule: str, message: str) -> None:
         self.findings.append(Finding(self.path, max(line, 1), rule, message))

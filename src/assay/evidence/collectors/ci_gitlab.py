@@ -28,7 +28,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from assay.evidence.collectors.ci_definitions import Definition, Finding, normalise_trigger
+from assay.evidence.collectors.ci_definitions import (
+    Definition,
+    Finding,
+    image_name,
+    normalise_trigger,
+)
 from assay.evidence.collectors.ci_tables import CiTables
 from assay.yamlfile import JsonPath, YamlDocument
 
@@ -95,6 +100,7 @@ class GitlabPipeline:
         self.files: list[LoadedFile] = []
         self.errors: list[Finding] = []
         self.definitions: dict[str, Definition] = {}
+        self.template_tools: dict[str, set[tuple[str, str]]] = {}
 
     # ---------------------------------------------------------------- files
 
@@ -141,7 +147,9 @@ class GitlabPipeline:
                 local = item.get("local")
                 for key in ("template", "component"):
                     if isinstance(item.get(key), str):
-                        definition.tools |= self.tables.detect("template", item[key])
+                        found_tools = self.tables.detect("template", item[key])
+                        definition.tools |= found_tools
+                        self.template_tools.setdefault(loaded.path, set()).update(found_tools)
             if isinstance(local, str) and local.strip():
                 found.extend(self._expand(local.strip().lstrip("/")))
         return found
@@ -197,19 +205,34 @@ class GitlabPipeline:
         for loaded in self.files:
             self._images(loaded)
         triggers = self._triggers(jobs)
+        for definition in self.definitions.values():
+            definition.triggers = set(triggers)
+            definition.pre_merge = set()
         for name, (loaded, _) in jobs.items():
             if name.startswith("."):
                 continue
             definition = self.definitions[loaded.path]
             definition.jobs += 1
-            self._job(jobs, name, definition)
-        for definition in self.definitions.values():
-            definition.triggers = set(triggers)
+            job_tools = self._job(jobs, name, definition)
+            if "merge_request" in triggers and self._in_merge_requests(jobs, name):
+                assert definition.pre_merge is not None
+                definition.pre_merge |= {category for category, _ in job_tools}
+        if "merge_request" in triggers:  # template jobs run in merge request pipelines too
+            for path, tools in self.template_tools.items():
+                pre_merge = self.definitions[path].pre_merge
+                assert pre_merge is not None
+                pre_merge |= {category for category, _ in tools}
         return list(self.definitions.values()), self.errors
 
     def _job(
         self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]], name: str, definition: Definition
-    ) -> None:
+    ) -> set[tuple[str, str]]:
+        """Count the job's steps and deployments; return the tools it uses."""
+        tools: set[tuple[str, str]] = set()
+        for key in ("image", "services"):
+            found_image = self._resolve(jobs, name, key)
+            for value in _image_names(found_image[2] if found_image else None):
+                tools |= self.tables.detect("image", image_name(value))
         for key in ("before_script", "script", "after_script"):
             found = self._resolve(jobs, name, key)
             if found is None:
@@ -228,7 +251,7 @@ class GitlabPipeline:
                         where, line, self.tables, text_lines, tools=False
                     )
                     if not line.lstrip().startswith("#"):
-                        definition.tools |= self.tables.detect("run", line)
+                        tools |= self.tables.detect("run", line)
         environment = self._resolve(jobs, name, "environment")
         if environment is not None:
             value = environment[2]
@@ -236,6 +259,34 @@ class GitlabPipeline:
             action = value.get("action", "start") if isinstance(value, dict) else "start"
             if isinstance(env_name, str) and env_name.strip() and action not in _NON_DEPLOY:
                 definition.environments.append((env_name.strip(), self._manual(jobs, name)))
+        definition.tools |= tools
+        return tools
+
+    def _in_merge_requests(
+        self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]], name: str
+    ) -> bool:
+        """Whether the job runs in merge request pipelines (before changes merge)."""
+        rules = self._resolve(jobs, name, "rules")
+        if rules is not None and isinstance(rules[2], list):
+            for rule in rules[2]:
+                if not isinstance(rule, dict) or rule.get("when") == "never":
+                    continue
+                condition = rule.get("if")
+                if not isinstance(condition, str) or "merge_request" in _rule_sources(rule):
+                    return True
+            return False
+        only = self._resolve(jobs, name, "only")
+        if only is not None:
+            value = only[2]
+            refs = (
+                value
+                if isinstance(value, list)
+                else value.get("refs")
+                if isinstance(value, dict)
+                else None
+            )
+            return isinstance(refs, list) and "merge_requests" in refs
+        return True
 
     def _manual(self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]], name: str) -> bool:
         when = self._resolve(jobs, name, "when")
@@ -315,6 +366,13 @@ _ONLY_REFS = frozenset(
         "external_pull_requests",
     }
 )
+
+
+def _image_names(value: Any) -> list[str]:
+    """Image names from an image: or services: value (text, {name: ...}, or a list)."""
+    items = value if isinstance(value, list) else [value]
+    names = [item.get("name") if isinstance(item, dict) else item for item in items]
+    return [name.strip() for name in names if isinstance(name, str) and name.strip()]
 
 
 def _rule_sources(rule: Any) -> set[str]:

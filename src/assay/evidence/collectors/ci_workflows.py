@@ -43,7 +43,6 @@ MAX_DEFINITION_NODES = 500_000
 MAX_WORKFLOWS = 500
 _COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _REGULAR = ("100644", "100755")
-PRE_MERGE = frozenset({"pull_request", "merge_request"})
 
 
 @dataclass(frozen=True)
@@ -252,7 +251,7 @@ def rollup(
         "tools": {category: sorted(names)[:50] for category, names in tools.items()},
         "tool_categories": sorted(c for c, names in tools.items() if names),
         "pre_merge_tool_categories": sorted(
-            {c for d in definitions if d.triggers & PRE_MERGE for c in d.categories}
+            {c for d in definitions for c in d.pre_merge_categories}
         ),
         "action_refs": sum(d.action_refs for d in definitions),
         "unpinned_actions": len(unpinned_actions),

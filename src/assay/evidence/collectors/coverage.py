@@ -90,7 +90,7 @@ def _condition(text: str) -> tuple[int, int]:
 
 def read_cobertura(data: bytes, name: str) -> tuple[CoverageTotals, datetime | None]:
     target = _CoberturaTarget()
-    stream_xml(data, name, target)
+    stream_xml(data, name, target, bare_doctype=True)
     root = target.root
     totals = CoverageTotals("cobertura", files=len(target.files))
     if "lines-valid" in root and "lines-covered" in root:
@@ -190,7 +190,10 @@ class CoverageParser(ArtefactParser):
                 keys = found.keys()
                 meta = found.document.get("meta") if "meta" in keys else None
                 return {"meta", "totals"} <= keys and isinstance(meta, dict) and "format" in meta
-            return '"meta"' in found.head and '"totals"' in found.head
+            head = found.head  # a truncated coverage.py report: its meta block comes first
+            return '"meta"' in head and any(
+                key in head for key in ('"totals"', '"branch_coverage"', '"show_contexts"')
+            )
         return found.form == "text" and _is_lcov(found.head)
 
     def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:

@@ -1,0 +1,111 @@
+"""Rules every artefact parser shares: recognition by content, size cap, subject and time."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from assay.evidence.collectors._artefact import ArtefactFile
+from assay.evidence.collectors._safe import ArtefactError
+from assay.evidence.collectors.interface import ArtefactTarget
+from assay.evidence.collectors.junit import JUnitParser
+from assay.evidence.collectors.registry import collectors_for
+from tests.ci.helpers import FIXTURES, PARSERS, artefact, collect, context, fixture, takers
+
+JUNIT = JUnitParser()
+REPORT = "<testsuite><testcase name='a'/></testsuite>"
+
+
+def test_every_fixture_is_recognised_by_exactly_one_parser() -> None:
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.is_file() and path.name != "README.md":
+            relpath = path.relative_to(FIXTURES).as_posix()
+            assert len(takers(fixture(relpath))) == 1, relpath
+
+
+def test_formats_are_recognised_by_content_not_name() -> None:
+    renamed = artefact("report.txt", fixture("sarif/codeql.sarif").data)
+    assert takers(renamed) == ["sarif"]
+    misnamed = artefact("results.sarif", fixture("junit/jest-junit.xml").data)
+    assert takers(misnamed) == ["junit"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"   \n", b"\x89PNG\r\n\x1a\n\x00\x00", b"just some text\n", b'{"a": 1}', b"[]",
+     b"<?xml version='1.0'?><other/>", b"{not json"],
+)  # fmt: skip
+def test_unrecognised_files_are_accepted_by_nobody(content: bytes) -> None:
+    assert takers(artefact("mystery.bin", content)) == []
+
+
+def test_parsers_are_registered_as_plugins() -> None:
+    registered = {c.name: c for c in collectors_for("artefact")}
+    for parser in PARSERS:
+        assert registered[parser.name].kinds == (parser.kind,)
+        assert type(registered[parser.name]) is type(parser)
+
+
+def test_size_cap_is_checked_before_parsing() -> None:
+    target = artefact("big.xml", REPORT)
+    with pytest.raises(ArtefactError) as caught:
+        collect(JUNIT, [target], context(max_artefact_bytes=10))
+    assert caught.value.diagnostics() == [
+        f"big.xml: artefact is {len(REPORT)} bytes, over the 10 byte limit",
+        "hint: raise [collect] max_artefact_bytes in assay.toml if this file is expected",
+    ]
+    assert collect(JUNIT, [target], context(max_artefact_bytes=len(REPORT)))
+
+
+def test_a_file_a_parser_does_not_read_is_refused_if_forced() -> None:
+    with pytest.raises(ArtefactError, match="not a JUnit XML file"):
+        collect(JUNIT, [artefact("x.json", "{}")])
+
+
+def test_subject_is_bound_to_the_ci_run() -> None:
+    target = artefact("r.xml", REPORT, pipeline="release", commit="b" * 40, run_id="local")
+    (alone,) = collect(JUNIT, [target])
+    assert alone.subject == {"pipeline": "release", "run_id": "local", "commit": "b" * 40}
+    run = {"run_id": 8259391021, "commit": "c" * 40, "started_at": "2026-03-12T22:00:00Z"}
+    (bound,) = collect(JUNIT, [target], context(ci_run=run))
+    assert bound.subject == {"pipeline": "release", "run_id": "8259391021", "commit": "c" * 40}
+    (default,) = collect(JUNIT, [artefact("r.xml", REPORT)])
+    assert default.subject == {"pipeline": "artefacts", "run_id": None, "commit": None}
+
+
+def test_observed_at_prefers_the_file_then_the_run_then_the_file_time(tmp_path: Path) -> None:
+    stamped = "<testsuite timestamp='2026-02-02T10:00:00Z'><testcase name='a'/></testsuite>"
+    run = {"run_id": "1", "commit": "c" * 40, "started_at": "2026-03-12T22:00:00Z"}
+    (inner,) = collect(JUNIT, [artefact("a.xml", stamped)], context(ci_run=run))
+    assert inner.observed_at == datetime(2026, 2, 2, 10, tzinfo=UTC)
+    (from_run,) = collect(JUNIT, [artefact("b.xml", REPORT)], context(ci_run=run))
+    assert from_run.observed_at == datetime(2026, 3, 12, 22, tzinfo=UTC)
+    on_disk = tmp_path / "c.xml"
+    on_disk.write_text(REPORT, encoding="utf-8")
+    os.utime(on_disk, (1_767_225_600, 1_767_225_600))
+    plain = ArtefactTarget(path=on_disk, name="c.xml", data=on_disk.read_bytes())
+    (from_file,) = JUNIT.collect_all([plain], context())
+    assert from_file.observed_at == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_no_time_at_all_is_an_error_not_the_clock() -> None:
+    nowhere = ArtefactTarget(path=Path("/nonexistent/r.xml"), name="r.xml", data=REPORT.encode())
+    with pytest.raises(ArtefactError, match="no time to date this evidence by"):
+        JUNIT.collect_all([nowhere], context())
+
+
+def test_the_same_files_give_the_same_evidence_id() -> None:
+    first = collect(JUNIT, [fixture("junit/pytest-junit.xml")])[0]
+    again = collect(JUNIT, [fixture("junit/pytest-junit.xml")])[0]
+    assert first.id == again.id
+    assert first.artefacts[0].artefact().sha256 == again.artefacts[0].artefact().sha256
+
+
+def test_modified_at_of_a_target_is_used() -> None:
+    when = datetime(2025, 5, 5, 5, 5, 5, 123456, tzinfo=UTC)
+    target = ArtefactFile(path=Path("/x"), name="r.xml", data=REPORT.encode(), modified_at=when)
+    (draft,) = JUNIT.collect_all([target], context())
+    assert draft.observed_at == when.replace(microsecond=0)
