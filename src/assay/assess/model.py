@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 from assay.errors import IntegrityError
@@ -332,9 +333,12 @@ class Assessment:
         """Sorted keys, no insignificant white space: the bytes :attr:`hash` covers."""
         return canonical(self.to_dict())
 
-    @property
+    @cached_property
     def hash(self) -> str:
-        """sha256 (hex) of :meth:`canonical_json`: the value sealed into the ledger."""
+        """sha256 (hex) of :meth:`canonical_json`: the value sealed into the ledger.
+
+        Computed once: the record is frozen.
+        """
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
     def document(self) -> dict[str, Any]:

@@ -56,6 +56,30 @@ def gate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Decide whether SERVICE may pass STAGE: exit 0 allow, 1 block, 2 cannot decide."""
+    import gc
+
+    # The gate runs once per pipeline step and then exits: the cycle collector would only
+    # slow down importing the store (many small objects) and frees nothing that matters.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _gate(service, stage, collect, as_of, output_format, output, save, store_url, workspace)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _gate(
+    service: str,
+    stage: str,
+    collect: bool,
+    as_of: str | None,
+    output_format: str,
+    output: str | None,
+    save: list[str] | None,
+    store_url: str | None,
+    workspace: Path | None,
+) -> None:
     import os
 
     from assay import __version__
