@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from assay.evidence.store import Store, open_store
 from tests.store.helpers import ROOT, draft
 
@@ -26,6 +28,7 @@ def writer(url: str, name: str, count: int, batch: int) -> subprocess.Popen[str]
     )
 
 
+@pytest.mark.slow
 def test_concurrent_writers_lose_nothing_and_keep_one_chain(store_url: str) -> None:
     """Eight processes open a store nobody has created yet, then all append at once."""
     processes = [writer(store_url, f"w{n}", EACH, 1 + n % 3) for n in range(WRITERS)]
@@ -53,6 +56,7 @@ def store_run(store: Store, evidence_id: str) -> str:
     return str(record.subject["run_id"])
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_batch_leaves_a_clean_store(store_url: str) -> None:
     batch = 50
     process = writer(store_url, "crash", 0, batch)

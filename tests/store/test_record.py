@@ -166,3 +166,13 @@ def test_find_resolves_unique_prefixes(store: Store) -> None:
     ident = draft(1).id
     assert store.find(ident[:8].upper()) == ident
     assert store.find(ident) == ident
+
+
+def test_an_in_memory_store_works_for_tests() -> None:
+    from assay.evidence.store import open_store
+
+    with open_store("sqlite://") as memory:
+        memory.record([draft(1), draft(1)], context={})
+        assert memory.url == "in-memory store"
+        assert [r.id for r in memory.latest("payments", ["ci.run"])] == [draft(1).id]
+        assert memory.verify().ok

@@ -219,7 +219,8 @@ def translate(exc: BaseException, target: StoreTarget, *, connecting: bool = Fal
     if target.dialect == "sqlite":
         return _translate_sqlite(message, target)
     lowered = message.lower()
-    if connecting or "connection failed" in lowered or "server closed" in lowered:
+    refused = connecting and isinstance(exc, sa.exc.OperationalError)
+    if refused or "connection failed" in lowered or "server closed" in lowered:
         return StoreError(
             f"store unreachable: {target.display}: {_unreachable_reason(message)}",
             hint="check the server is running and the URL (ASSAY_STORE_URL or [store] url)",
