@@ -188,3 +188,12 @@ def test_outside_a_workspace_without_a_url(runner: CliRunner, in_dir: Path) -> N
     code, errors = run(runner, "evidence", "list")
     assert code == 2
     assert errors.splitlines()[0] == "error: no store to use: not inside a workspace"
+
+
+def test_a_postgresql_schema_that_does_not_exist(runner: CliRunner, postgres_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url).update_query_dict({"options": "-csearch_path=assay_missing"})
+    code, errors = run(runner, "store", "upgrade", "--store-url", url.render_as_string(False))
+    assert code == 2
+    assert errors.splitlines()[0].endswith(": the schema its search_path names does not exist")

@@ -225,6 +225,11 @@ def translate(exc: BaseException, target: StoreTarget, *, connecting: bool = Fal
             f"store unreachable: {target.display}: {_unreachable_reason(message)}",
             hint="check the server is running and the URL (ASSAY_STORE_URL or [store] url)",
         )
+    if "no schema has been selected" in lowered:
+        return StoreError(
+            f"store {target.display}: the schema its search_path names does not exist",
+            hint="create it (CREATE SCHEMA name) or fix options=-csearch_path=name in the URL",
+        )
     return StoreError(f"store error on {target.display}: {message}")
 
 

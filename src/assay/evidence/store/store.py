@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -102,7 +103,7 @@ class Store:
                 if not is_busy(exc) or attempt == RETRIES - 1:
                     raise translate(exc, self.target) from None
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311
-            except sa.exc.SQLAlchemyError as exc:
+            except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
                 raise translate(exc, self.target) from None
         raise StoreError(f"store {self.url}: could not write after {RETRIES} attempts")
 
