@@ -116,13 +116,14 @@ def _evidence(
     subject: dict[str, object],
     facts: dict[str, object],
     artefacts: tuple[tuple[str, bytes], ...] = (),
+    service: str = "payments-api",
 ) -> tuple[Evidence, dict[str, bytes]]:
     arts = tuple(
         Artefact(name, sha256_hex(data), len(data), "text/plain") for name, data in artefacts
     )
     identity = {
         "kind": kind,
-        "service": "payments-api",
+        "service": service,
         "subject": subject,
         "observed_at": "2026-02-28T10:00:00Z",
         "collector": "test@1",
@@ -132,7 +133,7 @@ def _evidence(
     record = Evidence(
         id=evidence_id(identity),
         kind=kind,
-        service="payments-api",
+        service=service,
         subject=subject,
         observed_at=datetime(2026, 2, 28, 10, 0, tzinfo=UTC),
         collector="test@1",
@@ -183,6 +184,7 @@ class Sample:
                     "matches_attested": True,
                 },
             },
+            service="*",  # organisation-wide: recorded once for every service
         )
         self.records = (history, sbom, attest)
         for record in self.records:

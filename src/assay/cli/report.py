@@ -229,7 +229,7 @@ def verify_pack_command(
             typer.echo(f"note: store not checked: {exc.message}", err=True)
         else:
             with store:
-                check = verify_pack(pack_path, store=store, store_label=store.url)
+                check = verify_pack(pack_path, store=store, store_label=f"store {store.url}")
             _report_check(check, output_format)
             return
     _report_check(verify_pack(pack_path), output_format)

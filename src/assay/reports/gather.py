@@ -219,6 +219,7 @@ def _evidence_row(record: Evidence, options: ReportOptions) -> EvidenceRow:
         collected_at=record.last_collected_at,
         artefacts=tuple(artefacts),
         facts=record.facts,
+        service=record.service,
     )
 
 

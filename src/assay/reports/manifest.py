@@ -53,7 +53,7 @@ def evidence_bytes(report: ServiceReport) -> bytes:
             continue
         identity = {
             "kind": row.kind,
-            "service": report.facts.service,
+            "service": row.service or report.facts.service,
             "subject": row.subject,
             "observed_at": _iso(row.observed_at),
             "collector": row.collector,

@@ -50,6 +50,8 @@ class EvidenceRow:
     facts: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     #: False when the assessment names an id the store does not hold.
     found: bool = True
+    #: The service the record was collected for (``*`` for organisation-wide evidence).
+    service: str = ""
 
 
 @dataclass(frozen=True)

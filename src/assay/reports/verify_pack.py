@@ -63,7 +63,7 @@ class PackCheck:
             return f"NOT OK: {self.path}: {len(self.problems)} {noun}"
         manifest = self.manifest or {}
         head = manifest.get("ledger_head") or {}
-        where = f"; matches store {self.store}" if self.store else "; no store checked"
+        where = f"; matches {self.store}" if self.store else "; no store checked"
         return (
             f"OK: {self.path}: manifest, {self.attachments} attachments and "
             f"{len(manifest.get('evidence', []))} evidence records verified "
