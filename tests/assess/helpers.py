@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import textwrap
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from assay.controls.loader import Library, load_library
-from assay.evidence.model import Evidence, EvidenceDraft
+from assay.evidence.model import Evidence, EvidenceDraft, evidence_id
 from assay.workspace import RepoRef, Service
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "kind-examples"
@@ -179,3 +180,10 @@ def repo_evidence(
         subject={"repo": repo, "commit": "1" * 40},
         observed_at=observed_at,
     )
+
+
+def with_facts(record: Evidence, facts_: dict[str, Any]) -> Evidence:
+    """The record with other facts and the id those facts hash to: as if a collector had
+    recorded them (for facts a newer kind schema no longer accepts, say)."""
+    changed = replace(record, facts=facts_)
+    return replace(changed, id=evidence_id(changed.identity()))

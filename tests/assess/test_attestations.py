@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from assay.errors import InvalidInput
 from assay.evidence.kinds import kind_validator
 from assay.evidence.model import Evidence, EvidenceDraft
 from assay.evidence.reader import MemoryEvidence
-from tests.assess.helpers import NOW, RESTORE_CONTROL, library, service
+from tests.assess.helpers import NOW, RESTORE_CONTROL, library, service, with_facts
 
 TEXT = """\
 control: BCP-02
@@ -175,7 +174,7 @@ def test_attestation_whose_file_did_not_match_fails(tmp_path: Path) -> None:
     store = MemoryEvidence()
     (record,) = recorded(tmp_path)
     facts = {**record.facts, "file": {**record.facts["file"], "matches_attested": False}}
-    store.add(replace(record, facts=facts), NOW)
+    store.add(with_facts(record, facts), NOW)
     status, reason = assess_restore(tmp_path, store)
     assert status == "fail"
     assert "did not match its attested sha256" in reason

@@ -22,6 +22,7 @@ from tests.assess.helpers import (
     library,
     repo_evidence,
     service,
+    with_facts,
 )
 
 OPTIONS = AssessOptions(as_of=NOW, created_at=NOW)
@@ -74,7 +75,7 @@ def test_missing_fact_is_a_plain_sentence(tmp_path: Path) -> None:
     store = MemoryEvidence()
     # A record whose facts miss a required fact of the kind is an error, not a fail:
     record = repo_evidence("git.history", "payments", "api")
-    store.add(replace(record, facts=data), NOW)
+    store.add(with_facts(record, data), NOW)
     result = only(assess(tmp_path, store, REVIEW_CONTROL))
     assert result.status == "error"
     assert result.tests[0].reasons == ("required fact review_ratio is missing",)
@@ -111,10 +112,22 @@ def test_recollecting_keeps_evidence_fresh(tmp_path: Path) -> None:
 def test_facts_that_no_longer_match_their_kind_are_an_error(tmp_path: Path) -> None:
     store = MemoryEvidence()
     record = repo_evidence("git.history", "payments", "api")
-    store.add(replace(record, facts={**record.facts, "review_ratio": "lots"}), NOW)
+    store.add(with_facts(record, {**record.facts, "review_ratio": "lots"}), NOW)
     result = only(assess(tmp_path, store, REVIEW_CONTROL))
     assert result.status == "error"
     assert result.tests[0].reasons == ("review_ratio is the text 'lots'; it must be a number",)
+
+
+def test_evidence_altered_after_collection_is_an_error(tmp_path: Path) -> None:
+    store = MemoryEvidence()
+    record = repo_evidence("git.history", "payments", "api", review_ratio=0.5)
+    store.add(replace(record, facts={**record.facts, "review_ratio": 1.0}), NOW)
+    result = only(assess(tmp_path, store, REVIEW_CONTROL))
+    assert result.status == "error"
+    assert result.reasons == (
+        f"evidence {record.id[:12]} was altered after it was collected: its content no longer "
+        "matches its id; run 'assay verify --store'",
+    )
 
 
 def test_each_repo_is_tested_and_the_control_takes_the_worst(tmp_path: Path) -> None:
@@ -232,7 +245,7 @@ def test_waiver_created_after_as_of_does_not_apply(tmp_path: Path) -> None:
 def test_error_is_never_waived(tmp_path: Path) -> None:
     store = MemoryEvidence()
     record = repo_evidence("git.history", "payments", "api")
-    store.add(replace(record, facts={"repo": "x"}), NOW)
+    store.add(with_facts(record, {"repo": "x"}), NOW)
     result = only(assess(tmp_path, store, REVIEW_CONTROL, waivers=[waiver(date(2026, 4, 1))]))
     assert result.status == "error"
     assert "does not cover error" in result.reasons[-1]

@@ -163,9 +163,11 @@ def test_evidence_that_no_longer_matches_its_kind_is_an_error_and_blocks(
         ("CHG-04", "error"),
     ]
     blocking = data["blocking"][0]
+    # The row was changed in the database: it no longer hashes to its id, and its facts no
+    # longer match the kind's schema. Both are said.
     assert blocking["reasons"][0].endswith(
-        "no longer matches the git.history schema: review_ratio is the text 'all'; it must be "
-        "a number"
+        "was altered after it was collected: its content no longer matches its id; run "
+        "'assay verify --store': review_ratio is the text 'all'; it must be a number"
     )
 
 

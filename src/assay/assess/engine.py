@@ -10,7 +10,8 @@ How a test is decided, for each subject (each of the service's repositories for 
 collected per repository; each pipeline or the service otherwise):
 
 1. no evidence of the test's kind visible at ``as_of`` -> ``gap``;
-2. facts that no longer match the kind's schema -> ``error`` (fail closed);
+2. a record altered since it was collected (its content no longer hashes to its id), or
+   whose facts no longer match the kind's schema -> ``error`` (fail closed);
 3. facts that miss the expectation -> ``fail``, with plain reasons;
 4. evidence last collected longer ago than the control's freshness -> ``stale``;
 5. otherwise ``pass``.
@@ -44,7 +45,7 @@ from assay.assess.waivers import ACTIVE, Waiver, WaiverBook
 from assay.controls.loader import Library
 from assay.controls.model import Control, ControlTest
 from assay.durations import utc_now
-from assay.evidence.model import Evidence, ensure_utc
+from assay.evidence.model import Evidence, ensure_utc, evidence_id
 from assay.evidence.reader import EvidenceReader
 from assay.workspace import Service
 
@@ -89,7 +90,7 @@ class Assessor:
         self.manual = ManualJudge(attestations)
         self._controls = library.sorted()
         self._digest: str | None = None
-        self._kind_checks: dict[str, list[str]] = {}
+        self._kind_checks: dict[str, tuple[str, tuple[str, ...]] | None] = {}
 
     @property
     def library_digest(self) -> str:
@@ -155,7 +156,7 @@ class Assessor:
                         service.id,
                         manual.get(control.id, []),
                         as_of,
-                        self.kind_problems,
+                        self.unreadable,
                     )
                 )
             else:
@@ -238,10 +239,9 @@ class Assessor:
             return outcome(
                 "gap", f"no {test.kind} evidence for {subject_text(subject)}; {COLLECT_HINT}"
             )
-        problems = self.kind_problems(record)
-        if problems:
-            summary = f"evidence {record.id[:12]} no longer matches the {record.kind} schema"
-            return outcome("error", summary, tuple(problems))
+        unreadable = self.unreadable(record)
+        if unreadable is not None:
+            return outcome("error", *unreadable)
         verdict = self.evaluator.evaluate(control.id, test, record.facts)
         if not verdict.passed:
             repo = subject.removeprefix("repo:") if subject.startswith("repo:") else None
@@ -259,13 +259,28 @@ class Assessor:
             )
         return outcome("pass")
 
-    def kind_problems(self, record: Evidence) -> list[str]:
-        """Why a record's facts do not match its kind's schema; checked once per record."""
-        problems = self._kind_checks.get(record.id)
-        if problems is None:
-            problems = kind_problems(record.kind, record.facts)
-            self._kind_checks[record.id] = problems
-        return problems
+    def unreadable(self, record: Evidence) -> tuple[str, tuple[str, ...]] | None:
+        """Why a record cannot be trusted, as (summary, reasons); ``None`` when it can.
+
+        Its content must still hash to its id (else it was altered after collection) and
+        its facts must match its kind's schema. Checked once per record and run.
+        """
+        if record.id not in self._kind_checks:
+            found: tuple[str, tuple[str, ...]] | None = None
+            problems = tuple(kind_problems(record.kind, record.facts))
+            if evidence_id(record.identity()) != record.id:
+                found = (
+                    f"evidence {record.id[:12]} was altered after it was collected: its "
+                    "content no longer matches its id; run 'assay verify --store'",
+                    problems,
+                )
+            elif problems:
+                found = (
+                    f"evidence {record.id[:12]} no longer matches the {record.kind} schema",
+                    problems,
+                )
+            self._kind_checks[record.id] = found
+        return self._kind_checks[record.id]
 
 
 def _result(

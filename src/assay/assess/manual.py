@@ -18,7 +18,8 @@ from assay.controls.model import Control, ControlTest
 from assay.evidence.model import Evidence
 from assay.evidence.reader import EvidenceReader
 
-KindCheck = Callable[[Evidence], list[str]]
+#: Why a record cannot be trusted, as (summary, reasons), or ``None`` when it can.
+KindCheck = Callable[[Evidence], tuple[str, tuple[str, ...]] | None]
 
 
 class ManualJudge:
@@ -102,13 +103,9 @@ class ManualJudge:
                 collected_at=record.last_collected_at,
             )
 
-        problems = check(record)
-        if problems:
-            return outcome(
-                "error",
-                f"attestation evidence {record.id[:12]} no longer matches the {KIND} schema",
-                tuple(problems),
-            )
+        unreadable = check(record)
+        if unreadable is not None:
+            return outcome("error", *unreadable)
         facts: dict[str, Any] = record.facts
         covered = facts["services"]
         if facts["control"] != control.id or not ("*" in covered or service in covered):
