@@ -20,6 +20,7 @@ from assay.demo.assess_steps import (
     record_attestations,
     write_waiver,
 )
+from assay.demo.ci_samples import write_ci_artefacts
 from assay.demo.report_steps import write_reports
 from assay.demo.steps import (
     DemoContext,
@@ -38,6 +39,7 @@ STEPS: list[Step] = [
     prepare_folder,
     write_workspace,
     build_repositories,
+    write_ci_artefacts,
     collect_evidence,
     write_waiver,
     record_attestations,

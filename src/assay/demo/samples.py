@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from assay.demo.ci_samples import TRIAGE_WORKFLOW
 from assay.demo.gitbuild import Person
 from assay.demo.histories import Change, Event, Merge, Tag
 
@@ -159,6 +160,7 @@ def eligibility_history() -> list[Event]:
         "3b0ba3e24f5c1d8a0b3e6c1e7d3f3f4a1e9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c\n",
         "src/eligibility/model.py": "THRESHOLD = 0.62\n",
         ".github/workflows/ci.yml": CI_WORKFLOW,
+        ".github/workflows/triage.yml": TRIAGE_WORKFLOW,
     }
     model = "src/eligibility/model.py"
     return [

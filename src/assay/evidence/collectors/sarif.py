@@ -20,8 +20,8 @@ reused) and its results walked once. For each result:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,9 @@ from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
 
 SARIF_VERSION = "2.1.0"
 LEVELS = ("error", "warning", "note", "none")
+#: Level -> rank (none lowest), and back.
+_LEVEL_RANK = {level: rank for rank, level in enumerate(reversed(LEVELS))}
+_RANKED_LEVELS = tuple(reversed(LEVELS))
 SEVERITIES = ("critical", "high", "medium", "low", "unknown")
 MAX_TOP_RULES = 20
 
@@ -173,20 +176,30 @@ def check_version(document: Any, name: str) -> list[dict[str, Any]]:
 
 @dataclass
 class SarifWalk:
-    """Everything read from one SARIF document."""
+    """Everything read from one SARIF document, already tallied.
+
+    ``results`` lists every unsuppressed result only when the walk was asked to keep them
+    (dependency scanners' SARIF needs the messages); static analysis only needs the tallies,
+    and building an object per result would cost more than parsing the file.
+    """
 
     tools: set[str] = field(default_factory=set)
     runs: int = 0
     suppressed: int = 0
-    results: list[SarifResult] = field(default_factory=list)
     finished: datetime | None = None
+    by_level: Counter[str] = field(default_factory=Counter)
+    by_severity: Counter[str] = field(default_factory=Counter)
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    worst: dict[tuple[str, str], int] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)
+    results: list[SarifResult] = field(default_factory=list)
 
 
-def walk_sarif(document: Any, name: str, *, messages: bool = False) -> SarifWalk:
-    """Every unsuppressed result of every run, with levels and severities resolved.
+def walk_sarif(document: Any, name: str, *, keep: bool = False) -> SarifWalk:
+    """Tally every unsuppressed result of every run, with levels and severities resolved.
 
-    ``messages`` keeps each result's message text (dependency scanners put the package
-    and versions there); static analysis does not need it.
+    ``keep`` also keeps each result with its message text (dependency scanners put the
+    package and versions there).
     """
     walk = SarifWalk()
     for run in check_version(document, name):
@@ -195,20 +208,40 @@ def walk_sarif(document: Any, name: str, *, messages: bool = False) -> SarifWalk
         if tool:
             walk.tools.add(tool)
         walk.finished = _latest(walk.finished, _run_time(run))
-        by_index, by_id = _rules(run)
-        artifacts = run.get("artifacts")
         results = run.get("results")
-        for result in results if isinstance(results, list) else ():
-            if not isinstance(result, dict):
-                continue
-            if _suppressed(result):
-                walk.suppressed += 1
-                continue
-            found = _result(result, tool, by_index, by_id, artifacts)
-            if messages:
-                found = replace(found, message=_message(result))
-            walk.results.append(found)
+        if isinstance(results, list):
+            _tally(walk, run, tool, results, keep)
     return walk
+
+
+def _tally(walk: SarifWalk, run: dict[str, Any], tool: str, results: list[Any], keep: bool) -> None:
+    """The hot loop: one pass over a run's results, one counter update per result."""
+    by_index, by_id = _rules(run)
+    artifacts = run.get("artifacts")
+    seen: Counter[tuple[str, str, str]] = Counter()
+    files = walk.files
+    suppressed = 0
+    for result in results:
+        if not isinstance(result, dict):
+            continue
+        if "suppressions" in result and _suppressed(result):
+            suppressed += 1
+            continue
+        resolved = _resolve(result, by_index, by_id)
+        seen[resolved] += 1
+        uri = _uri(result, artifacts)
+        if uri is not None:
+            files.add(uri)
+        if keep:
+            rule, level, severity = resolved
+            walk.results.append(SarifResult(tool, rule, level, severity, uri, _message(result)))
+    walk.suppressed += suppressed
+    for (rule, level, severity), count in seen.items():
+        walk.by_level[level] += count
+        walk.by_severity[severity] += count
+        key = (rule, tool)
+        walk.counts[key] += count
+        walk.worst[key] = max(_LEVEL_RANK[level], walk.worst.get(key, -1))
 
 
 def _tool_name(run: dict[str, Any]) -> str:
@@ -246,19 +279,17 @@ def _suppressed(result: dict[str, Any]) -> bool:
     )
 
 
-def _result(
-    result: dict[str, Any],
-    tool: str,
-    by_index: list[_Rule],
-    by_id: dict[str, _Rule],
-    artifacts: Any,
-) -> SarifResult:
+def _resolve(
+    result: dict[str, Any], by_index: list[_Rule], by_id: dict[str, _Rule]
+) -> tuple[str, str, str]:
+    """(rule id, level, severity band) of one result, following SARIF's defaulting rules."""
     rule_id = result.get("ruleId")
     index = result.get("ruleIndex")
-    reference = result.get("rule")
-    if isinstance(reference, dict):
-        rule_id = rule_id or reference.get("id")
-        index = index if index is not None else reference.get("index")
+    if "rule" in result:
+        reference = result["rule"]
+        if isinstance(reference, dict):
+            rule_id = rule_id or reference.get("id")
+            index = index if index is not None else reference.get("index")
     rule: _Rule | None = None
     if isinstance(index, int) and 0 <= index < len(by_index):
         rule = by_index[index]
@@ -267,16 +298,18 @@ def _result(
     if not isinstance(rule_id, str) or not rule_id:
         rule_id = rule.id if rule is not None and rule.id else "unknown"
     level = result.get("level")
-    if level not in LEVELS:
+    if level not in _LEVEL_RANK:
         kind = result.get("kind")
         if kind is not None and kind != "fail":
             level = "none"
         else:
             level = rule.level if rule is not None and rule.level else "warning"
-    severity = severity_band(_properties_severity(result))
+    severity = "unknown"
+    if "properties" in result:
+        severity = severity_band(_properties_severity(result))
     if severity == "unknown" and rule is not None:
         severity = rule.severity
-    return SarifResult(tool, rule_id, level, severity, _uri(result, artifacts))
+    return rule_id, level, severity
 
 
 def _message(result: dict[str, Any]) -> str | None:
@@ -286,14 +319,12 @@ def _message(result: dict[str, Any]) -> str | None:
 
 
 def _uri(result: dict[str, Any], artifacts: Any) -> str | None:
-    locations = result.get("locations")
-    if not isinstance(locations, list) or not locations or not isinstance(locations[0], dict):
+    """The first location's file: its uri, or the run's artifacts entry it points at."""
+    try:
+        location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        uri = location.get("uri")
+    except (KeyError, IndexError, TypeError, AttributeError):
         return None
-    physical = locations[0].get("physicalLocation")
-    location = physical.get("artifactLocation") if isinstance(physical, dict) else None
-    if not isinstance(location, dict):
-        return None
-    uri = location.get("uri")
     if isinstance(uri, str):
         return uri
     index = location.get("index")
@@ -305,25 +336,19 @@ def _uri(result: dict[str, Any], artifacts: Any) -> str | None:
     return None
 
 
-_LEVEL_RANK = {level: rank for rank, level in enumerate(reversed(LEVELS))}
-
-
 def summarise_walks(walks: Sequence[SarifWalk]) -> dict[str, Any]:
     by_level = Counter[str]()
     by_severity = Counter[str]()
     counts = Counter[tuple[str, str]]()
-    worst: dict[tuple[str, str], str] = {}
+    worst: dict[tuple[str, str], int] = {}
     files: set[str] = set()
     for walk in walks:
-        for result in walk.results:
-            by_level[result.level] += 1
-            by_severity[result.severity] += 1
-            key = (result.rule, result.tool)
-            counts[key] += 1
-            if _LEVEL_RANK[result.level] > _LEVEL_RANK.get(worst.get(key, "none"), 0):
-                worst[key] = result.level
-            if result.uri is not None:
-                files.add(result.uri)
+        by_level.update(walk.by_level)
+        by_severity.update(walk.by_severity)
+        counts.update(walk.counts)
+        for key, rank in walk.worst.items():
+            worst[key] = max(rank, worst.get(key, -1))
+        files |= walk.files
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return {
         "tools": sorted(set().union(*(walk.tools for walk in walks)))[:50],
@@ -335,15 +360,10 @@ def summarise_walks(walks: Sequence[SarifWalk]) -> dict[str, Any]:
         "rules": len({rule for rule, _ in counts}),
         "files": len(files),
         "top_rules": [
-            {"rule": rule, "tool": tool, "level": worst.get((rule, tool), "none"), "count": n}
+            {"rule": rule, "tool": tool, "level": _RANKED_LEVELS[worst[(rule, tool)]], "count": n}
             for (rule, tool), n in ranked[:MAX_TOP_RULES]
         ],
     }
-
-
-def iter_results(walks: Sequence[SarifWalk]) -> Iterator[SarifResult]:
-    for walk in walks:
-        yield from walk.results
 
 
 class SarifParser(ArtefactParser):

@@ -335,7 +335,7 @@ def read_sarif(document: Any, name: str) -> Scan:
     where the scanner writes them (Trivy and Grype do); otherwise the result's file stands
     in for the package and the finding counts as not fixable.
     """
-    walk = walk_sarif(document, name, messages=True)
+    walk = walk_sarif(document, name, keep=True)
     scan = Scan("sarif", created=walk.finished)
     for result in walk.results:
         text = result.message or ""
