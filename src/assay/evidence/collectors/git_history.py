@@ -20,108 +20,19 @@ Options read from :attr:`CollectContext.options`:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from assay.durations import isoformat
-from assay.evidence.collectors import gitmessage
+from assay.evidence.collectors import git_walk, gitmessage
+from assay.evidence.collectors.git_walk import ChangeSet
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
-from assay.evidence.gitsafe import Git, records
+from assay.evidence.gitsafe import Git
 from assay.evidence.model import EvidenceDraft
 
 UNREVIEWED_LISTED = 50
-
-
-@dataclass(frozen=True, slots=True)
-class RawCommit:
-    """What the history needs of one commit, parsed from its raw object text."""
-
-    sha: str
-    parents: tuple[str, ...]
-    author_name: str
-    author_email: str
-    time: int
-    signed: bool
-    message: bytes
-
-
-def parse_raw(record: bytes) -> RawCommit | None:
-    """Parse one ``rev-list --header`` record; ``None`` if it is not a commit record."""
-    newline = record.find(b"\n")
-    sha = record[:newline]
-    if newline not in (40, 64) or not all(c in _HEX for c in sha):
-        return None
-    end = record.find(b"\n\n", newline)
-    if end < 0:
-        header, message = record[newline + 1 :], b""
-    else:
-        header, message = record[newline + 1 : end], record[end + 2 :]
-    if not header.startswith(b"tree "):
-        return None
-    parents: list[str] = []
-    name = email = ""
-    time = 0
-    for line in header.split(b"\n"):
-        if line.startswith(b"parent "):
-            parents.append(line[7:].decode("ascii", "replace"))
-        elif line.startswith(b"author "):
-            name, email = _person(line[7:])
-        elif line.startswith(b"committer "):
-            time = _timestamp(line)
-    signed = b"\ngpgsig" in header
-    return RawCommit(sha.decode("ascii"), tuple(parents), name, email, time, signed, message)
-
-
-def _person(value: bytes) -> tuple[str, str]:
-    lt, gt = value.rfind(b"<"), value.rfind(b">")
-    if lt < 0 or gt < lt:
-        return value.decode("utf-8", "replace").strip(), ""
-    name = value[:lt].decode("utf-8", "replace").strip()
-    return name, value[lt + 1 : gt].decode("utf-8", "replace").strip()
-
-
-def _timestamp(line: bytes) -> int:
-    parts = line.rsplit(b" ", 2)
-    try:
-        return int(parts[-2])
-    except (ValueError, IndexError):
-        return 0
-
-
-def message_text(raw: bytes) -> str:
-    """The commit message from raw format, where every line is indented by four spaces."""
-    text = raw.decode("utf-8", "replace")
-    lines = [line[4:] if line.startswith("    ") else line.lstrip() for line in text.split("\n")]
-    return gitmessage.clip("\n".join(lines).strip("\n"))
-
-
-def _starts_commit(record: bytes) -> bool:
-    """Whether a record begins like ``<hex id>\ntree ``: a NUL inside a message cannot."""
-    for width in (40, 64):
-        if record[width : width + 6] == b"\ntree ":
-            return all(c in _HEX for c in record[:width])
-    return False
-
-
-_HEX = frozenset(b"0123456789abcdef")
-
-
-def stream_commits(git: Git, head: str, since: int) -> Iterator[RawCommit]:
-    """Every commit reachable from ``head`` through commits no older than ``since``."""
-    with git.stream("rev-list", "--header", f"--max-age={since}", head, "--") as out:
-        pending: bytes | None = None
-        for record in records(out):
-            if pending is not None and not _starts_commit(record):
-                pending += b"\0" + record  # a NUL inside a message, not a new commit
-                continue
-            if pending is not None and (commit := parse_raw(pending)) is not None:
-                yield commit
-            pending = record
-        if pending is not None and (commit := parse_raw(pending)) is not None:
-            yield commit
 
 
 def ratio(part: int, whole: int) -> float:
@@ -129,7 +40,7 @@ def ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 1.0
 
 
-def approvers_for(commit: RawCommit, approvals: Mapping[str, Sequence[str]]) -> list[str]:
+def approvers_for(commit: ChangeSet, approvals: Mapping[str, Sequence[str]]) -> list[str]:
     found: list[str] = []
     for sha in (commit.sha, *commit.parents[1:]):
         found.extend(approvals.get(sha, ()))
@@ -163,21 +74,13 @@ def history_facts(
     until_dt = target.commit_time.astimezone(UTC)
     until = int(until_dt.timestamp())
     since = until - int(window.total_seconds())
-    first_parent: dict[str, RawCommit] = {}
-    counted = signed = 0
-    signed_shas: list[str] = []
-    authors: set[str] = set()
-    for commit in stream_commits(git, target.commit, since):
-        first_parent[commit.sha] = commit
-        if commit.time > until:
-            continue  # committed "after" the head (clock skew): walked through, not counted
-        counted += 1
-        authors.add(commit.author_email.lower())
-        if commit.signed:
-            signed += 1
-            signed_shas.append(commit.sha)
-    chain = list(_first_parent_line(first_parent, target.commit, until))
-    first_parent.clear()
+    found = git_walk.walk(git, target.commit, max(since, 0), until)
+    chain = list(git_walk.first_parent_line(found.records, target.commit, until))
+    found.records.clear()
+    counted = found.counted
+    signed_shas = [sha.decode() for sha in found.signed]
+    signed = len(signed_shas)
+    authors = {email.lower() for email in found.emails}
     facts = _change_set_facts(chain, approvals or {})
     facts.update(
         {
@@ -202,43 +105,48 @@ def history_facts(
     return facts
 
 
-def _first_parent_line(
-    commits: Mapping[str, RawCommit], head: str, until: int
-) -> Iterator[RawCommit]:
-    sha: str | None = head
-    seen: set[str] = set()
-    while sha is not None and sha in commits and sha not in seen:
-        seen.add(sha)
-        commit = commits[sha]
-        if commit.time <= until:
-            yield commit
-        sha = commit.parents[0] if commit.parents else None
+def _iso_week(when: int, cache: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    day = when // 86400
+    week = cache.get(day)
+    if week is None:
+        calendar = datetime.fromtimestamp(day * 86400, UTC).isocalendar()
+        week = cache[day] = (calendar[0], calendar[1])
+    return week
+
+
+def _reviewed(commit: ChangeSet, approvals: Mapping[str, Sequence[str]]) -> bool:
+    named = gitmessage.raw_reviewers(commit.message)
+    if approvals:
+        named += approvers_for(commit, approvals)
+    if not named:
+        return False
+    author = gitmessage.identity_keys(commit.author_name, commit.author_email)
+    return gitmessage.independent_review(named, author)
 
 
 def _change_set_facts(
-    chain: Iterable[RawCommit], approvals: Mapping[str, Sequence[str]]
+    chain: Iterable[ChangeSet], approvals: Mapping[str, Sequence[str]]
 ) -> dict[str, Any]:
     change_sets = merges = reviewed = direct = ticketed = 0
     unreviewed: list[str] = []
     weeks: set[tuple[int, int]] = set()
-    times: list[int] = []
+    days: dict[int, tuple[int, int]] = {}
+    first = last = None
     for commit in chain:
         change_sets += 1
-        message = message_text(commit.message)
-        author = gitmessage.identity_keys(commit.author_name, commit.author_email)
-        is_merge = len(commit.parents) > 1
+        message = commit.message
+        is_merge = commit.is_merge
         merges += is_merge
-        named = gitmessage.reviewers(message) + approvers_for(commit, approvals)
-        if gitmessage.independent_review(named, author):
+        if _reviewed(commit, approvals):
             reviewed += 1
         elif len(unreviewed) < UNREVIEWED_LISTED:
             unreviewed.append(commit.sha)
-        if not is_merge and not gitmessage.has_pr_ref(message):
+        if not is_merge and not gitmessage.raw_has_pr_ref(message):
             direct += 1
-        ticketed += gitmessage.has_ticket_ref(message)
-        when = datetime.fromtimestamp(commit.time, UTC)
-        weeks.add(when.isocalendar()[:2])
-        times.append(commit.time)
+        ticketed += gitmessage.raw_has_ticket_ref(message)
+        weeks.add(_iso_week(commit.time, days))
+        first = commit.time if first is None else min(first, commit.time)
+        last = commit.time if last is None else max(last, commit.time)
     return {
         "change_sets": change_sets,
         "merges": merges,
@@ -250,8 +158,8 @@ def _change_set_facts(
         "change_sets_with_ticket_ref": ticketed,
         "ticket_ref_ratio": ratio(ticketed, change_sets),
         "active_weeks": len(weeks),
-        "first_commit_at": isoformat(datetime.fromtimestamp(min(times), UTC)) if times else None,
-        "last_commit_at": isoformat(datetime.fromtimestamp(max(times), UTC)) if times else None,
+        "first_commit_at": None if first is None else isoformat(datetime.fromtimestamp(first, UTC)),
+        "last_commit_at": None if last is None else isoformat(datetime.fromtimestamp(last, UTC)),
     }
 
 

@@ -10,6 +10,7 @@ itself writes (``Signed-off-by:``, ``(cherry picked from commit ...)``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: Messages longer than this are read as their first and last halves of this size.
 MAX_MESSAGE_CHARS = 64 * 1024
@@ -21,19 +22,26 @@ _GIT_PREFIXES = ("signed-off-by:", "(cherry picked from commit ")
 
 # A pull or merge request the change came through: GitHub squash "(#123)" and merge
 # "Merge pull request #123", GitLab "See merge request group/project!123" or "(!123)",
-# Bitbucket "(pull request #12)", Azure DevOps "Merged PR 123:".
-_PR_REF = re.compile(
-    r"\(#\d+\)|pull request #\d+|merge request [\w./-]*!\d+|\(!\d+\)|^merged pr \d+",
-    re.IGNORECASE | re.MULTILINE,
+# Bitbucket "(pull request #12)", Azure DevOps "Merged PR 123:". The patterns work on
+# raw message bytes too (git's raw format indents message lines by four spaces).
+_PR_REF_SOURCE = (
+    r"\(#\d+\)|pull request #\d+|merge request [\w./-]*!\d+|\(!\d+\)|^[ \t]*merged pr \d+"
 )
+_PR_REF = re.compile(_PR_REF_SOURCE, re.IGNORECASE | re.MULTILINE)
+_PR_REF_BYTES = re.compile(_PR_REF_SOURCE.encode(), re.IGNORECASE | re.MULTILINE)
 
 # A ticket: a tracker key such as ABC-123, or an issue number such as #123.
-_TICKET_KEY = re.compile(r"(?<![A-Za-z0-9_])([A-Z][A-Z0-9_]{1,9})-(\d+)(?![A-Za-z0-9_])")
-_ISSUE_NUMBER = re.compile(r"(?<![&\w])#\d+\b")
+_TICKET_SOURCE = r"(?<![A-Za-z0-9_&#])(?:([A-Z][A-Z0-9_]{1,9})-\d+(?![A-Za-z0-9_])|#\d+\b)"
+_TICKET = re.compile(_TICKET_SOURCE)
+_TICKET_BYTES = re.compile(_TICKET_SOURCE.encode())
 # Upper-case words followed by a number that are standards, not tickets.
 _NOT_TICKETS = frozenset(
     {"UTF", "SHA", "ISO", "IEC", "RFC", "CVE", "CWE", "GPL", "LGPL", "AGPL", "PEP", "TLS", "SSL"}
 )
+_NOT_TICKETS_BYTES = frozenset(word.encode() for word in _NOT_TICKETS)
+
+# Cheap test before parsing trailers: most messages name no reviewer at all.
+_REVIEW_HINT = re.compile(rb"(?i)(?:reviewed|approved)-by")
 
 _EMAIL = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 
@@ -57,12 +65,18 @@ def trailers(message: str) -> list[tuple[str, str]]:
     start = len(lines)
     while start > first_blank + 1 and lines[start - 1].strip():
         start -= 1
-    block = [line for line in lines[start:] if not line.startswith("#")]
+    return block_trailers(lines[start:])
+
+
+def block_trailers(block: list[str]) -> list[tuple[str, str]]:
+    """The trailers of the message's last paragraph, or none if it is not a trailer block."""
     parsed: list[list[str]] = []
     trailer_lines = non_trailer_lines = 0
     recognised = False
     last_was_trailer = False
     for line in block:
+        if line.startswith("#"):
+            continue  # a comment line, as git skips them
         if line[:1] in (" ", "\t"):
             # A continuation belongs to the line above it (git counts it with that line).
             if parsed and last_was_trailer:
@@ -94,11 +108,13 @@ def reviewers(message: str) -> list[str]:
     return [value for token, value in trailers(message) if token.lower() in REVIEW_TOKENS]
 
 
+@lru_cache(maxsize=4096)
 def identity_keys(name: str, email: str) -> frozenset[str]:
     """Lower-case forms one person may be written as: name and e-mail address."""
     return frozenset(key.strip().lower() for key in (name, email) if key.strip())
 
 
+@lru_cache(maxsize=4096)
 def reviewer_keys(value: str) -> frozenset[str]:
     """``"Bob <bob@x>"`` -> {"bob", "bob@x"}; ``"bob"`` -> {"bob"}."""
     match = _EMAIL.search(value)
@@ -117,6 +133,43 @@ def has_pr_ref(message: str) -> bool:
 
 
 def has_ticket_ref(message: str) -> bool:
-    if _ISSUE_NUMBER.search(message):
+    return any(m.group(1) not in _NOT_TICKETS for m in _TICKET.finditer(message))
+
+
+def raw_has_pr_ref(message: bytes) -> bool:
+    """:func:`has_pr_ref` on raw message bytes."""
+    return _PR_REF_BYTES.search(message) is not None
+
+
+def raw_has_ticket_ref(message: bytes) -> bool:
+    """:func:`has_ticket_ref` on raw message bytes."""
+    first = _TICKET_BYTES.search(message)
+    if first is None:
+        return False
+    if first.group(1) not in _NOT_TICKETS_BYTES:
         return True
-    return any(m.group(1) not in _NOT_TICKETS for m in _TICKET_KEY.finditer(message))
+    return any(m.group(1) not in _NOT_TICKETS_BYTES for m in _TICKET_BYTES.finditer(message))
+
+
+def raw_reviewers(message: bytes) -> list[str]:
+    """:func:`reviewers` of a message in git's raw format (lines indented by four spaces).
+
+    Only the last paragraph is decoded and read: it is the only place trailers can be,
+    so a 1 MB message costs no more than a short one.
+    """
+    if _REVIEW_HINT.search(message) is None:
+        return []
+    body = message.rstrip()
+    indented, bare = body.rfind(b"\n    \n"), body.rfind(b"\n\n")
+    if indented < 0 and bare < 0:
+        return []  # a single paragraph is the subject, never trailers
+    block = body[indented + 6 :] if indented > bare else body[bare + 2 :]
+    if b"\n" not in block:  # one line: the common "Reviewed-by: name" paragraph
+        match = _TRAILER.match(block[4:].decode("utf-8", "replace"))
+        if match is None or match.group(1).lower() not in REVIEW_TOKENS:
+            return []
+        return [match.group(2).strip()]
+    text = block.decode("utf-8", "replace")
+    lines = [line[4:] if line.startswith("    ") else line.lstrip() for line in text.split("\n")]
+    found = block_trailers([line for line in lines if line.strip()])
+    return [value for token, value in found if token.lower() in REVIEW_TOKENS]

@@ -1,0 +1,146 @@
+"""Reading a window of history fast: one ``git rev-list --header`` stream, parsed in bulk.
+
+``rev-list --header`` prints every commit as its raw object text (id, headers, then the
+message with each line indented by four spaces), NUL-terminated. The stream is read in
+1 MiB chunks; each chunk's complete records are handled with a few C-level operations
+(``split``, ``findall``) rather than Python work per line, and only the first-parent
+line's commits are parsed in full. Raw headers show a ``gpgsig`` header without
+verifying it, so signature detection costs a substring test.
+
+Because message lines are indented and continuation lines of multi-line headers (a
+signature, a merge tag) start with a space, only a real header can follow a newline
+directly: ``\\nauthor `` and ``\\ngpgsig`` can only be headers. Text after a NUL inside a
+commit message (which git's own tools refuse to write) is ignored; it can never be
+taken for another commit, because a commit record must begin ``<id>\\ntree ``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from assay.evidence.gitsafe import Git
+
+_AUTHOR_EMAIL = re.compile(rb"\nauthor [^\n<]*<([^\n>]*)>")
+_COMMITTED = re.compile(rb"\ncommitter [^\n]*> (\d+) ")
+_SIGNATURE = re.compile(rb"\ngpgsig(?:-sha256)? ")
+_CHANGE_SET = re.compile(
+    rb"([0-9a-f]+)\ntree [0-9a-f]+\n((?:parent [0-9a-f]+\n)*)author ([^\n]*)\ncommitter ([^\n]*)\n"
+)
+CHUNK = 1 << 20
+
+
+@dataclass
+class Walk:
+    """Every commit of the window: counts, and each record kept for the line walk."""
+
+    until: int
+    records: dict[bytes, tuple[bytes | None, bytes]] = field(default_factory=dict)
+    counted: int = 0
+    signed: list[bytes] = field(default_factory=list)
+    emails: set[bytes] = field(default_factory=set)
+
+    def take(self, block: bytes) -> None:
+        """Add the complete records in ``block`` (NUL-separated, no partial record)."""
+        records = self.records
+        fresh: list[bytes] = []
+        for piece in block.split(b"\0"):
+            width = piece.find(b"\n")
+            if (width != 40 and width != 64) or piece[width : width + 6] != b"\ntree ":
+                continue  # empty, or text after a NUL inside a message
+            line = 2 * width + 7
+            first = (
+                piece[line + 7 : line + 7 + width] if piece[line : line + 7] == b"parent " else None
+            )
+            records[piece[:width]] = (first, piece)
+            fresh.append(piece)
+        times = [int(t) for t in _COMMITTED.findall(block)]
+        if times and max(times) > self.until:
+            fresh = [p for p in fresh if int(_COMMITTED.findall(p)[0]) <= self.until]
+            block = b"\0".join(fresh)  # commits "after" the head are walked, not counted
+        self.counted += len(fresh)
+        self.emails.update(_AUTHOR_EMAIL.findall(block))
+        for match in _SIGNATURE.finditer(block):
+            start = block.rfind(b"\0", 0, match.start()) + 1
+            sha = block[start : block.find(b"\n", start)]
+            if not self.signed or self.signed[-1] != sha:
+                self.signed.append(sha)
+
+
+def walk(git: Git, head: str, since: int, until: int) -> Walk:
+    """Read every commit reachable from ``head`` through commits no older than ``since``."""
+    found = Walk(until)
+    with git.stream("rev-list", "--header", f"--max-age={since}", head, "--") as out:
+        pending = b""
+        while block := out.read(CHUNK):
+            pending += block
+            cut = pending.rfind(b"\0")
+            if cut >= 0:
+                found.take(pending[:cut])
+                pending = pending[cut + 1 :]
+        if pending:
+            found.take(pending)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """One commit of the first-parent line, kept raw; fields are decoded when asked for."""
+
+    id: bytes
+    parent_lines: bytes  # "parent <id>\n" per parent
+    author: bytes  # "Name <email> time zone"
+    time: int
+    message: bytes  # indented by four spaces, as rev-list prints it
+
+    @property
+    def sha(self) -> str:
+        return self.id.decode()
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return tuple(line[7:].decode() for line in self.parent_lines.splitlines())
+
+    @property
+    def is_merge(self) -> bool:
+        return self.parent_lines.count(b"\n") > 1
+
+    @property
+    def author_name(self) -> str:
+        return self.author[: self.author.rfind(b"<")].strip().decode("utf-8", "replace")
+
+    @property
+    def author_email(self) -> str:
+        start, end = self.author.rfind(b"<"), self.author.rfind(b">")
+        return self.author[start + 1 : end].decode("utf-8", "replace")
+
+
+def change_set(record: bytes) -> ChangeSet | None:
+    match = _CHANGE_SET.match(record)
+    if match is None:
+        return None
+    sha, parents, author, committer = match.groups()
+    try:
+        when = int(committer.rsplit(b" ", 2)[-2])
+    except (IndexError, ValueError):
+        return None
+    body = record.find(b"\n\n", match.end() - 1)
+    return ChangeSet(sha, parents, author, when, record[body + 2 :] if body >= 0 else b"")
+
+
+def first_parent_line(
+    records: Mapping[bytes, tuple[bytes | None, bytes]], head: str, until: int
+) -> Iterator[ChangeSet]:
+    """The change sets: from ``head`` along first parents while they are in the window."""
+    sha: bytes | None = head.encode()
+    seen: set[bytes] = set()
+    while sha is not None and sha in records and sha not in seen:
+        seen.add(sha)
+        first, record = records[sha]
+        commit = change_set(record)
+        if commit is None:
+            return
+        if commit.time <= until:
+            yield commit
+        sha = first
