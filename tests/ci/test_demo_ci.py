@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.demo import STEPS, run_demo
+from assay.demo import STEPS, Step, run_demo
 from assay.demo.ci_samples import TRIAGE_WORKFLOW, write_ci_artefacts
 from assay.demo.gitbuild import git_available
 from assay.demo.steps import (
@@ -26,7 +26,7 @@ def test_ci_artefacts_are_written_before_collection() -> None:
 
 
 def test_demo_ci_evidence(tmp_path: Path) -> None:
-    steps = [
+    steps: list[Step] = [
         prepare_folder,
         write_workspace,
         build_repositories,

@@ -306,8 +306,11 @@ class _ServiceRun:
         return drafts
 
     def _parse(self, scan: ArtefactScan, parsers: Sequence[Collector]) -> list[EvidenceDraft]:
+        from assay.evidence.collectors.archive import expand_archives  # zips: checked, in memory
+
         chosen: dict[str, list[ArtefactTarget]] = {}
-        for target in scan.targets:
+        limit = self.context.max_artefact_bytes
+        for target in expand_archives(scan.targets, max_total_bytes=limit):
             takers = [c for c in parsers if _accepts(c, target)]
             if not takers:
                 self.skipped.append(

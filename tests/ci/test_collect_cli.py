@@ -1,0 +1,110 @@
+"""`assay collect` end to end inside a (simulated) CI run: binding, merging, zips, refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from assay.cli.app import app
+from assay.evidence.collect import CI_MARKERS
+from assay.evidence.store import open_store
+from assay.workspace import open_workspace
+from tests.ci.helpers import CI_FIXTURES, FIXTURES
+from tests.collect.helpers import workspace
+from tests.gitrepo import GitRepo
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def setup(tmp_path: Path) -> tuple[Path, str, Path]:
+    root = tmp_path / "ws"
+    repo = GitRepo.init(root / "repos" / "api")
+    workflow = (CI_FIXTURES / "github" / "ci.yml").read_text(encoding="utf-8")
+    head = repo.commit(
+        "CI (#1)\n\nReviewed-by: Bob <bob@example.com>", {".github/workflows/ci.yml": workflow}
+    )
+    workspace(
+        root,
+        {
+            "api": {
+                "repos": [{"name": "api", "path": "repos/api"}],
+                "pipelines": [
+                    {"name": "ci", "provider": "github", "repo": "api", "artefacts": "reports"}
+                ],
+            }
+        },
+    )
+    reports = root / "reports"
+    (reports / "junit").mkdir(parents=True)
+    for name in ("pytest-junit.xml", "jest-junit.xml"):
+        (reports / "junit" / name).write_bytes((FIXTURES / "junit" / name).read_bytes())
+    (reports / "scans.zip").write_bytes(
+        zipped({"codeql.sarif": (FIXTURES / "sarif" / "codeql.sarif").read_bytes()})
+    )
+    (reports / "notes.txt").write_text("nothing to see\n", encoding="utf-8")
+    return root, head, reports
+
+
+def github_env(head: str) -> dict[str, str]:
+    return {
+        **dict.fromkeys(CI_MARKERS, ""),
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "example-org/api",
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_SHA": head,
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": "",
+        "ASSAY_CI_STARTED_AT": "2026-03-12T22:00:00Z",
+        "ASSAY_STORE_URL": "",
+    }
+
+
+def test_collect_in_ci_binds_artefacts_to_the_run(tmp_path: Path, runner: CliRunner) -> None:
+    root, head, _ = setup(tmp_path)
+    result = runner.invoke(app, ["collect", "-w", str(root), "-f", "json"], env=github_env(head))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    by_kind: dict[str, Any] = {e["kind"]: e for e in data["evidence"]}
+    run = by_kind["ci.run"]
+    assert run["subject"] == {"pipeline": "github", "run_id": "4242", "commit": head}
+    results = by_kind["test.results"]
+    assert results["subject"] == {"pipeline": "ci", "run_id": "4242", "commit": head}
+    assert (results["facts"]["files"], results["facts"]["tests"]) == (2, 11), "merged"
+    assert by_kind["sast.findings"]["facts"]["tools"] == ["CodeQL"], "read from inside the zip"
+    assert by_kind["ci.workflows"]["facts"]["unpinned_actions"] == 0
+    assert data["skipped"] == [
+        {"service": "api", "path": "notes.txt", "reason": "no collector recognises this file"}
+    ]
+    with open_store(open_workspace(root).store_url, create=False) as store:
+        record = store.get(by_kind["sast.findings"]["id"])
+        assert record is not None
+        assert [a.name for a in record.artefacts] == ["scans.zip!codeql.sarif"]
+
+
+def test_hostile_artefacts_stop_the_service_and_store_nothing(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    root, head, reports = setup(tmp_path)
+    (reports / "evil.zip").write_bytes(zipped({"../../escape.xml": b"<testsuite/>"}))
+    bomb = b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><testsuite name="&a;"/>'
+    (reports / "junit" / "bomb.xml").write_bytes(bomb)
+    result = runner.invoke(app, ["collect", "-w", str(root)], env=github_env(head))
+    assert result.exit_code == 2
+    assert "error: service api was not collected:" in result.stderr
+    assert "evil.zip!../../escape.xml: refused: the member has a '..' component" in result.stderr
+    assert not (root.parent / "escape.xml").exists()
+    with open_store(open_workspace(root).store_url) as store:
+        assert store.latest("api", ["test.results", "ci.run", "git.history"]) == []
