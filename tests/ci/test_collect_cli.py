@@ -108,3 +108,26 @@ def test_hostile_artefacts_stop_the_service_and_store_nothing(
     assert not (root.parent / "escape.xml").exists()
     with open_store(open_workspace(root).store_url) as store:
         assert store.latest("api", ["test.results", "ci.run", "git.history"]) == []
+
+
+def test_workspace_ci_tables_are_used_by_collect(tmp_path: Path, runner: CliRunner) -> None:
+    root, head, _ = setup(tmp_path)
+    (root / "ci-tables").mkdir()
+    (root / "ci-tables" / "house.yaml").write_text(
+        "tools:\n  - {name: house-setup, category: deploy, uses: ['^actions/setup-python$']}\n",
+        encoding="utf-8",
+    )
+    env = {**dict.fromkeys(CI_MARKERS, ""), "ASSAY_STORE_URL": ""}
+    result = runner.invoke(app, ["collect", "-w", str(root), "-f", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    workflows = next(
+        e for e in json.loads(result.stdout)["evidence"] if e["kind"] == "ci.workflows"
+    )
+    assert workflows["facts"]["tools"]["deploy"] == ["house-setup"]
+    assert workflows["subject"] == {"repo": "api", "commit": head}
+    (root / "ci-tables" / "house.yaml").write_text("tools: [{name: Bad}]\n", encoding="utf-8")
+    broken = runner.invoke(app, ["collect", "-w", str(root)], env=env)
+    assert broken.exit_code == 2
+    assert f"{root / 'ci-tables' / 'house.yaml'}:1:9: tools[0]: missing required field" in (
+        broken.stderr
+    )

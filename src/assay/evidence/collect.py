@@ -42,6 +42,7 @@ from assay.evidence.collect_results import (
     approvals_from,
     check_drafts,
 )
+from assay.evidence.collectors.ci_tables import workspace_table_files
 from assay.evidence.collectors.interface import (
     ArtefactTarget,
     CollectContext,
@@ -217,7 +218,7 @@ class _ServiceRun:
             since=window,
             max_artefact_bytes=workspace.max_artefact_bytes,
             tag_pattern=workspace.tag_pattern,
-            options=dict(options.options),
+            options={"ci_tables": workspace_table_files(workspace.root), **options.options},
         )
         self.repos = repos_to_collect(service, options)
         self.by_target = {

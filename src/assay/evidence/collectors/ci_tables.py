@@ -195,7 +195,8 @@ def workspace_table_files(root: Path) -> list[Path]:
 
 
 @lru_cache(maxsize=8)
-def _load(extra: tuple[Path, ...]) -> CiTables:
+def _load(extra: tuple[Path, ...], _stamps: tuple[tuple[int, int], ...]) -> CiTables:
+    """Tables with ``extra`` files; ``_stamps`` (mtime, size) keys the cache to their content."""
     builder = _Builder()
     for document in _builtin_documents():
         builder.add(document)
@@ -211,4 +212,13 @@ def load_tables(extra: Sequence[Path | str] = ()) -> CiTables:
     """The built-in tables plus the entries of ``extra`` table files (in order)."""
     if not extra:
         return builtin_tables()
-    return _load(tuple(Path(p) for p in extra))
+    paths = tuple(Path(p) for p in extra)
+    return _load(paths, tuple(_stamp(path) for path in paths))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, -1)  # missing: load_yaml reports it
+    return (info.st_mtime_ns, info.st_size)
