@@ -240,3 +240,10 @@ def test_slo_formats() -> None:
     assert file_facts.slo_objectives(simple, "slo.yaml") == 1
     assert file_facts.slo_objectives(OPENSLO, "slo/a.yaml") == 3
     assert file_facts.slo_objectives("key: [unclosed", "slo/bad.yaml") == 0
+
+
+def test_codeowners_must_be_spelt_as_code_hosts_read_it(git_repo: GitRepo) -> None:
+    git_repo.commit("lower case", {"codeowners": "* @a\n", "License.md": "MIT License"})
+    facts = files(git_repo)
+    assert facts["files"]["codeowners"]["present"] is False
+    assert facts["files"]["license"]["path"] == "License.md"  # other names ignore case

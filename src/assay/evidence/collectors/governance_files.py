@@ -32,14 +32,15 @@ class Rule:
     files: tuple[str, ...] = ()  # path regexes, in priority order
     folders: tuple[str, ...] = ()  # folder paths whose files match, in priority order
     folder_files: str = r".*"  # which files under a folder count (regex on the name)
+    exact_case: bool = False  # code hosts honour only this spelling of the name
 
     def patterns(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(_compile(p) for p in self.files)
+        return tuple(_compile(p, self.exact_case) for p in self.files)
 
 
 @cache
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _compile(pattern: str, exact_case: bool = False) -> re.Pattern[str]:
+    return re.compile(pattern, 0 if exact_case else re.IGNORECASE)
 
 
 def _root_or(dirs: str, name: str) -> str:
@@ -56,6 +57,7 @@ RULES: tuple[Rule, ...] = (
             r"^docs/CODEOWNERS$",
             r"^\.gitlab/CODEOWNERS$",
         ),
+        exact_case=True,
     ),
     Rule(
         "security_policy",
