@@ -73,9 +73,11 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+#: Every rule needs one of these to match: a cheap first look that clears most text.
 _QUICK = re.compile(
     r"PRIVATE KEY|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|AIza|gh[opusr]_|github_pat_|glpat-"
-    r"|xox[abposr]-|k_live_|eyJ|://|[:=]",
+    r"|xox[abposr]-|k_live_|eyJ|://|passw|pwd|secret|token|api[_\-]?key|access[_\-]?key"
+    r"|private[_\-]?key",
     re.IGNORECASE,
 )
 

@@ -21,24 +21,15 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from assay import __version__
 from assay.errors import ReportError
 from assay.governance import Governance
 from assay.reports.redact import redact
-from assay.reports.soa_model import (
-    AI_RMF,
-    IMPLEMENTATION_STATUSES,
-    ISO,
-    RESULT_STATUSES,
-    SERVICE_STANDARD,
-    RequirementRow,
-    ResultIndex,
-    ServiceAssessment,
-    requirement_rows,
-    service_standard_rag,
-)
+from assay.reports.soa_model import ServiceAssessment
+from assay.reports.soa_sheets import SheetSpec, sheets
 
 MAX_CELL_CHARS = 32_000
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -66,14 +57,18 @@ FILLS = {
     "Not assessed": "EDEDED",
     "Grey": "EDEDED",
 }
-WAIVER_STATES = ("active", "expired")
+
+
+@lru_cache(maxsize=65536)
+def _clean(value: str) -> str:
+    """Redacted, XML-safe, capped: cached, since a workbook repeats most of its strings."""
+    return _ILLEGAL.sub(" ", redact(value))[:MAX_CELL_CHARS]
 
 
 def text(value: Any) -> Any:
     """A cell value: strings redacted, made XML-safe and capped; others unchanged."""
     if isinstance(value, str):
-        cleaned = _ILLEGAL.sub(" ", redact(value))
-        return cleaned[:MAX_CELL_CHARS]
+        return _clean(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     return value
@@ -159,48 +154,25 @@ class SheetWriter:
                     )
 
 
-_REQUIREMENT_TAIL = [
-    ("Implementation status", 20),
-    ("Implementing controls", 34),
-    ("Latest result", 13),
-    ("Results across services", 28),
-    ("Evidence references", 40),
-    ("Last verified", 17),
-]
-
-
-def _tail(row: RequirementRow) -> list[Any]:
-    return [
-        row.implementation,
-        row.controls,
-        row.result,
-        row.result_counts,
-        row.evidence,
-        row.last_verified,
-    ]
-
-
-_STATUS_COLUMNS = {
-    "Implementation status": IMPLEMENTATION_STATUSES,
-    "Latest result": RESULT_STATUSES,
-}
-
-
 def build_workbook(
     governance: Governance, scope: Sequence[ServiceAssessment], *, generated: datetime
 ) -> bytes:
     """The SoA workbook for ``scope`` as xlsx bytes."""
+    return write_workbook(sheets(governance, scope), scope, generated)
+
+
+def write_workbook(
+    specs: Sequence[SheetSpec], scope: Sequence[ServiceAssessment], generated: datetime
+) -> bytes:
+    """Write ``specs`` styled, with the document properties for ``scope``."""
     from openpyxl import Workbook
 
-    index = ResultIndex(scope)
     workbook = Workbook(write_only=True)
-    _annex_a(workbook, governance, index)
-    _clauses(workbook, governance, index)
-    _ai_rmf(workbook, governance, index)
-    _service_standard(workbook, governance, index)
-    _gaps(workbook, scope)
-    _waivers(workbook, scope)
-    _scope(workbook, scope)
+    for spec in specs:
+        sheet = SheetWriter(workbook, spec.title, spec.columns, freeze=spec.freeze)
+        for row in spec.rows:
+            sheet.append(row)
+        sheet.finish(spec.status_columns)
     _properties(workbook, scope, generated)
     buffer = io.BytesIO()
     try:
@@ -208,211 +180,6 @@ def build_workbook(
     except (ValueError, TypeError) as exc:  # openpyxl refuses a value it cannot store
         raise ReportError(f"cannot write the SoA workbook: {exc}") from None
     return buffer.getvalue()
-
-
-def _annex_a(workbook: Any, governance: Governance, index: ResultIndex) -> None:
-    sheet = SheetWriter(
-        workbook,
-        "ISO 27001 SoA",
-        [
-            ("Control", 9),
-            ("Title", 42),
-            ("Theme", 22),
-            ("Applicable", 11),
-            ("Justification", 50),
-            *_REQUIREMENT_TAIL,
-        ],
-    )
-    for row in requirement_rows(governance, ISO, index, groups=("A.5", "A.6", "A.7", "A.8")):
-        sheet.append([row.id, row.title, row.group, row.applicable, row.justification, *_tail(row)])
-    sheet.finish({"Applicable": ("Yes", "No"), **_STATUS_COLUMNS})
-
-
-def _clauses(workbook: Any, governance: Governance, index: ResultIndex) -> None:
-    sheet = SheetWriter(
-        workbook,
-        "ISO 27001 clauses 4-10",
-        [
-            ("Clause", 8),
-            ("Title", 48),
-            ("Section", 30),
-            *_REQUIREMENT_TAIL,
-        ],
-    )
-    clause_groups = tuple(str(n) for n in range(4, 11))
-    for row in requirement_rows(governance, ISO, index, groups=clause_groups):
-        sheet.append([row.id, row.title, row.group, *_tail(row)])
-    sheet.finish(_STATUS_COLUMNS)
-
-
-def _ai_rmf(workbook: Any, governance: Governance, index: ResultIndex) -> None:
-    sheet = SheetWriter(
-        workbook,
-        "NIST AI RMF",
-        [
-            ("Subcategory", 13),
-            ("Function", 10),
-            ("Category", 40),
-            ("Outcome", 60),
-            *_REQUIREMENT_TAIL,
-        ],
-    )
-    for row in requirement_rows(governance, AI_RMF, index):
-        sheet.append([row.id, row.parent_group, row.group, row.title, *_tail(row)])
-    sheet.finish(_STATUS_COLUMNS)
-
-
-def _service_standard(workbook: Any, governance: Governance, index: ResultIndex) -> None:
-    sheet = SheetWriter(
-        workbook,
-        "Service Standard",
-        [
-            ("Point", 9),
-            ("Title", 44),
-            ("Met", 14),
-            ("RAG", 8),
-            *_REQUIREMENT_TAIL,
-        ],
-    )
-    for row in requirement_rows(governance, SERVICE_STANDARD, index):
-        met, rag = service_standard_rag(row)
-        sheet.append([row.id, row.title, met, rag, *_tail(row)])
-    sheet.finish(
-        {
-            "Met": ("Met", "Not met", "Not applicable", "Not assessed"),
-            "RAG": ("Red", "Amber", "Green", "Grey"),
-            **_STATUS_COLUMNS,
-        }
-    )
-
-
-def _gaps(workbook: Any, scope: Sequence[ServiceAssessment]) -> None:
-    sheet = SheetWriter(
-        workbook,
-        "Gap register",
-        [
-            ("Service", 18),
-            ("Control", 9),
-            ("Title", 34),
-            ("Status", 10),
-            ("Underlying status", 11),
-            ("Severity", 9),
-            ("Owner", 20),
-            ("Reason", 60),
-            ("Remediation", 44),
-            ("Waiver approver", 18),
-            ("Waiver expires", 13),
-        ],
-        freeze="C2",
-    )
-    for item in scope:
-        if item.assessment is None:
-            continue
-        for result in item.assessment.results:
-            if result.status in ("pass", "not_applicable"):
-                continue
-            waiver = result.waiver
-            sheet.append(
-                [
-                    item.service.id,
-                    result.control,
-                    result.title,
-                    result.status,
-                    result.underlying_status or "",
-                    result.severity,
-                    result.owner_role,
-                    "\n".join(result.reasons),
-                    result.remediation,
-                    waiver.approver if waiver else "",
-                    waiver.expires.isoformat() if waiver else "",
-                ]
-            )
-    sheet.finish(
-        {
-            "Status": RESULT_STATUSES,
-            "Severity": ("critical", "high", "medium", "low"),
-        }
-    )
-
-
-def _waivers(workbook: Any, scope: Sequence[ServiceAssessment]) -> None:
-    sheet = SheetWriter(
-        workbook,
-        "Waivers",
-        [
-            ("Service", 18),
-            ("Control", 9),
-            ("State", 9),
-            ("Reason", 60),
-            ("Approver", 20),
-            ("Created", 11),
-            ("Expires", 11),
-            ("Ticket", 14),
-        ],
-        freeze="C2",
-    )
-    for item in scope:
-        if item.assessment is None:
-            continue
-        for result in item.assessment.results:
-            waiver = result.waiver
-            if waiver is None:
-                continue
-            sheet.append(
-                [
-                    item.service.id,
-                    result.control,
-                    waiver.state,
-                    waiver.reason,
-                    waiver.approver,
-                    waiver.created.isoformat(),
-                    waiver.expires.isoformat(),
-                    waiver.ticket or "",
-                ]
-            )
-    sheet.finish({"State": WAIVER_STATES})
-
-
-def _scope(workbook: Any, scope: Sequence[ServiceAssessment]) -> None:
-    sheet = SheetWriter(
-        workbook,
-        "Scope",
-        [
-            ("Service", 18),
-            ("Name", 26),
-            ("Owner", 26),
-            ("Tier", 6),
-            ("Tags", 24),
-            ("Assessed as of", 17),
-            ("Assessment hash (sha256)", 66),
-            ("Pass", 7),
-            ("Fail", 7),
-            ("Gap", 7),
-            ("Stale", 7),
-            ("Waived", 7),
-            ("Not applicable", 9),
-            ("Error", 7),
-        ],
-    )
-    for item in scope:
-        service, assessment = item.service, item.assessment
-        counts = assessment.counts if assessment else {}
-        sheet.append(
-            [
-                service.id,
-                service.name,
-                service.owner,
-                service.tier,
-                ", ".join(sorted(service.tags)),
-                assessment.as_of if assessment else "not assessed",
-                assessment.hash if assessment else "",
-                *(
-                    counts.get(s, 0)
-                    for s in ("pass", "fail", "gap", "stale", "waived", "not_applicable", "error")
-                ),
-            ]
-        )
-    sheet.finish({})
 
 
 def _properties(workbook: Any, scope: Sequence[ServiceAssessment], generated: datetime) -> None:
