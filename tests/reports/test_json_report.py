@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
-from typing import Any
 
 from assay.reports.json_report import dump, report_document
 from assay.reports.model import ServiceReport
-from assay.schemas import compile_schema
+from assay.schemas import validator_for
 from tests.reports.sample import AWS_KEY
-
-
-def schema() -> dict[str, Any]:
-    text = resources.files("assay.schemas").joinpath("report.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
 
 
 def test_the_document_is_valid_against_its_schema(report: ServiceReport) -> None:
     document = json.loads(dump(report_document([report])))
     errors = [
         f"{list(e.absolute_path)}: {e.message}"
-        for e in compile_schema(schema()).iter_errors(document)
+        for e in validator_for("report").iter_errors(document)
     ]
     assert errors == []
 
@@ -30,7 +22,7 @@ def test_the_document_is_valid_against_its_schema(report: ServiceReport) -> None
 def test_the_schema_refuses_what_it_should(report: ServiceReport) -> None:
     document = json.loads(dump(report_document([report])))
     document["services"][0]["controls"][0]["status"] = "maybe"
-    assert list(compile_schema(schema()).iter_errors(document))
+    assert list(validator_for("report").iter_errors(document))
 
 
 def test_it_holds_everything_the_pack_shows(report: ServiceReport) -> None:

@@ -35,6 +35,7 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "attestation": ("assay.schemas", "attestation.schema.json"),
     "coverage": ("assay.schemas", "coverage.schema.json"),
     "assessment": ("assay.schemas", "assessment.schema.json"),
+    "report": ("assay.schemas", "report.schema.json"),
     "ci-tables": ("assay.evidence.collectors.data", "ci-tables.schema.json"),
     "ai-evaluation": ("assay.evidence.collectors.data", "ai-evaluation.schema.json"),
     "ai-model-card": ("assay.evidence.collectors.data", "ai-model-card.schema.json"),
