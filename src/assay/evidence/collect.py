@@ -163,7 +163,8 @@ def collect(
     try:
         window = parse_duration(options.since or workspace.since)
     except ValueError as exc:
-        raise CollectorError(f"--since: {exc}") from None
+        where = "--since" if options.since else "collect.since in assay.toml"
+        raise CollectorError(f"{where}: {exc}") from None
     found = dict(load_collectors() if collectors is None else collectors)
     report = CollectReport()
     context_base = collection_context(environ)
