@@ -54,6 +54,8 @@ from assay.workspace import Service
 WAIVABLE = ("fail", "gap", "stale")
 
 COLLECT_HINT = "run 'assay collect'"
+#: Kinds that collection does not produce, and what does.
+PRODUCED_BY = {"gate.decision": "run 'assay gate' in the service's pipeline"}
 
 
 @dataclass(frozen=True)
@@ -236,9 +238,8 @@ class Assessor:
             )
 
         if record is None:
-            return outcome(
-                "gap", f"no {test.kind} evidence for {subject_text(subject)}; {COLLECT_HINT}"
-            )
+            hint = PRODUCED_BY.get(test.kind, COLLECT_HINT)
+            return outcome("gap", f"no {test.kind} evidence for {subject_text(subject)}; {hint}")
         unreadable = self.unreadable(record)
         if unreadable is not None:
             return outcome("error", *unreadable)
