@@ -253,7 +253,7 @@ def main() -> int:
         ("git log, every commit, same fields", every, every_cpu),
         ("assay git.history collector", ours["seconds"], ours["cpu"]),
         (
-            f"GitPython iter_commits, {python['commits']:,} commits",
+            f"GitPython iter_commits, {int(python['commits']):,} commits",
             python["seconds"],
             python["cpu"],
         ),
