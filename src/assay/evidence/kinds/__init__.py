@@ -135,7 +135,6 @@ time, on a full clone:
 """
 
 
-
 def render_markdown() -> str:
     """The evidence kinds reference page (docs/evidence-kinds.md), generated from the schemas."""
     parts = [_HEADER, "## Kinds\n"]
