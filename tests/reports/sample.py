@@ -146,24 +146,25 @@ def _evidence(
 class Sample:
     """Everything a test needs: sources for gather(), the evidence reader and the blobs."""
 
-    def __init__(self, port: int = 9) -> None:
+    def __init__(self, port: int = 9, *, clean: bool = False) -> None:
+        """``clean=True``: no hostile text at all (for the documentation's samples)."""
         self.port = port
         self.reader = MemoryEvidence()
         self.blobs: dict[str, bytes] = {}
-        evil = hostile(port)
+        evil = "" if clean else hostile(port)
+        secret = "" if clean else AWS_KEY
         history, blobs1 = _evidence(
             "git.history",
             {"repo": "api", "commit": COMMIT},
-            {"review_ratio": 0.82, "change_sets": 40, "last_message": evil + " " + AWS_KEY},
+            {"review_ratio": 0.82, "change_sets": 40, "last_message": f"{evil} {secret}".strip()},
         )
+        artefacts = [("sbom.cdx.json", b'{"bomFormat": "CycloneDX"}')]
+        if not clean:
+            artefacts.append(
+                (evil[:40] + "-report.txt", (evil + "\ntoken=" + GITHUB_TOKEN).encode())
+            )
         sbom, blobs2 = _evidence(
-            "sbom",
-            {"pipeline": "release", "run_id": "4242"},
-            {"components": 12},
-            (
-                ("sbom.cdx.json", b'{"bomFormat": "CycloneDX"}'),
-                (evil[:40] + "-report.txt", (evil + "\ntoken=" + GITHUB_TOKEN).encode()),
-            ),
+            "sbom", {"pipeline": "release", "run_id": "4242"}, {"components": 12}, tuple(artefacts)
         )
         attest, blobs3 = _evidence(
             "manual.attestation",
@@ -192,9 +193,10 @@ class Sample:
         self.blobs = {**blobs1, **blobs2, **blobs3}
         self.governance = governance()
         self.service = service()
-        self.assessment = self._assessment(evil)
+        self.assessment = self._assessment(f"{evil} {secret}".rstrip())
 
     def _assessment(self, evil: str) -> Assessment:
+        evil = f" {evil}" if evil else ""
         history, sbom, attest = self.records
         waiver = WaiverInfo(
             service="payments-api",
@@ -214,7 +216,7 @@ class Sample:
                 severity="high",
                 owner_role="Engineering lead",
                 status="fail",
-                reasons=(f"review_ratio is 0.82; it must be at least 0.95 {evil} {AWS_KEY}",),
+                reasons=(f"review_ratio is 0.82; it must be at least 0.95{evil}",),
                 evidence_ids=(history.id,),
                 tests=(
                     TestOutcome(
