@@ -337,3 +337,55 @@ def test_bad_table_files_are_reported_with_lines(tmp_path: Path) -> None:
     line = str(problem)
     assert line.startswith(f"{fixed}:2:")
     assert "invalid regular expression" in line
+
+
+def test_gitlab_details(git_repo: GitRepo) -> None:
+    root = """include:
+  - local: ci/broken.yml
+  - local: ci/list.yml
+  - ci/more.yml
+.setup:
+  script: [pip install -r requirements.txt]
+lint:
+  only: [merge_requests]
+  script:
+    - !reference [.setup, script]
+    - ruff check .
+release:
+  only:
+    refs: [tags]
+  image: {name: "registry.example.org/tools@sha256:%s"}
+  services: [{name: "redis:7"}]
+  script: [twine upload dist/*]
+stop-review:
+  environment: {name: review, action: stop}
+  script: [helm uninstall review]
+scan:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+  script: [semgrep --config auto]
+""" % ("a" * 64)
+    files: dict[str, str | bytes] = {
+        ".gitlab-ci.yml": root,
+        "ci/broken.yml": "job: [\n",
+        "ci/list.yml": "- a\n- b\n",
+        "ci/more.yml": "audit:\n  script: [npm audit --audit-level=high]\n",
+    }
+    facts = facts_at(git_repo, git_repo.commit("gitlab", files))
+    assert [w["path"] for w in facts["workflows"]] == [".gitlab-ci.yml", "ci/more.yml"]
+    assert facts["triggers"] == ["merge_request", "push", "schedule", "tags"]
+    assert facts["tools"]["lint"] == ["ruff"]
+    assert facts["tools"]["sast"] == ["semgrep"]
+    assert facts["tools"]["deploy"] == ["pypi-publish"]
+    # lint runs only for merge requests, audit has no rules (every pipeline), release only on
+    # tags and the scan only on schedules.
+    assert facts["pre_merge_tool_categories"] == ["lint", "sca"]
+    assert facts["deploy_environments"] == []
+    assert [(r["file"], r["image"]) for r in facts["unpinned_image_refs"]] == [
+        (".gitlab-ci.yml", "redis:7")
+    ]
+    problems = {(f["file"], f["message"].split(":", 1)[0]) for f in facts["findings"]}
+    assert problems == {
+        ("ci/broken.yml", "cannot be read"),
+        ("ci/list.yml", "a GitLab CI file must be a mapping, not a list"),
+    }
