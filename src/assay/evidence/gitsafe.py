@@ -29,7 +29,7 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -394,44 +394,3 @@ def _skip(stream: IO[bytes], size: int) -> None:
         if not block:
             return
         size -= len(block)
-
-
-def clone_or_fetch(
-    url: str,
-    dest: Path,
-    display: str,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    progress: Callable[[str], None] | None = None,
-) -> None:
-    """Make ``dest`` a bare clone of ``url`` with every branch and tag, current as of now.
-
-    The clone is created without templates (no sample hooks) and fetched with the
-    hardened configuration; a lock file keeps concurrent collections from fetching
-    into the same clone at once.
-    """
-    import fcntl
-
-    safe_url(url)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = dest.parent / f".{dest.name}.lock"
-    with lock_path.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (dest / "HEAD").is_file():
-            if progress:
-                progress(f"cloning {display}")
-            staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-            runner = Git(staging.parent, display, timeout=timeout)
-            runner.run(
-                "clone", "--bare", "--quiet", "--template=", "--no-recurse-submodules",
-                "--", url, str(staging / "repo"),
-            )  # fmt: skip
-            (staging / "repo").rename(dest)
-            staging.rmdir()
-            return
-        if progress:
-            progress(f"fetching {display}")
-        Git(dest, display, timeout=timeout).run(
-            "fetch", "--quiet", "--prune", "--prune-tags", "--force", "--no-recurse-submodules",
-            "--", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
-        )  # fmt: skip

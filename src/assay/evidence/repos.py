@@ -8,13 +8,15 @@ branch or commit that does not exist. URL repositories are cloned (bare) into
 
 from __future__ import annotations
 
+import fcntl
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from assay.errors import CollectorError
 from assay.evidence.collectors.interface import RepoTarget
-from assay.evidence.gitsafe import DEFAULT_TIMEOUT, Git, clone_or_fetch, safe_value
+from assay.evidence.gitsafe import DEFAULT_TIMEOUT, Git, safe_url, safe_value
 from assay.workspace import RepoRef
 
 #: The label used for the branch when HEAD is detached and no branch is configured.
@@ -24,6 +26,45 @@ DETACHED = "HEAD"
 def clone_folder(root: Path, service: str, repo: str) -> Path:
     """Where the bare clone of a URL repository lives inside the workspace."""
     return root / ".assay" / "repos" / service / repo
+
+
+def clone_or_fetch(
+    url: str,
+    dest: Path,
+    display: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Make ``dest`` a bare clone of ``url`` with every branch and tag, current as of now.
+
+    The clone is created without templates (no sample hooks) and fetched with the
+    hardened configuration; a lock file keeps concurrent collections from fetching
+    into the same clone at once.
+    """
+    safe_url(url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = dest.parent / f".{dest.name}.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (dest / "HEAD").is_file():
+            if progress:
+                progress(f"cloning {display}")
+            staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+            runner = Git(staging.parent, display, timeout=timeout)
+            runner.run(
+                "clone", "--bare", "--quiet", "--template=", "--no-recurse-submodules",
+                "--", url, str(staging / "repo"),
+            )  # fmt: skip
+            (staging / "repo").rename(dest)
+            staging.rmdir()
+            return
+        if progress:
+            progress(f"fetching {display}")
+        Git(dest, display, timeout=timeout).run(
+            "fetch", "--quiet", "--prune", "--prune-tags", "--force", "--no-recurse-submodules",
+            "--", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
+        )  # fmt: skip
 
 
 def open_repository(path: Path, display: str, *, timeout: float = DEFAULT_TIMEOUT) -> Git:
