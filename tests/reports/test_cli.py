@@ -224,3 +224,38 @@ def test_a_pdf_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     write_atomic(target, b"%PDF-new")
     assert target.read_bytes() == b"%PDF-new"
     assert [p.name for p in tmp_path.iterdir()] == ["pack.pdf"]
+
+
+def test_a_signed_pack_from_the_command_line(
+    runner: CliRunner, ws: ReportWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.reports.keys import make_keys
+
+    key, cert, _, fingerprint = make_keys(tmp_path)
+    path = tmp_path / "signed.pdf"
+    code, out, err = ws.invoke(
+        runner, "report", "pack", "-s", "svc", "-o", str(path), "--sign", str(key),
+        "--sign-cert", str(cert),
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.rstrip().endswith(", signed")
+    monkeypatch.chdir(ws.root)
+    result = runner.invoke(app, ["verify", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "signature AssaySignature: signed by Common Name: Assay test signer (certificate sha256 "
+        f"{fingerprint}); the certificate is not checked against a trust root"
+    )
+
+
+def test_signing_options_are_checked_before_rendering(
+    runner: CliRunner, ws: ReportWorkspace, tmp_path: Path
+) -> None:
+    key = tmp_path / "key.pem"
+    key.write_text("not a key")
+    target = tmp_path / "p.pdf"
+    code, _, err = ws.invoke(runner, "report", "pack", "-s", "svc", "-o", str(target),
+                             "--sign", str(key))  # fmt: skip
+    assert code == 2
+    assert err.splitlines()[0] == f"error: signing key {key}: give its certificate with --sign-cert"
+    assert not target.exists()

@@ -117,17 +117,42 @@ def pack(
             help="Embed artefacts up to N bytes each (default 10 MiB; 0 embeds none).",
         ),
     ] = None,
+    sign: Annotated[
+        Path | None,
+        typer.Option(
+            "--sign",
+            metavar="KEY",
+            help="Sign the pack (PAdES) with this key: a PKCS#12 bundle (.p12), or a PEM key "
+            "with --sign-cert. A passphrase is read from ASSAY_SIGN_PASSPHRASE.",
+        ),
+    ] = None,
+    sign_cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--sign-cert", metavar="CERT", help="The PEM certificate of a PEM --sign key."
+        ),
+    ] = None,
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """The evidence pack: PDF/A-3b with the manifest and artefacts attached."""
+    from assay.errors import ReportError
     from assay.reports.run import pack_report
+    from assay.reports.sign import SignOptions, check_options
 
     request = _request(service, as_of, max_attachment_bytes)
     path = _destination(output, binary=True)
     assert path is not None
+    signing = None if sign is None else SignOptions(sign, sign_cert)
+    if signing is None and sign_cert is not None:
+        raise ReportError("--sign-cert needs --sign KEY")
+    if signing is not None:
+        check_options(signing)
     _run(
-        workspace, store_url, request, lambda scope, store: pack_report(scope, request, store, path)
+        workspace,
+        store_url,
+        request,
+        lambda scope, store: pack_report(scope, request, store, path, sign=signing),
     )
 
 
@@ -239,8 +264,8 @@ def _report_check(check: PackCheck, output_format: str) -> None:
     if output_format == "json":
         echo_json(check.to_dict())
     else:
-        for problem in check.problems:
-            typer.echo(problem)
+        for line in (*check.problems, *check.notes):
+            typer.echo(line)
         typer.echo(check.summary())
     if not check.ok:
         raise typer.Exit(1)

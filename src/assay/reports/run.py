@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assay.reports.gather import ReportOptions, gather
 from assay.reports.model import ServiceReport
 from assay.reports.output import check_destination, write_atomic
 from assay.reports.sources import ReportRequest, ReportStore, Scope, require_assessed
+
+if TYPE_CHECKING:
+    from assay.reports.sign import SignOptions
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,14 @@ def html_report(scope: Scope, request: ReportRequest, path: Path | None) -> Writ
     return _emit(path, data, f"HTML report of {report.facts.service}")
 
 
-def pack_report(scope: Scope, request: ReportRequest, store: ReportStore, path: Path) -> Written:
+def pack_report(
+    scope: Scope,
+    request: ReportRequest,
+    store: ReportStore,
+    path: Path,
+    *,
+    sign: SignOptions | None = None,
+) -> Written:
     from assay.reports.pdf import build_pack
 
     check_destination(path)
@@ -63,11 +74,18 @@ def pack_report(scope: Scope, request: ReportRequest, store: ReportStore, path: 
 
     pack = build_pack(report, blob, pack_name=path.name)
     attached = len(pack.manifest["attachments"]) + 1
+    pdf = pack.pdf
+    signed = ""
+    if sign is not None:
+        from assay.reports.sign import sign_pdf
+
+        pdf = sign_pdf(pdf, sign)
+        signed = ", signed"
     return _emit(
         path,
-        pack.pdf,
+        pdf,
         f"evidence pack of {report.facts.service}: {attached} attachments, "
-        f"manifest sha256 {pack.manifest_sha256}",
+        f"manifest sha256 {pack.manifest_sha256}{signed}",
     )
 
 

@@ -52,6 +52,8 @@ class PackCheck:
     manifest_sha256: str | None = None
     attachments: int = 0
     store: str | None = None
+    #: Lines that are not differences: who signed the pack.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -84,6 +86,7 @@ class PackCheck:
             "assessment_hash": manifest.get("assessment", {}).get("hash"),
             "ledger_head": manifest.get("ledger_head"),
             "store": self.store,
+            "notes": list(self.notes),
         }
 
 
@@ -120,7 +123,31 @@ def verify_pack(path: Path, *, store: PackStore | None = None, store_label: str 
     if store is not None:
         check.store = store_label or "given"
         check_against_store(manifest, store, check)
+    if b"/ByteRange" in data:
+        _check_signatures(data, check)
     return check
+
+
+def _check_signatures(data: bytes, check: PackCheck) -> None:
+    """A signed pack's signatures must be intact and cover the whole file."""
+    from assay.reports.sign import check_signatures
+
+    try:
+        signatures = check_signatures(data)
+    except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable signature
+        check.problems.append(f"the signature cannot be checked: {type(exc).__name__}: {exc}")
+        return
+    for signature in signatures:
+        if not signature.intact:
+            check.problems.append(
+                f"signature {signature.field}: the signed bytes were altered after signing"
+            )
+        elif not signature.whole_file:
+            check.problems.append(
+                f"signature {signature.field}: the file was changed after it was signed"
+            )
+        else:
+            check.notes.append(signature.describe())
 
 
 def _open_pdf(data: bytes, check: PackCheck) -> tuple[dict[str, list[bytes]] | None, str | None]:
