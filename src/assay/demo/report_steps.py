@@ -3,7 +3,8 @@
 After the assessments are sealed, the demo writes into DIR
 
 - ``pack.pdf`` and ``pack.html``: the evidence pack of eligibility-ai (gaps, a waiver
-  expiring soon and attestations: the most to show an auditor);
+  expiring soon and attestations: the most to show an auditor; ``ctx.state["pack_service"]``
+  names another);
 - ``soa.xlsx``: the Statement of Applicability across the three services;
 - ``assessment-results.json`` and ``poam.json``: OSCAL assessment results and the plan
   of action and milestones for every open gap;
@@ -30,7 +31,7 @@ def write_reports(ctx: DemoContext) -> None:
 
     ws = ctx.workspace()
     governance = load_governance(ws)
-    one = ReportRequest(service=PACK_SERVICE)
+    one = ReportRequest(service=str(ctx.state.get("pack_service", PACK_SERVICE)))
     every = ReportRequest()
     with open_store(ctx.store_url) as store:
         scope = load_scope(ws, governance, store, one)
