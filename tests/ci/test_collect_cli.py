@@ -131,3 +131,22 @@ def test_workspace_ci_tables_are_used_by_collect(tmp_path: Path, runner: CliRunn
     assert f"{root / 'ci-tables' / 'house.yaml'}:1:9: tools[0]: missing required field" in (
         broken.stderr
     )
+
+
+def test_external_entity_reaches_nothing(tmp_path: Path, runner: CliRunner) -> None:
+    root, head, reports = setup(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE", encoding="utf-8")
+    (reports / "junit" / "xxe.xml").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE testsuite [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<testsuite><testcase name="&x;"/></testsuite>',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["collect", "-w", str(root), "-f", "json"], env=github_env(head))
+    assert result.exit_code == 2
+    assert "junit/xxe.xml: refused: the XML has a DOCTYPE" in result.stderr
+    assert "TOP-SECRET" not in result.stdout + result.stderr
+    with open_store(open_workspace(root).store_url) as store:
+        assert store.latest("api", ["test.results", "ci.run"]) == []
+    database = (root / ".assay" / "assay.db").read_bytes()
+    assert b"TOP-SECRET" not in database

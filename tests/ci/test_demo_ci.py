@@ -63,6 +63,8 @@ def test_demo_ci_evidence(tmp_path: Path) -> None:
     reviews = found[("payments-api", "reviews")].facts
     assert (reviews["approvals_total"], reviews["self_approvals"]) == (8, 0)
     assert found[("payments-api", "test.results")].facts["pass_ratio"] == 1.0
+    card = found[("eligibility-ai", "ai.model_card")].facts
+    assert (card["human_oversight"], card["out_of_scope_use"]) == (True, False)
     evaluation = found[("eligibility-ai", "ai.evaluation")].facts
     assert (evaluation["fairness"]["failed"], evaluation["all_passed"]) == (1, False)
     assert found[("legacy-portal", "sast.findings")].facts["by_severity"]["high"] == 1

@@ -9,8 +9,9 @@
   reports a real pipeline leaves: payments-api's are all healthy (tests pass, 88%
   coverage, no high findings, no known vulnerabilities, a licensed SBOM, signed
   provenance for the commit, SLOs met, approvals from someone other than the author);
-  eligibility-ai's show a failing test, low coverage, a fixable high vulnerability and a
-  fairness metric out of bounds; legacy-portal's show failures and critical findings.
+  eligibility-ai's show a failing test, low coverage, a fixable high vulnerability, a
+  fairness metric out of bounds and a model card that leaves out-of-scope use blank;
+  legacy-portal's show failures and a high-severity static analysis finding.
 
 Every file states its own time (or gets a fixed modification time), set from the
 repository's head commit, so running the demo again yields the same evidence.
@@ -261,6 +262,25 @@ def _eligibility(when: datetime) -> dict[str, Any]:
                     "Vulnerabilities": [vulnerability],
                 }
             ],
+        },
+        "model-card.json": {
+            "format": "assay.ai-model-card/v1",
+            "model": {"name": "eligibility", "version": "1.0.0"},
+            "owner": "Eligibility team",
+            "risk_tier": "high",
+            "license": "MIT",
+            "updated_at": isoformat(when),
+            "sections": {
+                "model_details": "Gradient-boosted trees over 48 claim features.",
+                "intended_use": "A first view of eligibility for caseworkers, never a decision.",
+                "out_of_scope_use": "",
+                "limitations": "Sparse data for claimants under 21.",
+                "training_data": "Claims 2019-2025, de-identified.",
+                "evaluation_data": "claims-holdout 2025-12.",
+                "metrics": "Balanced accuracy and calibration, per the evaluation report.",
+                "ethical_considerations": "False negatives delay support; monitored by age band.",
+                "human_oversight": "A caseworker confirms every outcome and can override it.",
+            },
         },
         "evaluation.json": {
             "format": "assay.ai-evaluation/v1",
