@@ -62,10 +62,11 @@ def check(
     from assay.assess.engine import AssessOptions, Assessor
     from assay.assess.inputs import load_inputs
     from assay.assess.sealing import seal
+    from assay.durations import utc_now
     from assay.evidence.store import collection_context
 
     check_format(output_format)
-    moment = parse_as_of(as_of)
+    moment = parse_as_of(as_of) or utc_now()  # one point in time for every service
     ws = require_workspace(workspace)
     inputs = load_inputs(ws)
     services = inputs.selected(service)
