@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 import yaml
+
 from _evidence import drafts, library_kinds, services
 from _timing import BIN, quick_flag, report
-
 from assay.controls.loader import load_library
 from assay.durations import utc_now
 from assay.evidence.store import open_store
