@@ -19,7 +19,9 @@ def test_demo_checks_gates_and_writes_outputs(tmp_path: Path, runner: CliRunner)
     lines: list[str] = []
     names = [step.__name__ for step in STEPS]
     assert names.index("gate_services") > names.index("collect_evidence")
-    ctx = run_demo(tmp_path / "out", echo=lines.append)
+    # Up to the gates: the report steps after them have tests of their own.
+    steps = STEPS[: names.index("gate_services") + 1]
+    ctx = run_demo(tmp_path / "out", echo=lines.append, steps=steps)
     gates = ctx.state["gates"]
     assert set(gates) == {"payments-api", "eligibility-ai", "legacy-portal"}
     legacy = gates["legacy-portal"]
