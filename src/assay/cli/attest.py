@@ -33,13 +33,13 @@ def attest(
     reviewed attestation pins the document; later runs refuse a document that changed.
     """
     from assay.assess.attestations import load_attestation
+    from assay.assess.inputs import load_workspace_library
     from assay.assess.sealing import record_attestation
     from assay.evidence.store import collection_context
-    from assay.governance import load_governance
 
     check_format(output_format)
     ws = require_workspace(workspace)
-    library = load_governance(ws).library
+    library = load_workspace_library(ws)
     services = ws.load_services()
     if not file.is_absolute() and not file.exists() and (ws.root / file).exists():
         file = ws.root / file  # a path as written in the workspace, run from elsewhere

@@ -30,10 +30,10 @@ def list_waivers(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List every waiver: active, expired (no longer applied) or pending."""
+    from assay.assess.inputs import load_workspace_library
     from assay.assess.waivers import WaiverBook, load_waivers
     from assay.durations import parse_duration, utc_now
     from assay.errors import AssayError
-    from assay.governance import load_governance
 
     check_format(output_format)
     within = None
@@ -43,7 +43,7 @@ def list_waivers(
         except ValueError as exc:
             raise AssayError(f"--expiring: {exc}") from None
     ws = require_workspace(workspace)
-    library = load_governance(ws).library
+    library = load_workspace_library(ws)
     services = ws.load_services()
     book = WaiverBook(
         load_waivers(
