@@ -17,7 +17,29 @@ from assay.errors import AssayError
 
 
 class AssayGroup(typer.core.TyperGroup):
-    """Turns every :class:`AssayError` into its diagnostics on stderr and its exit code."""
+    """The root group: loads command modules on demand, and turns every
+    :class:`AssayError` into its diagnostics on stderr and its exit code.
+
+    Only the module of the command being run is imported (``assay gate`` does not
+    build the forty other commands), which keeps start-up in pipelines short.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from assay.cli.commands import GROUPS
+
+        return [*GROUPS, *(name for name in super().list_commands(ctx) if name not in GROUPS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        from assay.cli.commands import GROUPS, load_command
+
+        if cmd_name not in GROUPS:
+            return None
+        command = load_command(cmd_name)
+        self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -65,15 +87,6 @@ def root(
     ] = False,
 ) -> None:
     """Governance and controls compliance from git and CI evidence."""
-
-
-def _register() -> None:
-    from assay.cli import commands
-
-    commands.register(app)
-
-
-_register()
 
 
 def main() -> None:

@@ -30,10 +30,11 @@ bad configuration, store unreachable).
 
 def _walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
     yield path, command
-    commands = getattr(command, "commands", None)
-    if isinstance(commands, dict):
-        for name in sorted(commands) if path else list(commands):
-            yield from _walk(commands[name], (*path, name))
+    if not hasattr(command, "list_commands"):
+        return
+    names = command.list_commands(None)
+    for name in sorted(names) if path else names:
+        yield from _walk(command.get_command(None, name), (*path, name))
 
 
 def command_paths() -> list[tuple[str, ...]]:
