@@ -21,8 +21,7 @@ from assay import __version__
 from assay.assess.attestations import Attestation, load_attestations
 from assay.assess.waivers import WaiverBook, load_waivers
 from assay.controls.loader import Library, builtin_library_dir, load_library
-from assay.controls.model import Applicability, Control, ControlTest
-from assay.durations import parse_duration
+from assay.controls.model import Control
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
 from assay.workspace import Service, Workspace, parse_service
 from assay.yamlfile import load_yaml, yaml_files
@@ -213,46 +212,4 @@ def _write_cache(folder: Path, path: Path, library: Library) -> None:
 
 
 def _control(data: dict[str, Any]) -> Control:
-    applicability = data.get("applicability", {})
-    tests = []
-    for raw in data["tests"]:
-        if raw.get("manual"):
-            tests.append(
-                ControlTest(
-                    id=raw["id"],
-                    kind="manual.attestation",
-                    manual=True,
-                    attestation=raw["attestation"],
-                    description=raw.get("description", ""),
-                )
-            )
-        else:
-            tests.append(
-                ControlTest(
-                    id=raw["id"],
-                    kind=raw["kind"],
-                    expectation=raw["expectation"],
-                    explain=raw["explain"],
-                    description=raw.get("description", ""),
-                )
-            )
-    return Control(
-        id=data["id"],
-        title=data["title"],
-        statement=data["statement"],
-        family=data["family"],
-        owner_role=data["owner_role"],
-        severity=data["severity"],
-        freshness=data["freshness"],
-        freshness_delta=parse_duration(data["freshness"]),
-        tests=tuple(tests),
-        applicability=Applicability(
-            tags_any=tuple(applicability.get("tags_any", ())),
-            tags_all=tuple(applicability.get("tags_all", ())),
-            tiers=tuple(applicability.get("tiers", ())),
-        ),
-        guidance=data.get("guidance", ""),
-        remediation=data.get("remediation", ""),
-        references=tuple(data.get("references", ())),
-        source=data.get("source", ""),
-    )
+    return Control.from_dict(data, source=data.get("source", ""))

@@ -17,8 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from assay.controls.model import Applicability, Control, ControlTest
-from assay.durations import parse_duration
+from assay.controls.model import Control
 from assay.errors import InvalidInput, Problem, raise_if_problems
 from assay.schemas import check_document
 from assay.yamlfile import YamlDocument, load_yaml, yaml_files
@@ -155,7 +154,6 @@ def parse_control(
         if not isinstance(data, dict) and not problems:
             problems.append(document.problem((), "expected a mapping describing one control"))
         return None, problems
-    tests: list[ControlTest] = []
     test_ids: set[str] = set()
     for index, raw in enumerate(data["tests"]):
         test_id = raw.get("id", f"test-{index + 1}")
@@ -164,55 +162,10 @@ def parse_control(
                 document.problem(("tests", index, "id"), f"duplicate test id '{test_id}'")
             )
         test_ids.add(test_id)
-        if raw.get("manual"):
-            tests.append(
-                ControlTest(
-                    id=test_id,
-                    kind="manual.attestation",
-                    manual=True,
-                    attestation=raw["attestation"],
-                    description=raw.get("description", ""),
-                )
-            )
-            continue
-        if validate:
+        if validate and not raw.get("manual"):
             problems.extend(check_expectation(document, index, raw["kind"], raw["expectation"]))
             problems.extend(_check_explain(document, index, raw["kind"], raw["explain"]))
-        tests.append(
-            ControlTest(
-                id=test_id,
-                kind=raw["kind"],
-                expectation=raw["expectation"],
-                explain=raw["explain"],
-                description=raw.get("description", ""),
-            )
-        )
-    try:
-        freshness = parse_duration(data["freshness"])
-    except ValueError as exc:  # pragma: no cover - the schema pattern already refuses these
-        problems.append(document.problem(("freshness",), str(exc)))
-        return None, problems
-    applicability = data.get("applicability", {})
-    control = Control(
-        id=data["id"],
-        title=data["title"],
-        statement=data["statement"],
-        family=data["family"],
-        owner_role=data["owner_role"],
-        severity=data["severity"],
-        freshness=data["freshness"],
-        freshness_delta=freshness,
-        tests=tuple(tests),
-        applicability=Applicability(
-            tags_any=tuple(applicability.get("tags_any", ())),
-            tags_all=tuple(applicability.get("tags_all", ())),
-            tiers=tuple(applicability.get("tiers", ())),
-        ),
-        guidance=data.get("guidance", ""),
-        remediation=data.get("remediation", ""),
-        references=tuple(data.get("references", ())),
-        source=document.path,
-    )
+    control = Control.from_dict(data, source=document.path)
     return (control if not problems else None), problems
 
 

@@ -52,6 +52,26 @@ class ControlTest:
     attestation: str = ""
     description: str = ""
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], index: int) -> ControlTest:
+        """A test from its (schema-valid) YAML shape; ``index`` names it when it has no id."""
+        test_id = raw.get("id", f"test-{index + 1}")
+        if raw.get("manual"):
+            return cls(
+                id=test_id,
+                kind="manual.attestation",
+                manual=True,
+                attestation=raw["attestation"],
+                description=raw.get("description", ""),
+            )
+        return cls(
+            id=test_id,
+            kind=raw["kind"],
+            expectation=raw["expectation"],
+            explain=raw["explain"],
+            description=raw.get("description", ""),
+        )
+
 
 @dataclass(frozen=True)
 class Control:
@@ -71,6 +91,35 @@ class Control:
     remediation: str = ""
     references: tuple[str, ...] = ()
     source: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "") -> Control:
+        """A control from data already valid against the control schema (its YAML shape)."""
+        from assay.durations import parse_duration
+
+        applicability = data.get("applicability", {})
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            statement=data["statement"],
+            family=data["family"],
+            owner_role=data["owner_role"],
+            severity=data["severity"],
+            freshness=data["freshness"],
+            freshness_delta=parse_duration(data["freshness"]),
+            tests=tuple(
+                ControlTest.from_dict(raw, index) for index, raw in enumerate(data["tests"])
+            ),
+            applicability=Applicability(
+                tags_any=tuple(applicability.get("tags_any", ())),
+                tags_all=tuple(applicability.get("tags_all", ())),
+                tiers=tuple(applicability.get("tiers", ())),
+            ),
+            guidance=data.get("guidance", ""),
+            remediation=data.get("remediation", ""),
+            references=tuple(data.get("references", ())),
+            source=source,
+        )
 
     @property
     def manual_only(self) -> bool:

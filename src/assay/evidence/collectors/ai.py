@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assay.durations import isoformat
+from assay.evidence.collectors import file_facts
 from assay.evidence.collectors._artefact import ArtefactParser, Part
 from assay.evidence.collectors._formats import format_marker, validate
 from assay.evidence.collectors._safe import Sniff, parse_time
@@ -31,24 +32,8 @@ MODEL_CARD_FORMAT = "assay.ai-model-card/v1"
 MAX_METRICS = 100
 MAX_FAIRNESS = 200
 
-#: Model card sections in the order the facts list them.
-SECTIONS = (
-    "model_details",
-    "intended_use",
-    "out_of_scope_use",
-    "limitations",
-    "training_data",
-    "evaluation_data",
-    "evaluation",
-    "metrics",
-    "ethical_considerations",
-    "bias_risks",
-    "human_oversight",
-    "caveats",
-    "environmental_impact",
-    "how_to_use",
-    "contact",
-)
+#: Model card sections in the order the facts list them (shared with repo.files).
+SECTIONS = file_facts.SECTIONS
 #: Boolean facts, and the sections any of which documents them.
 _TOPICS = {
     "intended_use": ("intended_use",),
