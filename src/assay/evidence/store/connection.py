@@ -149,7 +149,10 @@ def create_engine(target: StoreTarget) -> sa.Engine:
     if target.dialect == "sqlite":
         return _sqlite_engine(target)
     query = dict(target.url.query)
-    connect_args: dict[str, Any] = {}
+    # No server-side prepared statements: PostgreSQL would soon switch them to a generic
+    # plan, and a generic plan for latest() (no idea of the service, subject or as_of it
+    # is for) can scan a whole table. Planning each query afresh costs a fraction of a ms.
+    connect_args: dict[str, Any] = {"prepare_threshold": None}
     if "connect_timeout" not in query:
         connect_args["connect_timeout"] = DEFAULT_PG_CONNECT_TIMEOUT
     return sa.create_engine(target.url, connect_args=connect_args)
