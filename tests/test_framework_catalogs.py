@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -24,48 +26,50 @@ TITLE_MAX = 90
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
-    with open(REFERENCE / name, newline="", encoding="utf-8") as f:
+    with (REFERENCE / name).open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
-def load_catalog(framework_id: str) -> dict:
-    with open(FRAMEWORKS / f"{framework_id}.yaml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+def load_catalog(framework_id: str) -> dict[str, Any]:
+    with (FRAMEWORKS / f"{framework_id}.yaml").open(encoding="utf-8") as f:
+        catalog: dict[str, Any] = yaml.safe_load(f)
+    return catalog
 
 
 @pytest.fixture(scope="module")
-def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
 
 
 @pytest.fixture(scope="module")
-def iso() -> dict:
+def iso() -> dict[str, Any]:
     return load_catalog("iso27001-2022")
 
 
 @pytest.fixture(scope="module")
-def ai_rmf() -> dict:
+def ai_rmf() -> dict[str, Any]:
     return load_catalog("nist-ai-rmf-1.0")
 
 
 @pytest.fixture(scope="module")
-def service_standard() -> dict:
+def service_standard() -> dict[str, Any]:
     return load_catalog("uk-service-standard")
 
 
-def by_id(items: list[dict]) -> dict[str, dict]:
+def by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {item["id"]: item for item in items}
 
 
 # --- schema ---------------------------------------------------------------------------
 
 
-def test_schema_is_valid_draft_2020_12(schema):
+def test_schema_is_valid_draft_2020_12(schema: dict[str, Any]) -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(schema)
 
 
-def _objects_with_properties(node):
+def _objects_with_properties(node: object) -> Iterator[dict[str, Any]]:
     if isinstance(node, dict):
         if node.get("type") == "object" and "properties" in node:
             yield node
@@ -76,7 +80,7 @@ def _objects_with_properties(node):
             yield from _objects_with_properties(value)
 
 
-def test_schema_is_closed_and_documented(schema):
+def test_schema_is_closed_and_documented(schema: dict[str, Any]) -> None:
     objects = list(_objects_with_properties(schema))
     assert len(objects) == 3  # catalog, group, requirement
     for obj in objects:
@@ -85,12 +89,12 @@ def test_schema_is_closed_and_documented(schema):
             assert prop.get("description"), f"property {name!r} has no description"
 
 
-def test_catalog_files_are_exactly_the_built_ins():
+def test_catalog_files_are_exactly_the_built_ins() -> None:
     assert sorted(p.stem for p in FRAMEWORKS.glob("*.yaml")) == sorted(CATALOG_IDS)
 
 
 @pytest.mark.parametrize("framework_id", CATALOG_IDS)
-def test_catalog_validates_against_schema(schema, framework_id):
+def test_catalog_validates_against_schema(schema: dict[str, Any], framework_id: str) -> None:
     catalog = load_catalog(framework_id)
     errors = sorted(Draft202012Validator(schema).iter_errors(catalog), key=str)
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
@@ -107,9 +111,18 @@ def test_catalog_validates_against_schema(schema, framework_id):
         lambda c: c.update(id="Not A Slug"),
         lambda c: c.pop("version"),
     ],
-    ids=["extra-top-level", "extra-requirement-field", "numeric-id", "untrimmed", "bad-slug", "no-version"],
+    ids=[
+        "extra-top-level",
+        "extra-requirement-field",
+        "numeric-id",
+        "untrimmed",
+        "bad-slug",
+        "no-version",
+    ],
 )
-def test_schema_rejects_malformed_catalogs(schema, mutate):
+def test_schema_rejects_malformed_catalogs(
+    schema: dict[str, Any], mutate: Callable[[dict[str, Any]], object]
+) -> None:
     catalog = load_catalog("iso27001-2022")
     mutate(catalog)
     assert list(Draft202012Validator(schema).iter_errors(catalog))
@@ -119,7 +132,7 @@ def test_schema_rejects_malformed_catalogs(schema, mutate):
 
 
 @pytest.mark.parametrize("framework_id", CATALOG_IDS)
-def test_ids_are_unique_strings(framework_id):
+def test_ids_are_unique_strings(framework_id: str) -> None:
     catalog = load_catalog(framework_id)
     for kind in ("requirements", "groups"):
         ids = [item["id"] for item in catalog.get(kind, [])]
@@ -129,7 +142,7 @@ def test_ids_are_unique_strings(framework_id):
 
 
 @pytest.mark.parametrize("framework_id", CATALOG_IDS)
-def test_references_resolve(framework_id):
+def test_references_resolve(framework_id: str) -> None:
     catalog = load_catalog(framework_id)
     groups = catalog.get("groups", [])
     requirements = catalog["requirements"]
@@ -141,7 +154,7 @@ def test_references_resolve(framework_id):
         assert parent is None or parent in seen_groups, f"group {group['id']}: parent {parent!r}"
         seen_groups.add(group["id"])
 
-    seen: dict[str, dict] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for req in requirements:
         group = req.get("group")
         if groups:
@@ -156,7 +169,7 @@ def test_references_resolve(framework_id):
 
 
 @pytest.mark.parametrize("framework_id", CATALOG_IDS)
-def test_only_parents_are_not_assessable(framework_id):
+def test_only_parents_are_not_assessable(framework_id: str) -> None:
     requirements = load_catalog(framework_id)["requirements"]
     parents = {r["parent"] for r in requirements if r.get("parent")}
     for req in requirements:
@@ -173,7 +186,7 @@ def _numeric_key(requirement_id: str) -> tuple[int, ...]:
     return tuple(int(part) for part in requirement_id.removeprefix("A.").split("."))
 
 
-def test_iso_clauses_match_csv(iso):
+def test_iso_clauses_match_csv(iso: dict[str, Any]) -> None:
     expected = read_csv("iso27001-2022-clauses.csv")
     clauses = [r for r in iso["requirements"] if not r["id"].startswith("A.")]
     assert len(expected) == len(clauses) == 34
@@ -188,13 +201,18 @@ def test_iso_clauses_match_csv(iso):
         assert r.get("parent") == expected_parent
 
 
-def test_iso_annex_a_matches_csv(iso):
+def test_iso_annex_a_matches_csv(iso: dict[str, Any]) -> None:
     expected = read_csv("iso27001-2022-annexA.csv")
     annex = [r for r in iso["requirements"] if r["id"].startswith("A.")]
     assert len(expected) == len(annex) == 93
     assert [(r["id"], r["title"]) for r in annex] == [(a["id"], a["title"]) for a in expected]
-    theme_group = {"Organizational": "A.5", "People": "A.6", "Physical": "A.7", "Technological": "A.8"}
-    for r, row in zip(annex, expected):
+    theme_group = {
+        "Organizational": "A.5",
+        "People": "A.6",
+        "Physical": "A.7",
+        "Technological": "A.8",
+    }
+    for r, row in zip(annex, expected, strict=True):
         assert r["group"] == theme_group[row["theme"]]
         assert r.get("assessable", True) is True
         assert r.get("parent") is None
@@ -202,7 +220,7 @@ def test_iso_annex_a_matches_csv(iso):
     assert Counter(r["group"] for r in annex) == {"A.5": 37, "A.6": 8, "A.7": 14, "A.8": 34}
 
 
-def test_iso_order_and_groups(iso):
+def test_iso_order_and_groups(iso: dict[str, Any]) -> None:
     ids = [r["id"] for r in iso["requirements"]]
     clauses = [i for i in ids if not i.startswith("A.")]
     annex = [i for i in ids if i.startswith("A.")]
@@ -225,9 +243,10 @@ def test_iso_order_and_groups(iso):
     assert iso["version"] == "2022"
 
 
-def test_iso_ids_stay_strings_in_yaml():
+def test_iso_ids_stay_strings_in_yaml() -> None:
     raw = (FRAMEWORKS / "iso27001-2022.yaml").read_text(encoding="utf-8")
-    assert 'id: "4.1"' in raw and 'id: "10"' in raw
+    assert 'id: "4.1"' in raw
+    assert 'id: "10"' in raw
 
 
 # --- NIST AI RMF 1.0 --------------------------------------------------------------------
@@ -242,16 +261,17 @@ def _check_derived_title(title: str, statement: str) -> None:
         assert statement.startswith(head), title
         assert statement[len(head)] in " ,;:", f"not cut at a word boundary: {title!r}"
     else:
-        assert statement.startswith(title) and statement[len(title)] == ".", title
+        assert statement.startswith(title), title
+        assert statement[len(title)] == ".", title
         rest = statement[len(title) + 1 :]
         assert rest == "" or rest.startswith(" "), title
 
 
-def test_ai_rmf_subcategories_match_csv(ai_rmf):
+def test_ai_rmf_subcategories_match_csv(ai_rmf: dict[str, Any]) -> None:
     expected = read_csv("nist-ai-rmf-1.0.csv")
     requirements = ai_rmf["requirements"]
     assert len(expected) == len(requirements) == 72
-    for r, row in zip(requirements, expected):
+    for r, row in zip(requirements, expected, strict=True):
         assert r["id"] == row["id"]
         assert r["group"] == row["category"]
         assert r["text"] == row["text"]
@@ -262,7 +282,7 @@ def test_ai_rmf_subcategories_match_csv(ai_rmf):
     assert counts == {"GOVERN": 19, "MAP": 18, "MEASURE": 22, "MANAGE": 13}
 
 
-def test_ai_rmf_groups_are_functions_and_categories(ai_rmf):
+def test_ai_rmf_groups_are_functions_and_categories(ai_rmf: dict[str, Any]) -> None:
     categories = read_csv("nist-ai-rmf-1.0-categories.csv")
     groups = ai_rmf["groups"]
     functions = [g for g in groups if g.get("parent") is None]
@@ -279,7 +299,7 @@ def test_ai_rmf_groups_are_functions_and_categories(ai_rmf):
     assert set(used) == {g["id"] for g in cats}
 
 
-def test_ai_rmf_known_entries(ai_rmf):
+def test_ai_rmf_known_entries(ai_rmf: dict[str, Any]) -> None:
     reqs = by_id(ai_rmf["requirements"])
     assert reqs["GOVERN 1.6"]["title"] == (
         "Mechanisms are in place to inventory AI systems and are resourced according…"
@@ -291,7 +311,7 @@ def test_ai_rmf_known_entries(ai_rmf):
 # --- UK Government Service Standard ------------------------------------------------------
 
 
-def test_service_standard_matches_csv(service_standard):
+def test_service_standard_matches_csv(service_standard: dict[str, Any]) -> None:
     expected = read_csv("uk-service-standard.csv")
     requirements = service_standard["requirements"]
     assert len(expected) == len(requirements) == 14

@@ -1,1 +1,2 @@
-"""Collectors: plugins that turn repositories, CI definitions, CI runs and artefacts into evidence."""
+"""Collectors: plugins that turn repositories, CI definitions, CI runs and artefacts into
+evidence."""
