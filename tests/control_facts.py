@@ -364,6 +364,18 @@ BAD_CASES: list[tuple[str, str, str, Patch]] = [
         "no-alerting",
         patches(set_path("slos.0.alerting", False), set_path("with_alerting", 2)),
     ),
+    (
+        "OPS-01",
+        "slo-policy-alerting",
+        "unreadable",
+        patches(
+            set_path("unreadable", 1),
+            set_path(
+                "unreadable_files",
+                [{"file": "slo/broken.yaml", "line": 3, "message": "cannot be read: bad YAML"}],
+            ),
+        ),
+    ),
     ("OPS-01", "alert-rules", "missing", drop_file("alert_rules")),
     (
         "OPS-02",

@@ -219,7 +219,11 @@ class _ServiceRun:
             since=window,
             max_artefact_bytes=workspace.max_artefact_bytes,
             tag_pattern=workspace.tag_pattern,
-            options={"ci_tables": workspace_table_files(workspace.root), **options.options},
+            options={
+                "ci_tables": workspace_table_files(workspace.root),
+                "service_slos": service.slos,  # slo.definitions falls back on them
+                **options.options,
+            },
         )
         self.repos = repos_to_collect(service, options)
         self.by_target = {
