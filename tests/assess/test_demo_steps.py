@@ -24,10 +24,16 @@ def test_demo_checks_gates_and_writes_outputs(tmp_path: Path, runner: CliRunner)
     ctx = run_demo(tmp_path / "out", echo=lines.append, steps=steps)
     gates = ctx.state["gates"]
     assert set(gates) == {"payments-api", "eligibility-ai", "legacy-portal"}
+    payments = gates["payments-api"]
+    assert (payments.decision, payments.exit_code, payments.blocking) == ("allow", 0, ())
     legacy = gates["legacy-portal"]
-    assert legacy.decision == "block"
+    assert (legacy.decision, legacy.exit_code) == ("block", 1)
     assert legacy.blocking[0].reason  # every blocking control says why
     assert all(r.remediation for r in legacy.blocking)
+    assert {"CHG-01", "CHG-02", "OPS-01"} <= {r.control for r in legacy.blocking}
+    eligibility_gate = gates["eligibility-ai"]
+    assert eligibility_gate.decision == "block"  # the waiver covers one control, not the rest
+    assert "CHG-01" not in {r.control for r in eligibility_gate.blocking}
     eligibility = ctx.state["assessments"][0]
     assert eligibility.service == "eligibility-ai"
     waived = eligibility.result("CHG-01")
@@ -41,6 +47,7 @@ def test_demo_checks_gates_and_writes_outputs(tmp_path: Path, runner: CliRunner)
         assert json.loads((out / "gates" / f"{service}.sarif").read_text())["version"] == "2.1.0"
     assert len(json.loads((out / "check.json").read_text())) == 3
     assert any(line.startswith("  gate release legacy-portal: block") for line in lines)
+    assert "  gate release payments-api: allow" in lines
     expiring = runner.invoke(
         app, ["waivers", "list", "--expiring", "P30D", "-f", "json", "-w", str(ctx.root)]
     )

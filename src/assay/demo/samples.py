@@ -1,7 +1,9 @@
 """The demo's three services and the histories of their repositories.
 
 - ``payments-api`` (tier 1, internet-facing, pii): every change reviewed through a pull
-  request, every commit and release tag signed, every governance file present.
+  request, every commit and release tag signed, every governance file present, static
+  analysis, secret and dependency scanning on every pull request, and an SLO with an error
+  budget policy and alerting: the release gate allows it.
 - ``eligibility-ai`` (tier 2, ai, public-sector): an AI service with a model card and
   datasheet, but some merges nobody else reviewed, a hotfix pushed straight to main,
   and unsigned releases.
@@ -59,6 +61,117 @@ jobs:
 """
 
 
+CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
+CODEQL = "cdf488f595d80d6e07e03d4674febd5ab45fa938"
+
+# payments-api checks every pull request for code flaws (CodeQL), committed secrets
+# (gitleaks) and vulnerable dependencies (pip-audit on the locked requirements). Every action
+# is pinned to a full commit id; the token is read-only except where CodeQL uploads results.
+PAYMENTS_CI_WORKFLOW = f"""\
+name: ci
+on:
+  pull_request:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: {CHECKOUT}
+      - run: make test
+  codeql:
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+      security-events: write
+    steps:
+      - uses: {CHECKOUT}
+      - uses: github/codeql-action/init@{CODEQL}
+        with:
+          languages: python
+          queries: security-extended
+      - uses: github/codeql-action/analyze@{CODEQL}
+  secrets:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          fetch-depth: 0
+      - uses: gitleaks/gitleaks-action@ff98106e4c7b2bc287b24eaf42907196329070c7
+        env:
+          GITHUB_TOKEN: ${{{{ secrets.GITHUB_TOKEN }}}}
+  dependencies:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: {CHECKOUT}
+      - run: pipx run uv==0.5.11 export --frozen --format requirements-txt -o audit.txt
+      - uses: pypa/gh-action-pip-audit@1220774d901786e6f652ae159f7b6bc8fea6d266
+        with:
+          inputs: audit.txt
+          require-hashes: true
+"""
+
+# The availability objective, with an error budget policy and burn-rate alerting.
+PAYMENTS_SLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability
+  annotations:
+    example.org/error-budget-policy: docs/error-budget-policy.md
+spec:
+  service: payments-api
+  description: Card and bank payment requests that succeed.
+  indicatorRef: successful-requests
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: successful requests
+      target: 0.999
+  alertPolicies:
+    - alertPolicyRef: fast-burn
+---
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: successful-requests
+spec:
+  ratioMetric:
+    counter: true
+    good:
+      metricSource:
+        type: Prometheus
+        spec: {query: 'sum(rate(http_requests_total{job="payments",code!~"5.."}[5m]))'}
+    total:
+      metricSource:
+        type: Prometheus
+        spec: {query: 'sum(rate(http_requests_total{job="payments"}[5m]))'}
+---
+apiVersion: openslo/v1
+kind: AlertPolicy
+metadata:
+  name: fast-burn
+spec:
+  description: Page when 2% of the 28-day budget burns within an hour.
+  conditions:
+    - conditionRef: burn-rate-14x
+  notificationTargets:
+    - targetRef: payments-on-call
+"""
+
+ERROR_BUDGET_POLICY = """\
+# Error budget policy
+
+When less than a quarter of the 28-day error budget remains, feature releases pause and
+the team works on reliability until the budget recovers. The service owner decides when
+releases resume; an incident that spends more than a fifth of the budget gets a postmortem.
+"""
+
+
 def _reviewed(number: int, branch: str, title: str, reviewer: Person) -> str:
     return (
         f"Merge pull request #{number} from example-org/{branch}\n\n{title}\n\n"
@@ -77,7 +190,7 @@ def payments_history() -> list[Event]:
         "CONTRIBUTING.md": "# Contributing\n\nOpen a pull request; one review is required.\n",
         ".github/dependabot.yml": "version: 2\nupdates:\n  - package-ecosystem: pip\n"
         "    directory: /\n    schedule: {interval: weekly}\n",
-        ".github/workflows/ci.yml": CI_WORKFLOW,
+        ".github/workflows/ci.yml": PAYMENTS_CI_WORKFLOW,
         ".pre-commit-config.yaml": "repos: []\n",
         "pyproject.toml": '[project]\nname = "payments-api"\nversion = "1.0.0"\n',
         "uv.lock": "version = 1\n",
@@ -90,10 +203,10 @@ def payments_history() -> list[Event]:
         "metadata: {name: payments-api}\nspec: {type: service, owner: payments}\n",
         "ROLLBACK.md": "# Rollback\n\nRedeploy the previous release tag with `make deploy`.\n",
         "monitoring/alerts.rules.yml": "groups:\n  - name: payments\n    rules:\n"
-        "      - alert: HighErrorRate\n        expr: job:errors:ratio5m > 0.01\n",
-        "slo/availability.yaml": "apiVersion: openslo/v1\nkind: SLO\n"
-        "metadata: {name: availability}\nspec:\n  service: payments-api\n  objectives:\n"
-        "    - displayName: successful requests\n      target: 0.999\n",
+        "      - alert: ErrorBudgetFastBurn\n"
+        "        expr: job:slo_errors_per_request:ratio_rate1h{job='payments'} > (14.4 * 0.001)\n",
+        "slo/availability.yaml": PAYMENTS_SLO,
+        "docs/error-budget-policy.md": ERROR_BUDGET_POLICY,
         "runbooks/payment-failures.md": "# Payment failures\n\n1. Check the PSP status page.\n",
         "runbooks/deploy.md": "# Deploying\n",
         "docs/dpia.md": "# Data protection impact assessment\n\nCard data is tokenised.\n",

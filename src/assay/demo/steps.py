@@ -102,7 +102,13 @@ def write_workspace(ctx: DemoContext) -> None:
         }
         if service_id == "payments-api":
             document["slos"] = [
-                {"name": "availability", "objective": 0.999, "window": "P28D"},
+                {
+                    "name": "availability",
+                    "objective": 0.999,
+                    "window": "P28D",
+                    "error_budget_policy": "docs/error-budget-policy.md",
+                    "alerting": "monitoring/alerts.rules.yml",
+                },
             ]
         (ctx.root / "artefacts" / service_id).mkdir(parents=True)
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
