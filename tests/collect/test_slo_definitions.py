@@ -171,6 +171,15 @@ def test_a_policy_reference_to_a_missing_document_does_not_count(git_repo: GitRe
     assert found["with_error_budget_policy"] == 1
 
 
+def test_an_openslo_window_written_as_a_mapping(git_repo: GitRepo) -> None:
+    text = OPENSLO.split("---")[0].replace(
+        "  timeWindow:\n    - duration: 28d\n      isRolling: true\n",
+        "  timeWindow: {duration: 1M, isRolling: false}\n",
+    )
+    git_repo.commit("slos", {"slo/api.yaml": text})
+    assert {s["window"] for s in facts(git_repo)["slos"]} == {"P1M"}
+
+
 def test_sloth_percentages_default_window_and_alerting(git_repo: GitRepo) -> None:
     git_repo.commit("slos", {"slos/payments.yaml": SLOTH})
     found = facts(git_repo)

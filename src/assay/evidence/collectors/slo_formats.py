@@ -229,7 +229,10 @@ def _openslo(data: dict[str, Any], exists: Exists) -> list[Objective]:
     if name is None:
         raise BadDefinition(("metadata", "name"), "metadata.name is missing")
     spec = _mapping(data.get("spec"), ("spec",), "spec")
-    windows = _list(spec.get("timeWindow"), ("spec", "timeWindow"), "spec.timeWindow")
+    windows = spec.get("timeWindow")
+    if isinstance(windows, dict):  # one window written as a mapping rather than a list
+        windows = [windows]
+    windows = _list(windows, ("spec", "timeWindow"), "spec.timeWindow")
     first = windows[0] if isinstance(windows[0], dict) else {}
     window = iso_duration(first.get("duration"))
     if window is None:
