@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from defusedxml import ElementTree
 
-from assay.reports.charts import CoverageBar, coverage_chart, status_chart, trend_chart
+from assay.reports.charts import (
+    CoverageBar,
+    coverage_chart,
+    status_chart,
+    trend_chart,
+    wrap_label,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -44,3 +50,24 @@ def test_an_empty_trend_says_so() -> None:
 def test_charts_are_deterministic() -> None:
     counts = {"pass": 7, "fail": 2, "waived": 1}
     assert str(status_chart(counts)) == str(status_chart(dict(counts)))
+
+
+def test_wrap_label_keeps_short_labels_and_wraps_long_ones() -> None:
+    assert wrap_label("ISO/IEC 27001:2022", 26) == ["ISO/IEC 27001:2022"]
+    assert wrap_label("NIST AI Risk Management Framework (AI RMF 1.0)", 26) == [
+        "NIST AI Risk Management",
+        "Framework (AI RMF 1.0)",
+    ]
+    assert wrap_label("UK Government Service Standard with a very long tail of words", 26) == [
+        "UK Government Service",
+        "Standard with a very long…",
+    ]
+
+
+def test_coverage_chart_draws_every_line_of_a_wrapped_label() -> None:
+    svg = str(
+        coverage_chart([CoverageBar("NIST AI Risk Management Framework (AI RMF 1.0)", 6, 64, 2)])
+    )
+    assert ">NIST AI Risk Management</tspan>" in svg
+    assert ">Framework (AI RMF 1.0)</tspan>" in svg
+    assert "8%" in svg  # 6 of 72 requirements covered

@@ -100,14 +100,40 @@ class CoverageBar:
         return self.covered + self.partial + self.uncovered
 
 
+def wrap_label(label: str, width: int) -> list[str]:
+    """``label`` on at most two lines of about ``width`` characters, cut with an ellipsis."""
+    words = label.split()
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width or not current:
+            current = candidate
+            continue
+        lines.append(current)
+        current = word
+    lines.append(current)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    if len(lines[-1]) > width:
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
+    return lines
+
+
 def coverage_chart(rows: Sequence[CoverageBar], *, width: int = 480) -> Markup:
     """One stacked bar per framework: covered, partial and uncovered requirements."""
     label_width = 150
     bar_space = width - label_width - 60
     body: list[str] = []
     for index, row in enumerate(rows):
-        y = index * 26
-        body.append(f'<text x="0" y="{y + 14}" font-size="11" {FONT}>{_text(row.label)}</text>')
+        y = index * 30
+        lines = wrap_label(row.label, 26)
+        top = y + (14 if len(lines) == 1 else 8)
+        spans = "".join(
+            f'<tspan x="0" y="{top + 11 * number}">{_text(line)}</tspan>'
+            for number, line in enumerate(lines)
+        )
+        body.append(f'<text font-size="10" {FONT}>{spans}</text>')
         x = float(label_width)
         for name, value in (
             ("covered", row.covered),
@@ -126,7 +152,7 @@ def coverage_chart(rows: Sequence[CoverageBar], *, width: int = 480) -> Markup:
         body.append(
             f'<text x="{width - 54}" y="{y + 14}" font-size="11" {FONT}>{ratio * 100:.0f}%</text>'
         )
-    legend_y = len(rows) * 26 + 14
+    legend_y = len(rows) * 30 + 14
     for index, name in enumerate(COVERAGE_COLOURS):
         lx = label_width + index * 100
         body.append(
