@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -86,19 +87,24 @@ class EvidenceDraft:
 
     def identity(self) -> dict[str, Any]:
         """The canonical content the id is computed from."""
-        return {
-            "kind": self.kind,
-            "service": self.service,
-            "subject": self.subject,
-            "observed_at": isoformat(self.observed_at),
-            "collector": self.collector,
-            "facts": self.facts,
-            "artefacts": [a.artefact().to_dict() for a in self.artefacts],
-        }
+        return _identity(self, [a.artefact() for a in self.artefacts])
 
     @property
     def id(self) -> str:
         return evidence_id(self.identity())
+
+
+def _identity(record: EvidenceDraft | Evidence, artefacts: Iterable[Artefact]) -> dict[str, Any]:
+    """Everything an evidence id covers: all of a record but its collection times."""
+    return {
+        "kind": record.kind,
+        "service": record.service,
+        "subject": record.subject,
+        "observed_at": isoformat(record.observed_at),
+        "collector": record.collector,
+        "facts": record.facts,
+        "artefacts": [artefact.to_dict() for artefact in artefacts],
+    }
 
 
 def evidence_id(identity: dict[str, Any]) -> str:
@@ -125,15 +131,8 @@ class Evidence:
         return subject_key(self.subject)
 
     def identity(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "service": self.service,
-            "subject": self.subject,
-            "observed_at": isoformat(self.observed_at),
-            "collector": self.collector,
-            "facts": self.facts,
-            "artefacts": [a.to_dict() for a in self.artefacts],
-        }
+        """The canonical content its id was computed from; recomputing it detects tampering."""
+        return _identity(self, self.artefacts)
 
     def to_dict(self) -> dict[str, Any]:
         data = {"id": self.id, **self.identity()}

@@ -85,7 +85,7 @@ def history_facts(
     facts.update(
         {
             "repo": target.name,
-            "branch": target.branch or "HEAD",
+            "branch": target.branch_label,
             "head": target.commit,
             "period": {
                 "since": isoformat(datetime.fromtimestamp(since, UTC)),
@@ -195,7 +195,7 @@ class GitHistoryCollector(Collector):
         yield EvidenceDraft(
             kind="git.history",
             service=context.service,
-            subject={"repo": target.name, "branch": facts["branch"], "commit": target.commit},
+            subject=target.subject,
             observed_at=target.commit_time,
             collector=self.ident,
             facts=facts,

@@ -112,7 +112,7 @@ def tag_facts(git: Git, target: RepoTarget, pattern: str) -> dict[str, Any]:
     ]
     return {
         "repo": target.name,
-        "branch": target.branch or "HEAD",
+        "branch": target.branch_label,
         "head": target.commit,
         "pattern": pattern,
         "tags": listed,
@@ -137,7 +137,7 @@ class GitTagsCollector(Collector):
         yield EvidenceDraft(
             kind="git.tags",
             service=context.service,
-            subject={"repo": target.name, "branch": facts["branch"], "commit": target.commit},
+            subject=target.subject,
             observed_at=target.commit_time,
             collector=self.ident,
             facts=facts,

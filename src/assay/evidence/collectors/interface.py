@@ -53,6 +53,16 @@ class RepoTarget:
     #: Glob for release tags, when the repository sets its own.
     tag_pattern: str | None = None
 
+    @property
+    def branch_label(self) -> str:
+        """The branch as evidence names it: ``HEAD`` for a detached head."""
+        return self.branch or "HEAD"
+
+    @property
+    def subject(self) -> dict[str, Any]:
+        """The subject of commit-bound evidence: this repository at this commit."""
+        return {"repo": self.name, "branch": self.branch_label, "commit": self.commit}
+
 
 @dataclass(frozen=True)
 class ArtefactTarget:

@@ -268,11 +268,7 @@ class RepoFilesCollector(Collector):
         yield EvidenceDraft(
             kind="repo.files",
             service=context.service,
-            subject={
-                "repo": target.name,
-                "branch": target.branch or "HEAD",
-                "commit": target.commit,
-            },
+            subject=target.subject,
             observed_at=target.commit_time,
             collector=self.ident,
             facts=facts,

@@ -234,11 +234,7 @@ class SloDefinitionsCollector(Collector):
         yield EvidenceDraft(
             kind="slo.definitions",
             service=context.service,
-            subject={
-                "repo": target.name,
-                "branch": target.branch or "HEAD",
-                "commit": target.commit,
-            },
+            subject=target.subject,
             observed_at=target.commit_time,
             collector=self.ident,
             facts=definitions_facts(findings),
