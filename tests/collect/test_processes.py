@@ -80,7 +80,7 @@ def test_a_collection_killed_mid_run_leaves_a_clean_store(tmp_path: Path, store_
             break
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    process.communicate(timeout=30)  # reap it and close its pipes
     with open_store(store_url, create=False) as store:
         assert store.verify().problems == []
         before = store.counts()

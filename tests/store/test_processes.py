@@ -65,7 +65,7 @@ def test_a_writer_killed_mid_batch_leaves_a_clean_store(store_url: str) -> None:
     for _ in range(3):  # let a few batches commit; the writer is always mid-batch
         committed = int(process.stdout.readline())
     os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    process.communicate(timeout=30)  # reap it and close its pipes
     assert process.returncode == -signal.SIGKILL
 
     with open_store(store_url, create=False) as store:
