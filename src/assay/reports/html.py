@@ -116,6 +116,7 @@ def render_html(
         facts=report.facts,
         counts=report.counts,
         charts=charts(report),
+        sections={control.id for control in report.controls},
         css=stylesheet(),
         pack=pack,
         manifest_sha256=manifest_sha256,
