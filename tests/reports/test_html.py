@@ -92,7 +92,7 @@ def test_the_html_report_needs_nothing_from_outside(report: ServiceReport) -> No
 def test_every_internal_link_has_a_target(report: ServiceReport) -> None:
     # A framework view or gap can name a control that has no section in this pack
     # (not applicable to the service): it is named as text, never as a dead link.
-    trimmed = replace(report, controls=[c for c in report.controls if c.id != "CHG-01"])
+    trimmed = replace(report, controls=tuple(c for c in report.controls if c.id != "CHG-01"))
     html = render_html(trimmed)
     targets = set(re.findall(r'id="([^"]+)"', html))
     links = set(re.findall(r'href="#([^"]+)"', html))
