@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
-from assay.schemas import check_document
+from assay.schemas import check_document, check_mapping
 from assay.yamlfile import YamlDocument, load_yaml, yaml_files
 
 CONFIG_NAME = "assay.toml"
@@ -171,11 +171,8 @@ class Workspace:
 def parse_service(
     document: YamlDocument, root: Path, expected_id: str
 ) -> tuple[Service | None, list[Problem]]:
-    problems = check_document(document, "service")
-    data = document.data
-    if problems or not isinstance(data, dict):
-        if not problems:
-            problems.append(document.problem((), "expected a mapping describing one service"))
+    data, problems = check_mapping(document, "service")
+    if data is None:
         return None, problems
     if data["id"] != expected_id:
         problems.append(

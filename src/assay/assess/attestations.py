@@ -23,7 +23,7 @@ from typing import Any
 
 from assay.errors import InvalidInput, Problem, raise_if_problems
 from assay.evidence.model import ArtefactDraft, EvidenceDraft
-from assay.schemas import check_document
+from assay.schemas import check_mapping
 from assay.yamlfile import YamlDocument, load_yaml, yaml_files
 
 KIND = "manual.attestation"
@@ -60,11 +60,8 @@ def parse_attestation(
     root: Path | None = None,
 ) -> tuple[Attestation | None, list[Problem]]:
     """Validate one attestation document (schema, dates, known control and services, file)."""
-    problems = check_document(document, "attestation")
-    data = document.data
-    if problems or not isinstance(data, dict):
-        if not problems:
-            problems.append(document.problem((), "expected a mapping describing one attestation"))
+    data, problems = check_mapping(document, "attestation")
+    if data is None:
         return None, problems
     signed_at = date.fromisoformat(data["signed_at"])
     expires = date.fromisoformat(data["expires"])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from assay.assess.model import WaiverInfo
 from assay.errors import InvalidInput, Problem, raise_if_problems
-from assay.schemas import check_document
+from assay.schemas import check_mapping
 from assay.yamlfile import YamlDocument, load_yaml, yaml_files
 
 ACTIVE = "active"
@@ -85,11 +85,8 @@ def parse_waiver(
     services: Collection[str] | None = None,
 ) -> tuple[Waiver | None, list[Problem]]:
     """Validate one waiver document; unknown controls and services are problems."""
-    problems = check_document(document, "waiver")
-    data = document.data
-    if problems or not isinstance(data, dict):
-        if not problems:
-            problems.append(document.problem((), "expected a mapping describing one waiver"))
+    data, problems = check_mapping(document, "waiver")
+    if data is None:
         return None, problems
     created = date.fromisoformat(data["created"])
     expires = date.fromisoformat(data["expires"])

@@ -19,7 +19,7 @@ from typing import Any
 
 from assay.controls.model import Control
 from assay.errors import InvalidInput, Problem, raise_if_problems
-from assay.schemas import check_document
+from assay.schemas import check_mapping
 from assay.yamlfile import YamlDocument, load_yaml, yaml_files
 
 BUILTIN_LABEL = "assay/controls/library"
@@ -148,11 +148,8 @@ def parse_control(
     document: YamlDocument, *, validate: bool = True
 ) -> tuple[Control | None, list[Problem]]:
     """Validate one control document; return the control (when usable) and its problems."""
-    problems = check_document(document, "control") if validate else []
-    data = document.data
-    if not isinstance(data, dict) or problems:
-        if not isinstance(data, dict) and not problems:
-            problems.append(document.problem((), "expected a mapping describing one control"))
+    data, problems = check_mapping(document, "control", validate=validate)
+    if data is None:
         return None, problems
     test_ids: set[str] = set()
     for index, raw in enumerate(data["tests"]):

@@ -87,6 +87,19 @@ def check_document(document: YamlDocument, name_or_validator: str | Validator) -
     return problems
 
 
+def check_mapping(
+    document: YamlDocument, name: str, *, validate: bool = True
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """A document that must be one mapping of schema ``name``: the mapping, or the problems.
+
+    ``validate=False`` skips the schema (trusted built-in files) but not the shape check.
+    """
+    problems = check_document(document, name) if validate else []
+    if not problems and not isinstance(document.data, dict):
+        problems.append(document.problem((), f"expected a mapping describing one {name}"))
+    return (None if problems else document.data), problems
+
+
 def _leaf_errors(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
     """Replace ``oneOf``/``anyOf`` umbrella errors by their most relevant branch."""
     from jsonschema.exceptions import best_match
