@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.gitrepo import GitRepo
+from tests.privileges import shared_folder
 
 
 @pytest.fixture
@@ -41,3 +42,10 @@ def in_dir(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(old)
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A fresh folder that an unprivileged user can enter (see tests.privileges)."""
+    with shared_folder() as path:
+        yield path

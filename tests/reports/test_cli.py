@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,10 +12,9 @@ from typer.testing import CliRunner
 
 from assay.cli.app import app
 from assay.schemas import validator_for
+from tests.privileges import unprivileged
 from tests.reports.oscal_schema import oscal_errors
 from tests.reports.workspace import SBOM, ReportWorkspace, build
-
-NOBODY = 65534
 
 
 @pytest.fixture(scope="module")
@@ -158,35 +152,6 @@ def test_binary_reports_refuse_stdout(runner: CliRunner, ws: ReportWorkspace) ->
     code, _, err = ws.invoke(runner, "report", "soa", "-o", "-")
     assert code == 2
     assert err.splitlines()[0] == "error: this report is binary: give a file with -o, not '-'"
-
-
-@contextmanager
-def unprivileged() -> Iterator[None]:
-    """Act as a user without write access: root writes anywhere, so become nobody."""
-    if os.geteuid() != 0:
-        yield
-        return
-    os.setegid(NOBODY)
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
-        os.setegid(0)
-
-
-@pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A folder another user can enter (pytest's tmp_path is private to its owner)."""
-    path = Path(tempfile.mkdtemp(prefix="assay-reports-"))
-    path.chmod(0o755)
-    try:
-        yield path
-    finally:
-        for folder in [path, *path.rglob("*")]:
-            if folder.is_dir():
-                folder.chmod(0o755)
-        shutil.rmtree(path)
 
 
 def test_an_output_folder_without_write_permission_leaves_nothing(shared_dir: Path) -> None:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,9 +12,8 @@ from assay.errors import StoreError
 from assay.evidence.model import ArtefactDraft
 from assay.evidence.store import open_store
 from assay.evidence.store.migrate import VERSION_TABLE
+from tests.privileges import unprivileged
 from tests.store.helpers import draft, execute
-
-NOBODY = 65534
 
 
 def run(runner: CliRunner, *args: str) -> tuple[int, str]:
@@ -57,35 +51,6 @@ def test_a_store_with_damaged_pages(runner: CliRunner, tmp_path: Path) -> None:
     assert errors.splitlines()[0] == (
         f"error: store file {path} is damaged (database disk image is malformed)"
     )
-
-
-@pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A folder another user can enter (pytest's tmp_path is private to its owner)."""
-    path = Path(tempfile.mkdtemp(prefix="assay-ro-"))
-    path.chmod(0o755)
-    try:
-        yield path
-    finally:
-        for folder in [path, *path.rglob("*")]:
-            if folder.is_dir():
-                folder.chmod(0o755)
-        shutil.rmtree(path)
-
-
-@contextmanager
-def unprivileged() -> Iterator[None]:
-    """Act as a user without write access: root writes anywhere, so become nobody."""
-    if os.geteuid() != 0:
-        yield
-        return
-    os.setegid(NOBODY)
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
-        os.setegid(0)
 
 
 def test_a_store_in_a_read_only_folder(
