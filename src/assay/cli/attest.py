@@ -50,7 +50,7 @@ def attest(
         services=set(services),
         root=ws.root,
     )
-    with open_cli_store(store_url, workspace, create=True) as store:
+    with open_cli_store(store_url, ws, create=True) as store:
         drafts, results, digest, pinned = record_attestation(
             store, attestation, context=collection_context(), max_bytes=ws.max_artefact_bytes
         )

@@ -72,7 +72,7 @@ def check(
     services = inputs.selected(service)
     context = collection_context()
     assessments: list[tuple[str, Assessment]] = []
-    with open_cli_store(store_url, workspace, create=True) as store:
+    with open_cli_store(store_url, ws, create=True) as store:
         assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
         for item in services:
             assessment = assessor.assess(item, AssessOptions(as_of=moment))

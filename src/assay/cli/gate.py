@@ -98,7 +98,7 @@ def _gate(
     inputs = load_inputs(ws, only=service)
     target = inputs.service(service)
     context = collection_context()
-    with open_cli_store(store_url, workspace, create=True) as store:
+    with open_cli_store(store_url, ws, create=True) as store:
         if collect:
             _collect(ws, store, target.id)
         assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)

@@ -98,7 +98,7 @@ def _run(workspace: Path | None, store_url: str | None, request: ReportRequest, 
 
     ws = require_workspace(workspace)
     governance = load_governance(ws)
-    with open_cli_store(store_url, workspace, create=False) as store:
+    with open_cli_store(store_url, ws, create=False) as store:
         scope = load_scope(ws, governance, store, request)
         written = work(scope, store)
     _finish(written, scope)

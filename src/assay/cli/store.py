@@ -16,6 +16,7 @@ from assay.cli.output import echo_json, table
 
 if TYPE_CHECKING:
     from assay.evidence.store import Store
+    from assay.workspace import Workspace
 
 StoreUrlOption = Annotated[
     str | None,
@@ -35,13 +36,18 @@ def register(app: typer.Typer) -> None:
     app.add_typer(store_app, name="store")
 
 
-def resolve_store_url(store_url: str | None, workspace: Path | None) -> str:
-    """The store URL a command should use (see the module docstring for the order)."""
+def resolve_store_url(store_url: str | None, workspace: Path | Workspace | None) -> str:
+    """The store URL a command should use (see the module docstring for the order).
+
+    ``workspace`` may be the workspace a command has already opened, so ``assay.toml``
+    is not read and validated a second time.
+    """
     from assay.errors import StoreError
+    from assay.workspace import Workspace
 
     if store_url:
         return store_url
-    ws = optional_workspace(workspace)
+    ws = workspace if isinstance(workspace, Workspace) else optional_workspace(workspace)
     if ws is None:
         raise StoreError(
             "no store to use: not inside a workspace",
@@ -51,7 +57,9 @@ def resolve_store_url(store_url: str | None, workspace: Path | None) -> str:
     return ws.store_url
 
 
-def open_cli_store(store_url: str | None, workspace: Path | None, *, create: bool) -> Store:
+def open_cli_store(
+    store_url: str | None, workspace: Path | Workspace | None, *, create: bool
+) -> Store:
     """Open the store a command names; ``create=False`` refuses a store that is not there."""
     from assay.evidence.store import open_store
 
