@@ -70,9 +70,9 @@ class AssessOptions:
 @cache
 def per_repo_kind(kind: str) -> bool:
     """Kinds whose facts name a repository are collected, and so tested, per repository."""
-    from assay.evidence.kinds import kind_names, kind_schema
+    from assay.evidence.kinds import kind_names, required_facts
 
-    return kind in kind_names() and "repo" in kind_schema(kind).get("required", ())
+    return kind in kind_names() and "repo" in required_facts(kind)
 
 
 class Assessor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -173,7 +173,7 @@ def check_expectation(
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
-    from assay.evidence.kinds import kind_names, kind_schema
+    from assay.evidence.kinds import kind_names, read_schema
 
     base = ("tests", index)
     if kind not in kind_names():
@@ -190,7 +190,7 @@ def check_expectation(
             document.problem(where, f"expectation is not a valid JSON Schema: {exc.message}")
         )
         return problems
-    for json_path, name in _unknown_facts(expectation, kind_schema(kind), ()):
+    for json_path, name in _unknown_facts(expectation, read_schema(kind), ()):
         problems.append(
             document.problem(
                 (*base, "expectation", *json_path),
@@ -202,7 +202,7 @@ def check_expectation(
 
 
 def _unknown_facts(
-    expectation: Any, schema: dict[str, Any], json_path: tuple[str | int, ...]
+    expectation: Any, schema: Mapping[str, Any], json_path: tuple[str | int, ...]
 ) -> Iterable[tuple[tuple[str | int, ...], str]]:
     """Property names used in ``expectation`` that ``schema`` does not define."""
     if not isinstance(expectation, dict):

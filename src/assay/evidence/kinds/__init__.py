@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,9 @@ __all__ = [
     "kind_names",
     "kind_schema",
     "kind_validator",
+    "read_schema",
     "render_markdown",
+    "required_facts",
 ]
 
 SCHEMA_SUFFIX = ".schema.json"
@@ -75,6 +78,19 @@ def fact_names(kind: str) -> frozenset[str]:
     """The top-level fact names of kind ``kind``. Raises :class:`KeyError` for an unknown kind."""
     properties: dict[str, Any] = _load(kind)["properties"]
     return frozenset(properties)
+
+
+def required_facts(kind: str) -> frozenset[str]:
+    """The top-level facts every record of ``kind`` carries. Raises :class:`KeyError`."""
+    return frozenset(_load(kind).get("required", ()))
+
+
+def read_schema(kind: str) -> Mapping[str, Any]:
+    """The cached schema of ``kind`` itself, for callers that only read it (no copy).
+
+    Raises :class:`KeyError` for an unknown kind; use :func:`kind_schema` to modify a copy.
+    """
+    return _load(kind)
 
 
 @cache
