@@ -161,6 +161,41 @@ def test_assessments_are_stored_sealed_and_deduplicated(store: Store) -> None:
     assert store.verify().ok
 
 
+def test_an_assessment_and_its_evidence_are_sealed_in_one_transaction(store: Store) -> None:
+    payload = {"service": "payments", "results": []}
+    record, results = store.save_assessment_with_evidence(
+        service="payments",
+        as_of=at(30),
+        library_digest="d" * 64,
+        payload=payload,
+        context={"pipeline": "7"},
+        evidence=[draft(1), draft(2)],
+    )
+    assert record.seq == 1
+    assert [(r.evidence_id, r.seq, r.new) for r in results] == [
+        (draft(1).id, 2, True),
+        (draft(2).id, 3, True),
+    ]
+    entries = list(store.ledger())
+    assert [e.entry_type for e in entries] == ["assessment", "evidence", "evidence"]
+    assert store.verify().ok
+
+
+def test_an_invalid_draft_leaves_the_assessment_unsealed(store: Store) -> None:
+    bad = draft(3, attempt="twice")
+    with pytest.raises(InvalidInput):
+        store.save_assessment_with_evidence(
+            service="payments",
+            as_of=at(30),
+            library_digest="d" * 64,
+            payload={"service": "payments", "results": []},
+            context={},
+            evidence=[bad],
+        )
+    counts = store.counts()
+    assert (counts.assessments, counts.evidence, counts.ledger) == (0, 0, 0)
+
+
 def test_find_resolves_unique_prefixes(store: Store) -> None:
     store.record([draft(1), draft(2)], context={})
     ident = draft(1).id

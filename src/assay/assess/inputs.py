@@ -24,7 +24,7 @@ from assay.controls.loader import Library, builtin_library_dir, load_library
 from assay.controls.model import Control
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
 from assay.workspace import Service, Workspace, parse_service
-from assay.yamlfile import load_yaml, yaml_files
+from assay.yamlfile import load_yaml, yaml_files, yaml_names
 
 CACHE_FORMAT = 1
 CACHE_DIR = Path(".assay") / "cache"
@@ -66,9 +66,9 @@ class Inputs:
         return [self.services[key] for key in sorted(self.services)]
 
 
-def service_files(workspace: Workspace) -> dict[str, Path]:
-    """Service id (the file name without .yaml) -> its constitution file."""
-    return {path.stem: path for path in yaml_files(workspace.services_dir)}
+def service_files(workspace: Workspace) -> dict[str, str]:
+    """Service id (the file name without .yaml) -> the name of its constitution file."""
+    return {name.rpartition(".")[0]: name for name in yaml_names(workspace.services_dir)}
 
 
 def load_one_service(workspace: Workspace, service_id: str, path: Path) -> Service:
@@ -100,7 +100,9 @@ def load_inputs(workspace: Workspace, *, only: str | None = None, cache: bool = 
         problems.extend(exc.problems)
     try:
         if only is not None:
-            services = {only: load_one_service(workspace, only, files[only])}
+            services = {
+                only: load_one_service(workspace, only, workspace.services_dir / files[only])
+            }
         else:
             services = workspace.load_services()
     except InvalidInput as exc:
@@ -147,7 +149,9 @@ def library_files(workspace: Workspace) -> list[Path]:
 def cache_key(workspace: Workspace, files: list[Path]) -> str:
     digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|".encode())
     for path in files:
-        digest.update(str(path.resolve()).encode("utf-8") + b"\0")
+        # Absolute, not resolved: resolving costs a system call per path component, and
+        # the worst a symlinked alias can do is miss the cache.
+        digest.update(os.path.abspath(path).encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     digest.update(str(workspace.root.resolve()).encode("utf-8"))
     return digest.hexdigest()

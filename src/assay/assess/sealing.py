@@ -29,12 +29,31 @@ GATE_KIND = "gate.decision"
 
 def seal(store: Store, assessment: Assessment, context: dict[str, Any]) -> AssessmentRecord:
     """Store the assessment and append its ledger seal; the stored hash is ``assessment.hash``."""
-    record = store.save_assessment(
+    record, _ = _seal(store, assessment, context, ())
+    return record
+
+
+def seal_decision(
+    store: Store, decision: GateDecision, context: dict[str, Any]
+) -> tuple[AssessmentRecord, RecordResult]:
+    """Seal the decision's assessment and record the decision as evidence, in one transaction."""
+    record, (result,) = _seal(store, decision.assessment, context, (decision_draft(decision),))
+    return record, result
+
+
+def _seal(
+    store: Store,
+    assessment: Assessment,
+    context: dict[str, Any],
+    evidence: tuple[EvidenceDraft, ...],
+) -> tuple[AssessmentRecord, list[RecordResult]]:
+    record, results = store.save_assessment_with_evidence(
         service=assessment.service,
         as_of=assessment.as_of,
         library_digest=assessment.library_digest,
         payload=assessment.to_dict(),
         context=context,
+        evidence=evidence,
         actor=f"assay@{assessment.tool_version}",
         created_at=assessment.created_at,
     )
@@ -43,7 +62,7 @@ def seal(store: Store, assessment: Assessment, context: dict[str, Any]) -> Asses
             f"the store sealed assessment {record.id[:12]} with hash {record.hash[:12]}, "
             f"not {assessment.hash[:12]}"
         )
-    return record
+    return record, results
 
 
 def read_assessment(record: AssessmentRecord) -> Assessment:
@@ -86,8 +105,3 @@ def decision_draft(decision: GateDecision) -> EvidenceDraft:
         collector=f"assay-gate@{__version__}",
         facts=decision.facts(),
     )
-
-
-def record_decision(store: Store, decision: GateDecision, context: dict[str, Any]) -> RecordResult:
-    (result,) = store.record([decision_draft(decision)], context=context)
-    return result

@@ -86,7 +86,7 @@ def _gate(
     from assay.assess.engine import AssessOptions, Assessor
     from assay.assess.gate import decide, stage_policy
     from assay.assess.inputs import load_inputs
-    from assay.assess.sealing import record_decision, seal
+    from assay.assess.sealing import seal_decision
     from assay.evidence.store import collection_context
     from assay.reports.formats import FormatContext, gate_format
 
@@ -104,8 +104,7 @@ def _gate(
         assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
         assessment = assessor.assess(target, AssessOptions(as_of=moment))
         decision = decide(assessment, policy)
-        seal(store, assessment, context)
-        record_decision(store, decision, context)
+        seal_decision(store, decision, context)
     formatter = gate_format(output_format)
     format_context = FormatContext(
         tool_version=__version__,

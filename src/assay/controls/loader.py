@@ -31,6 +31,9 @@ class Library:
 
     controls: dict[str, Control] = field(default_factory=dict)
     overridden: dict[str, str] = field(default_factory=dict)
+    _digest: tuple[tuple[tuple[str, Control], ...], str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return len(self.controls)
@@ -43,10 +46,25 @@ class Library:
 
     @property
     def digest(self) -> str:
-        """sha256 of the library's canonical JSON: identifies the exact rules applied."""
-        payload = [control.to_dict() for control in self.sorted()]
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        """sha256 of the library's canonical JSON: identifies the exact rules applied.
+
+        Remembered until the controls change (they are frozen, so the objects themselves
+        are the library's state; holding them keeps their identities unique): a gate asks
+        for it more than once.
+        """
+        state = tuple(self.controls.items())
+        known = self._digest
+        if (
+            known is None
+            or len(known[0]) != len(state)
+            or not all(a[0] == b[0] and a[1] is b[1] for a, b in zip(known[0], state))
+        ):
+            payload = [control.to_dict() for control in self.sorted()]
+            canonical = json.dumps(
+                payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            )
+            self._digest = (state, hashlib.sha256(canonical.encode("utf-8")).hexdigest())
+        return self._digest[1]
 
 
 def control_sort_key(control_id: str) -> tuple[str, int, str]:

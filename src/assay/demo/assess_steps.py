@@ -139,7 +139,7 @@ def gate_services(ctx: DemoContext) -> None:
     from assay.assess.engine import AssessOptions, Assessor
     from assay.assess.gate import decide, stage_policy
     from assay.assess.inputs import load_inputs
-    from assay.assess.sealing import record_decision, seal
+    from assay.assess.sealing import seal_decision
     from assay.evidence.store import open_store
     from assay.reports.formats import FormatContext, gate_format
 
@@ -154,8 +154,7 @@ def gate_services(ctx: DemoContext) -> None:
         for service in inputs.selected(None):
             assessment = assessor.assess(service, AssessOptions())
             decision = decide(assessment, policy)
-            seal(store, assessment, {"demo": True})
-            record_decision(store, decision, {"demo": True})
+            seal_decision(store, decision, {"demo": True})
             context = FormatContext(tool_version=__version__, service_file=service.source)
             for name, suffix in (*GATE_OUTPUTS.items(), ("text", "txt")):
                 text = gate_format(name).render(decision, context)

@@ -13,6 +13,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -21,11 +22,11 @@ import sqlalchemy as sa
 from assay import __version__
 from assay.durations import utc_now
 from assay.errors import InvalidInput, Problem, StoreError
-from assay.evidence.model import Evidence, EvidenceDraft, canonical_json, ensure_utc
+from assay.evidence.model import Evidence, EvidenceDraft, canonical_json, ensure_utc, sha256_hex
 from assay.evidence.store import queries
 from assay.evidence.store.connection import WRITE, StoreTarget, guard, is_busy, translate
 from assay.evidence.store.drafts import PreparedDraft, prepare
-from assay.evidence.store.ledger import assessment_id, entry_hash, payload_hash
+from assay.evidence.store.ledger import assessment_id, entry_hash
 from assay.evidence.store.migrate import schema_lock
 from assay.evidence.store.records import (
     ENTRY_ASSESSMENT,
@@ -145,18 +146,50 @@ class Store:
 
         Saving an identical assessment again stores nothing new but adds another seal.
         """
+        record, _ = self.save_assessment_with_evidence(
+            service=service,
+            as_of=as_of,
+            library_digest=library_digest,
+            payload=payload,
+            context=context,
+            actor=actor,
+            created_at=created_at,
+        )
+        return record
+
+    def save_assessment_with_evidence(
+        self,
+        *,
+        service: str,
+        as_of: datetime,
+        library_digest: str,
+        payload: dict[str, Any],
+        context: dict[str, Any],
+        evidence: Sequence[EvidenceDraft] = (),
+        actor: str | None = None,
+        created_at: datetime | None = None,
+    ) -> tuple[AssessmentRecord, list[RecordResult]]:
+        """:meth:`save_assessment`, then :meth:`record` ``evidence``, in one transaction.
+
+        Both are written or neither is: a gate's decision is never stored without the
+        assessment it was made from. The seal's ledger entry comes first.
+        """
         try:
-            canonical_json(payload)
+            text = canonical_json(payload)
         except (TypeError, ValueError) as exc:
             raise InvalidInput([Problem("assessment payload", message=str(exc))]) from None
+        prepared = prepare(evidence)
         context_text = _context_text(context)
         who = actor or f"assay@{__version__}"
         when = None if created_at is None else ensure_utc(created_at)
+        sealed = _SealedPayload(payload, text, sha256_hex(text.encode("utf-8")))
 
-        def work(connection: sa.Connection) -> AssessmentRecord:
-            return _append_assessment(
-                connection, service, as_of, library_digest, payload, context_text, who, when
+        def work(connection: sa.Connection) -> tuple[AssessmentRecord, list[RecordResult]]:
+            record = _append_assessment(
+                connection, service, as_of, library_digest, sealed, context_text, who, when
             )
+            results = _append_evidence(connection, prepared, context_text, None) if prepared else []
+            return record, results
 
         return self._write(work)
 
@@ -323,19 +356,28 @@ def _append_evidence(
     return results
 
 
+@dataclass(frozen=True)
+class _SealedPayload:
+    """An assessment payload with its canonical text and that text's sha256."""
+
+    data: dict[str, Any]
+    text: str
+    hash: str
+
+
 def _append_assessment(
     connection: sa.Connection,
     service: str,
     as_of: datetime,
     library_digest: str,
-    payload: dict[str, Any],
+    payload: _SealedPayload,
     context: str,
     actor: str,
     created_at: datetime | None,
 ) -> AssessmentRecord:
     at = stamp(created_at or utc_now())
     as_of_text = stamp(as_of)
-    ident = assessment_id(service, as_of_text, library_digest, payload)
+    ident = assessment_id(service, as_of_text, library_digest, payload.data)
     existing = queries.get_assessment(connection, ident)
     if existing is None:
         connection.execute(
@@ -346,8 +388,8 @@ def _append_assessment(
                 "as_of": as_of_text,
                 "created_at": at,
                 "library_digest": library_digest,
-                "payload": canonical_json(payload),
-                "hash": payload_hash(payload),
+                "payload": payload.text,
+                "hash": payload.hash,
             },
         )
     seq, prev = _chain_head(connection)
@@ -359,7 +401,7 @@ def _append_assessment(
         as_of=parse_stamp(as_of_text),
         created_at=existing.created_at if existing else parse_stamp(at),
         library_digest=library_digest,
-        payload=payload,
-        hash=payload_hash(payload),
+        payload=payload.data,
+        hash=payload.hash,
         seq=seq + 1,
     )
