@@ -151,7 +151,7 @@ def cache_key(workspace: Workspace, files: list[Path]) -> str:
     for path in files:
         # Absolute, not resolved: resolving costs a system call per path component, and
         # the worst a symlinked alias can do is miss the cache.
-        digest.update(os.path.abspath(path).encode("utf-8") + b"\0")
+        digest.update(str(path.absolute()).encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     digest.update(str(workspace.root.resolve()).encode("utf-8"))
     return digest.hexdigest()

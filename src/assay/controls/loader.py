@@ -57,14 +57,15 @@ class Library:
         if (
             known is None
             or len(known[0]) != len(state)
-            or not all(a[0] == b[0] and a[1] is b[1] for a, b in zip(known[0], state))
+            or not all(a[0] == b[0] and a[1] is b[1] for a, b in zip(known[0], state, strict=True))
         ):
             payload = [control.to_dict() for control in self.sorted()]
             canonical = json.dumps(
                 payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
             )
-            self._digest = (state, hashlib.sha256(canonical.encode("utf-8")).hexdigest())
-        return self._digest[1]
+            known = (state, hashlib.sha256(canonical.encode("utf-8")).hexdigest())
+            self._digest = known
+        return known[1]
 
 
 def control_sort_key(control_id: str) -> tuple[str, int, str]:
