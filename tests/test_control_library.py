@@ -72,6 +72,22 @@ def test_the_builtin_library_loads_without_problems() -> None:
     assert len(library.digest) == 64
 
 
+def test_the_digest_follows_every_change_to_the_controls() -> None:
+    import dataclasses
+
+    library = load_library()
+    first = library.digest
+    assert library.digest == first
+    control = library.controls["CHG-01"]
+    library.controls["CHG-01"] = dataclasses.replace(control, title=control.title + ".")
+    changed = library.digest
+    assert changed != first
+    library.controls["CHG-01"] = control
+    assert library.digest == first
+    del library.controls["CHG-02"]
+    assert library.digest not in (first, changed)
+
+
 def test_every_family_is_present_and_ids_use_its_prefix(library: Library) -> None:
     families = Counter(c.family for c in library.sorted())
     assert set(families) == set(FAMILY_PREFIX)
