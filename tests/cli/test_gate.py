@@ -347,7 +347,7 @@ def test_unknown_format_cannot_decide(runner: CliRunner, sample: Sample) -> None
     assert result.stderr.splitlines()[0] == "error: unknown format 'xml'"
 
 
-def test_gate_does_not_import_report_renderers(sample: Sample) -> None:
+def test_gate_does_not_import_report_renderers_or_an_orm(sample: Sample) -> None:
     probe = (
         "import sys\n"
         "from assay.cli.app import app\n"
@@ -356,7 +356,8 @@ def test_gate_does_not_import_report_renderers(sample: Sample) -> None:
         " prog_name='assay')\n"
         "except SystemExit as exit:\n"
         "    code = exit.code\n"
-        "heavy = [m for m in ('weasyprint', 'openpyxl', 'jinja2') if m in sys.modules]\n"
+        "heavy = ('weasyprint', 'openpyxl', 'jinja2', 'sqlmodel', 'sqlalchemy.orm')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
         "print('RESULT', code, heavy)\n"
     )
     out = subprocess.run(
