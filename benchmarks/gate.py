@@ -7,8 +7,8 @@ Builds a workspace with the full built-in library and N service constitutions (1
 `assay gate --service svc-0042 --stage release` end to end (process start to exit, the
 decision recorded). The first run, not timed, fills the compiled-library cache, as the
 first gate of a pipeline would; assay's bytecode is written first, as a wheel install
-does. Baseline, same run: `python -c "import sqlmodel"`, the import the issue expected a
-store to need (the store is SQLAlchemy Core and does not import it). Target: at most 1.5x.
+does. Baseline, same run: `python -c "import sqlmodel"`, the import a store built on
+SQLModel would need (this store is SQLAlchemy Core and does not import it). Target: at most 1.5x.
 """
 
 from __future__ import annotations
