@@ -163,7 +163,7 @@ def test_assessments_are_stored_sealed_and_deduplicated(store: Store) -> None:
 
 def test_an_assessment_and_its_evidence_are_sealed_in_one_transaction(store: Store) -> None:
     payload = {"service": "payments", "results": []}
-    record, results = store.save_assessment_with_evidence(
+    record = store.save_assessment(
         service="payments",
         as_of=at(30),
         library_digest="d" * 64,
@@ -172,19 +172,20 @@ def test_an_assessment_and_its_evidence_are_sealed_in_one_transaction(store: Sto
         evidence=[draft(1), draft(2)],
     )
     assert record.seq == 1
-    assert [(r.evidence_id, r.seq, r.new) for r in results] == [
-        (draft(1).id, 2, True),
-        (draft(2).id, 3, True),
-    ]
     entries = list(store.ledger())
-    assert [e.entry_type for e in entries] == ["assessment", "evidence", "evidence"]
+    assert [(e.seq, e.entry_type, e.ref_id) for e in entries] == [
+        (1, "assessment", record.id),
+        (2, "evidence", draft(1).id),
+        (3, "evidence", draft(2).id),
+    ]
+    assert store.get(draft(2).id) is not None
     assert store.verify().ok
 
 
 def test_an_invalid_draft_leaves_the_assessment_unsealed(store: Store) -> None:
     bad = draft(3, attempt="twice")
     with pytest.raises(InvalidInput):
-        store.save_assessment_with_evidence(
+        store.save_assessment(
             service="payments",
             as_of=at(30),
             library_digest="d" * 64,

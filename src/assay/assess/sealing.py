@@ -27,27 +27,17 @@ if TYPE_CHECKING:
 GATE_KIND = "gate.decision"
 
 
-def seal(store: Store, assessment: Assessment, context: dict[str, Any]) -> AssessmentRecord:
-    """Store the assessment and append its ledger seal; the stored hash is ``assessment.hash``."""
-    record, _ = _seal(store, assessment, context, ())
-    return record
-
-
-def seal_decision(
-    store: Store, decision: GateDecision, context: dict[str, Any]
-) -> tuple[AssessmentRecord, RecordResult]:
-    """Seal the decision's assessment and record the decision as evidence, in one transaction."""
-    record, (result,) = _seal(store, decision.assessment, context, (decision_draft(decision),))
-    return record, result
-
-
-def _seal(
+def seal(
     store: Store,
     assessment: Assessment,
     context: dict[str, Any],
-    evidence: tuple[EvidenceDraft, ...],
-) -> tuple[AssessmentRecord, list[RecordResult]]:
-    record, results = store.save_assessment_with_evidence(
+    evidence: tuple[EvidenceDraft, ...] = (),
+) -> AssessmentRecord:
+    """Store the assessment and append its ledger seal; the stored hash is ``assessment.hash``.
+
+    ``evidence`` is recorded in the same transaction.
+    """
+    record = store.save_assessment(
         service=assessment.service,
         as_of=assessment.as_of,
         library_digest=assessment.library_digest,
@@ -62,7 +52,14 @@ def _seal(
             f"the store sealed assessment {record.id[:12]} with hash {record.hash[:12]}, "
             f"not {assessment.hash[:12]}"
         )
-    return record, results
+    return record
+
+
+def seal_decision(
+    store: Store, decision: GateDecision, context: dict[str, Any]
+) -> AssessmentRecord:
+    """Seal the decision's assessment and record the decision as evidence, in one transaction."""
+    return seal(store, decision.assessment, context, (decision_draft(decision),))
 
 
 def read_assessment(record: AssessmentRecord) -> Assessment:

@@ -139,40 +139,16 @@ class Store:
         library_digest: str,
         payload: dict[str, Any],
         context: dict[str, Any],
+        evidence: Sequence[EvidenceDraft] = (),
         actor: str | None = None,
         created_at: datetime | None = None,
     ) -> AssessmentRecord:
         """Store an assessment's canonical JSON payload and seal it with a ledger entry.
 
         Saving an identical assessment again stores nothing new but adds another seal.
-        """
-        record, _ = self.save_assessment_with_evidence(
-            service=service,
-            as_of=as_of,
-            library_digest=library_digest,
-            payload=payload,
-            context=context,
-            actor=actor,
-            created_at=created_at,
-        )
-        return record
-
-    def save_assessment_with_evidence(
-        self,
-        *,
-        service: str,
-        as_of: datetime,
-        library_digest: str,
-        payload: dict[str, Any],
-        context: dict[str, Any],
-        evidence: Sequence[EvidenceDraft] = (),
-        actor: str | None = None,
-        created_at: datetime | None = None,
-    ) -> tuple[AssessmentRecord, list[RecordResult]]:
-        """:meth:`save_assessment`, then :meth:`record` ``evidence``, in one transaction.
-
-        Both are written or neither is: a gate's decision is never stored without the
-        assessment it was made from. The seal's ledger entry comes first.
+        ``evidence`` is recorded in the same transaction, after the seal, as :meth:`record`
+        would: both are written or neither is, so a gate's decision is never stored
+        without the assessment it was made from.
         """
         try:
             text = canonical_json(payload)
@@ -184,12 +160,13 @@ class Store:
         when = None if created_at is None else ensure_utc(created_at)
         sealed = _SealedPayload(payload, text, sha256_hex(text.encode("utf-8")))
 
-        def work(connection: sa.Connection) -> tuple[AssessmentRecord, list[RecordResult]]:
+        def work(connection: sa.Connection) -> AssessmentRecord:
             record = _append_assessment(
                 connection, service, as_of, library_digest, sealed, context_text, who, when
             )
-            results = _append_evidence(connection, prepared, context_text, None) if prepared else []
-            return record, results
+            if prepared:
+                _append_evidence(connection, prepared, context_text, None)
+            return record
 
         return self._write(work)
 
