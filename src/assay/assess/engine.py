@@ -91,14 +91,7 @@ class Assessor:
         self.evaluator = Evaluator()
         self.manual = ManualJudge(attestations)
         self._controls = library.sorted()
-        self._digest: str | None = None
         self._kind_checks: dict[str, tuple[str, tuple[str, ...]] | None] = {}
-
-    @property
-    def library_digest(self) -> str:
-        if self._digest is None:
-            self._digest = self.library.digest
-        return self._digest
 
     def applicable(self, service: Service) -> list[Control]:
         """Controls that apply to the service by tags and tier, plus those it excludes."""
@@ -129,7 +122,7 @@ class Assessor:
             as_of=as_of,
             created_at=ensure_utc(options.created_at) if options.created_at else now,
             tool_version=options.tool_version,
-            library_digest=self.library_digest,
+            library_digest=self.library.digest,
             results=results,
         )
 
