@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from assay.errors import InvalidInput, Problem
+
+T = TypeVar("T")
 
 try:  # pragma: no branch - the C parser is present in every wheel we install
     from yaml import CSafeLoader as _BaseLoader
@@ -343,3 +345,29 @@ def yaml_names(folder: Path) -> list[str]:
 def yaml_files(folder: Path) -> Iterator[Path]:
     """The ``*.yaml`` and ``*.yml`` files directly in ``folder``, sorted by name."""
     return iter([folder / name for name in yaml_names(folder)])
+
+
+def parse_folder(
+    folder: Path,
+    parse: Callable[[YamlDocument, Path], tuple[T | None, list[Problem]]],
+    *,
+    display: Callable[[Path], str] = str,
+) -> tuple[list[T], list[Problem]]:
+    """Load and ``parse`` every YAML file in ``folder``, in name order.
+
+    Returns what parsed and every problem found in every file: one bad file never hides
+    the problems of the next. ``display`` names a path in messages.
+    """
+    parsed: list[T] = []
+    problems: list[Problem] = []
+    for path in yaml_files(folder):
+        try:
+            document = load_yaml(path, display=display(path))
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            continue
+        value, found = parse(document, path)
+        problems.extend(found)
+        if value is not None:
+            parsed.append(value)
+    return parsed, problems

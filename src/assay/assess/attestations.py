@@ -24,7 +24,7 @@ from typing import Any
 from assay.errors import InvalidInput, Problem, raise_if_problems
 from assay.evidence.model import ArtefactDraft, EvidenceDraft
 from assay.schemas import check_mapping
-from assay.yamlfile import YamlDocument, load_yaml, yaml_files
+from assay.yamlfile import YamlDocument, load_yaml, parse_folder
 
 KIND = "manual.attestation"
 COLLECTOR = "assay-attest"
@@ -131,21 +131,13 @@ def load_attestations(
     root: Path | None = None,
 ) -> list[Attestation]:
     """Every attestation in ``folder``; raises :class:`InvalidInput` listing every problem."""
-    label: Callable[[Path], str] = display or str
-    problems: list[Problem] = []
-    found: list[Attestation] = []
-    for path in yaml_files(folder):
-        try:
-            document = load_yaml(path, display=label(path))
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            continue
-        attestation, more = parse_attestation(
+    found, problems = parse_folder(
+        folder,
+        lambda document, path: parse_attestation(
             document, path, controls=controls, services=services, root=root
-        )
-        problems.extend(more)
-        if attestation is not None:
-            found.append(attestation)
+        ),
+        display=display or str,
+    )
     raise_if_problems(problems)
     return found
 

@@ -19,9 +19,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from assay.assess.model import WaiverInfo
-from assay.errors import InvalidInput, Problem, raise_if_problems
+from assay.errors import Problem, raise_if_problems
 from assay.schemas import check_mapping
-from assay.yamlfile import YamlDocument, load_yaml, yaml_files
+from assay.yamlfile import YamlDocument, parse_folder
 
 ACTIVE = "active"
 EXPIRED = "expired"
@@ -138,19 +138,11 @@ def load_waivers(
 
     ``display`` turns a path into the name shown in messages (default: the path).
     """
-    label: Callable[[Path], str] = display or str
-    problems: list[Problem] = []
-    waivers: list[Waiver] = []
-    for path in yaml_files(folder):
-        try:
-            document = load_yaml(path, display=label(path))
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            continue
-        waiver, found = parse_waiver(document, controls=controls, services=services)
-        problems.extend(found)
-        if waiver is not None:
-            waivers.append(waiver)
+    waivers, problems = parse_folder(
+        folder,
+        lambda document, _path: parse_waiver(document, controls=controls, services=services),
+        display=display or str,
+    )
     raise_if_problems(problems, hint="fix the waiver files listed; every waiver needs an expiry")
     return waivers
 
