@@ -150,7 +150,7 @@ class Workspace:
             problems.extend(found)
             if service is None:
                 continue
-            if service.id in services:  # pragma: no cover - file names are unique
+            if service.id in services:  # a.yaml and a.yml
                 problems.append(document.problem(("id",), f"duplicate service id {service.id}"))
                 continue
             services[service.id] = service

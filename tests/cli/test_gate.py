@@ -128,6 +128,17 @@ def test_unknown_service_cannot_decide(runner: CliRunner, sample: Sample) -> Non
     ]
 
 
+def test_a_service_described_twice_cannot_decide(runner: CliRunner, sample: Sample) -> None:
+    sample.write("services/payments.yml", (sample.root / "services/payments.yaml").read_text())
+    for args in (["gate", "-s", "payments", "--stage", "release"], ["check"]):
+        result = runner.invoke(app, [*args, "-w", str(sample.root)])
+        assert result.exit_code == 2, args
+        assert result.stderr.splitlines()[0].startswith("services/payments.yml:")
+        assert "duplicate service id payments" in result.stderr.splitlines()[0]
+    with open_store(sample.url) as store:
+        assert store.counts().assessments == 0
+
+
 def test_invalid_workspace_cannot_decide(runner: CliRunner, sample: Sample) -> None:
     sample.write("assay.toml", '[gate.stages.release]\nblock = ["oops"]\n')
     result = gate(runner, sample)

@@ -66,9 +66,15 @@ class Inputs:
         return [self.services[key] for key in sorted(self.services)]
 
 
-def service_files(workspace: Workspace) -> dict[str, str]:
-    """Service id (the file name without .yaml) -> the name of its constitution file."""
-    return {name.rpartition(".")[0]: name for name in yaml_names(workspace.services_dir)}
+def service_files(workspace: Workspace) -> dict[str, list[str]]:
+    """Service id (the file name without .yaml or .yml) -> the names of its files.
+
+    More than one name (``a.yaml`` and ``a.yml``) is a duplicate service id.
+    """
+    files: dict[str, list[str]] = {}
+    for name in yaml_names(workspace.services_dir):
+        files.setdefault(name.rpartition(".")[0], []).append(name)
+    return files
 
 
 def load_one_service(workspace: Workspace, service_id: str, path: Path) -> Service:
@@ -100,9 +106,12 @@ def load_inputs(workspace: Workspace, *, only: str | None = None, cache: bool = 
         problems.extend(exc.problems)
     try:
         if only is not None:
-            services = {
-                only: load_one_service(workspace, only, workspace.services_dir / files[only])
-            }
+            first, *others = files[only]
+            if others:
+                # The same check load_services makes, without parsing every service.
+                second = workspace.display(workspace.services_dir / others[0])
+                raise InvalidInput([Problem(second, message=f"duplicate service id {only}")])
+            services = {only: load_one_service(workspace, only, workspace.services_dir / first)}
         else:
             services = workspace.load_services()
     except InvalidInput as exc:
