@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assay.cli.app import app
+from assay.errors import IntegrityError
 from assay.evidence.model import ArtefactDraft
 from assay.evidence.store import Store
 from assay.evidence.store.tables import APPEND_ONLY
@@ -83,6 +84,42 @@ def test_altered_facts_are_named(runner: CliRunner, filled: Store) -> None:
     assert code == 1
     assert lines[0] == f"evidence {short(ident)}: id does not match its content"
     assert lines[-1].startswith("store NOT OK: 1 problem in 3 evidence records")
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("subject", "[1]"), ("subject", "not json"), ("artefacts", '[{"name": 1}]')],
+)
+def test_a_row_that_no_longer_decodes_is_named_and_never_read(
+    runner: CliRunner, filled: Store, column: str, value: str
+) -> None:
+    ident = draft(2).id
+    sql = f"UPDATE evidence SET {column} = ? WHERE id = ?"  # noqa: S608 (constant column)
+    tamper(_url(filled), "evidence", sql, (value, ident))
+    code, lines = verify(runner, filled)
+    assert code == 1
+    assert lines[0] == f"evidence {short(ident)}: row is not readable"
+    with pytest.raises(IntegrityError, match=f"evidence {ident[:12]}: row is not readable"):
+        filled.get(ident)
+
+
+def test_a_blob_whose_size_or_content_changed_type_is_named(
+    runner: CliRunner, filled: Store
+) -> None:
+    if not is_sqlite(_url(filled)):
+        pytest.skip("only SQLite stores a value of another type in a typed column")
+    sha = ARTEFACT.artefact().sha256
+    tamper(
+        _url(filled),
+        "blobs",
+        "UPDATE blobs SET size = 'big', data = 'text' WHERE sha256 = ?",
+        (sha,),
+    )
+    code, lines = verify(runner, filled)
+    assert code == 1
+    assert f"blob {short(sha)}: content is not bytes" in lines
+    ident = draft(1, artefacts=(ARTEFACT,)).id
+    assert any(line.startswith(f"evidence {short(ident)}: artefact 'junit.xml'") for line in lines)
 
 
 def test_an_altered_blob_is_named(runner: CliRunner, filled: Store) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from assay.errors import IntegrityError
 from assay.evidence.model import Artefact, Evidence
 from assay.evidence.store.records import (
     ENTRY_EVIDENCE,
@@ -61,20 +62,34 @@ def _seen(as_of: Any) -> list[Any]:
 
 
 def to_evidence(row: Sequence[Any], first: str | None, last: str | None) -> Evidence:
-    """An :class:`Evidence` from an evidence row (columns in table order)."""
+    """An :class:`Evidence` from an evidence row (columns in table order).
+
+    A row that does not decode (JSON that is not JSON, a subject that is not an object,
+    an artefact list of the wrong shape, a time that is not a stamp) can only have been
+    altered behind the store's back: :class:`IntegrityError`, never a half-read record.
+    """
     (ident, kind, service, subject, _key, observed, collector, facts, artefacts, _first) = row
-    return Evidence(
-        id=ident,
-        kind=kind,
-        service=service,
-        subject=json.loads(subject),
-        observed_at=parse_stamp(observed),
-        collector=collector,
-        facts=json.loads(facts),
-        artefacts=tuple(Artefact(**item) for item in json.loads(artefacts)),
-        first_collected_at=parse_stamp(first) if first else None,
-        last_collected_at=parse_stamp(last) if last else None,
-    )
+    try:
+        decoded = json.loads(subject)
+        if not isinstance(decoded, dict):
+            raise TypeError("subject is not an object")
+        return Evidence(
+            id=ident,
+            kind=kind,
+            service=service,
+            subject=decoded,
+            observed_at=parse_stamp(observed),
+            collector=collector,
+            facts=json.loads(facts),
+            artefacts=tuple(Artefact(**item) for item in json.loads(artefacts)),
+            first_collected_at=parse_stamp(first) if first else None,
+            last_collected_at=parse_stamp(last) if last else None,
+        )
+    except (ValueError, TypeError, KeyError) as exc:
+        raise IntegrityError(
+            f"evidence {str(ident)[:12]}: row is not readable ({type(exc).__name__})",
+            hint="the store was altered outside assay; run 'assay verify --store'",
+        ) from None
 
 
 # Every distinct (kind, subject key) of one service, by index seeks: each step jumps to the
