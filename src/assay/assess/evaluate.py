@@ -368,6 +368,9 @@ def _finding(source: str, item: Any, repo: str | None) -> Finding | None:
     file, line = item.get("file"), item.get("line")
     if not isinstance(file, str) or not isinstance(line, int) or line < 1:
         return None
+    # Git allows any byte but NUL and / in a file name: a newline in one would let it
+    # forge lines (GitHub workflow commands) in every output that shows the finding.
+    file = _CONTROL_CHARS.sub("?", file)
     if source == "unpinned_action_refs":
         uses = _clip(str(item.get("uses", "")))
         message = f"action {uses} is not pinned to a full commit id"
@@ -376,5 +379,5 @@ def _finding(source: str, item: Any, repo: str | None) -> Finding | None:
         image = _clip(str(item.get("image", "")))
         message = f"image {image} is not pinned by digest"
         return Finding(file, line, message, "unpinned_image", repo)
-    rule = str(item.get("rule", "finding"))
+    rule = _clip(str(item.get("rule", "finding")))
     return Finding(file, line, _clip_line(str(item.get("message", rule))), rule, repo)

@@ -5,10 +5,13 @@ more, the first nine of each kind are shown and the tenth says how many more the
 Values are escaped as the runner expects: ``%``, CR and LF in messages, and also ``:``
 and ``,`` in properties. The Markdown summary is appended to ``$GITHUB_STEP_SUMMARY``
 when it is set; it escapes table cells and HTML and stays well under GitHub's 1 MiB cap.
+The text output that follows the annotations is fenced by ``::stop-commands::`` with a
+random token, so nothing it quotes can act as a workflow command.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -178,7 +181,11 @@ class GithubFormat(GateFormat):
 
     def render(self, decision: GateDecision, context: FormatContext) -> str:
         commands = [a.command() for a in gate_annotations(decision)]
-        return "\n".join([*commands, render_text(decision)])
+        # The text output quotes evidence (reasons, file names): between stop-commands
+        # and its unguessable token, the runner runs none of it as a workflow command.
+        token = secrets.token_hex(16)
+        fenced = [f"::stop-commands::{token}", render_text(decision), f"::{token}::"]
+        return "\n".join([*commands, *fenced])
 
     def side_outputs(
         self, decision: GateDecision, context: FormatContext
