@@ -191,3 +191,13 @@ def test_findings_are_anchored_for_workflow_problems() -> None:
     images = anchored_findings("ci.workflows", facts, {"unpinned_images"}, None)
     assert images[0].message == "image python:3 is not pinned by digest"
     assert anchored_findings("git.history", facts, {"findings"}, None) == ()
+
+
+def test_a_file_name_cannot_carry_lines_into_the_outputs() -> None:
+    forged = ".github/workflows/x\n::error title=FORGED::all controls passed\n.yml"
+    facts = {
+        "findings": [{"rule": "r\nx", "file": forged, "line": 3, "message": "m"}],
+    }
+    (found,) = anchored_findings("ci.workflows", facts, {"dangerous_patterns"}, "api")
+    assert found.file == ".github/workflows/x?::error title=FORGED::all controls passed?.yml"
+    assert found.rule == "r x"

@@ -121,3 +121,25 @@ def test_every_format_renders_an_allowed_gate() -> None:
         assert text
     assert json.loads(gate_format("sarif").render(allowed, CONTEXT))["runs"][0]["results"] == []
     assert json.loads(gate_format("gitlab").render(allowed, CONTEXT)) == []
+
+
+def test_the_github_text_part_cannot_run_workflow_commands() -> None:
+    result = failing("A-01")
+    forged = Result(
+        "B-01",
+        "b",
+        "ops",
+        "high",
+        "o",
+        "fail",
+        reasons=("looks fine\n::error title=FORGED::all controls passed",),
+    )
+    lines = gate_format("github").render(decision(result, forged), CONTEXT).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("::stop-commands::"))
+    token = lines[start].removeprefix("::stop-commands::")
+    assert len(token) == 32
+    assert lines[-1] == f"::{token}::"
+    assert any("::error title=FORGED" in line for line in lines[start:])
+    assert not any(line.startswith("::error title=FORGED") for line in lines[:start])
+    again = gate_format("github").render(decision(result, forged), CONTEXT)
+    assert f"::stop-commands::{token}" not in again
