@@ -139,6 +139,24 @@ def test_a_service_described_twice_cannot_decide(runner: CliRunner, sample: Samp
         assert store.counts().assessments == 0
 
 
+def test_a_stage_scoped_to_unknown_controls_cannot_decide(
+    runner: CliRunner, sample: Sample
+) -> None:
+    sample.write(
+        "assay.toml",
+        '[gate.stages.prod]\ncontrols = ["CHG-1", "CHG-01"]\nfamilies = ["change-mgmt"]\n',
+    )
+    result = runner.invoke(
+        app, ["gate", "-s", "payments", "--stage", "prod", "-w", str(sample.root)]
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: stage 'prod' names unknown control 'CHG-1', family 'change-mgmt'"
+    assert lines[1].startswith("hint: fix [gate.stages.prod] in assay.toml")
+    with open_store(sample.url) as store:
+        assert store.counts().ledger == 0
+
+
 def test_invalid_workspace_cannot_decide(runner: CliRunner, sample: Sample) -> None:
     sample.write("assay.toml", '[gate.stages.release]\nblock = ["oops"]\n')
     result = gate(runner, sample)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.assess.model import Assessment, Result
-from assay.controls.model import severity_rank
+from assay.controls.model import Control, severity_rank
 from assay.errors import EXIT_FINDINGS, EXIT_OK, GateError
 
 BLOCKABLE = ("fail", "gap", "stale", "error")
@@ -107,6 +107,21 @@ def stage_policy(config: Mapping[str, Any], stage: str) -> StagePolicy:
             hint=f"stages: {', '.join(sorted(stages))} (define more under [gate.stages] "
             "in assay.toml)",
         ) from None
+
+
+def check_scope(policy: StagePolicy, controls: Mapping[str, Control]) -> None:
+    """:class:`GateError` when the stage's scope names a control or family the library
+    does not have: a typo there would put nothing in scope and let every release through.
+    """
+    families = {control.family for control in controls.values()}
+    unknown = [f"control '{c}'" for c in policy.controls if c not in controls]
+    unknown += [f"family '{f}'" for f in policy.families if f not in families]
+    if unknown:
+        raise GateError(
+            f"stage '{policy.name}' names unknown {', '.join(unknown)}",
+            hint=f"fix [gate.stages.{policy.name}] in assay.toml ('assay library list' shows "
+            f"the controls); families: {', '.join(sorted(families))}",
+        )
 
 
 def result_order(result: Result) -> tuple[int, int, str]:

@@ -84,7 +84,7 @@ def _gate(
 
     from assay import __version__
     from assay.assess.engine import AssessOptions, Assessor
-    from assay.assess.gate import decide, stage_policy
+    from assay.assess.gate import check_scope, decide, stage_policy
     from assay.assess.inputs import load_inputs
     from assay.assess.sealing import seal_decision
     from assay.evidence.store import collection_context
@@ -96,6 +96,7 @@ def _gate(
     ws = require_workspace(workspace)
     policy = stage_policy(ws.config, stage)
     inputs = load_inputs(ws, only=service)
+    check_scope(policy, inputs.library.controls)
     target = inputs.service(service)
     context = collection_context()
     with open_cli_store(store_url, ws, create=True) as store:
