@@ -428,3 +428,17 @@ def test_save_writes_more_formats_from_one_decision(
     assert bad.stderr.splitlines()[0] == (
         "error: --save 'sarif': expected FORMAT=FILE, e.g. sarif=gate.sarif"
     )
+
+
+def test_an_unwritable_destination_stops_the_gate_before_it_decides(
+    runner: CliRunner, sample: Sample, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-folder" / "gate.txt"
+    for args in (["--output", str(missing)], ["--save", f"sarif={missing}"]):
+        result = gate(runner, sample, *args)
+        assert result.exit_code == 2, args
+        assert result.stderr.splitlines()[0] == (
+            f"error: cannot write {missing}: no such folder {missing.parent}"
+        )
+    with open_store(sample.url) as store:
+        assert store.counts().ledger == 0

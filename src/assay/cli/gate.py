@@ -92,6 +92,8 @@ def _gate(
 
     check_format(output_format, GATE_FORMATS)
     saved = [_saved(item) for item in save or ()]
+    for path in [Path(output)] if output else []:
+        _writable(path)
     moment = parse_as_of(as_of)
     ws = require_workspace(workspace)
     policy = stage_policy(ws.config, stage)
@@ -136,7 +138,23 @@ def _saved(item: str) -> tuple[str, Path]:
 
         raise AssayError(f"--save {item!r}: expected FORMAT=FILE, e.g. sarif=gate.sarif")
     check_format(name, GATE_FORMATS)
+    _writable(Path(file))
     return name, Path(file)
+
+
+def _writable(path: Path) -> None:
+    """Refuse a destination that cannot be written before anything is decided: the
+    decision is recorded before outputs are written, and must not be recorded for a run
+    that then fails."""
+    import os
+
+    from assay.errors import AssayError
+
+    folder = path.parent
+    if not folder.is_dir():
+        raise AssayError(f"cannot write {path}: no such folder {folder}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise AssayError(f"cannot write {path}: permission denied")
 
 
 def _write(path: Path, text: str) -> None:
