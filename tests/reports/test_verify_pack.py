@@ -193,6 +193,58 @@ def test_a_pdf_without_a_manifest(runner: CliRunner, tmp_path: Path) -> None:
     ]
 
 
+def forged_pack(path: Path, manifest: dict[str, Any], **attached: bytes) -> Path:
+    """A blank PDF carrying ``manifest`` (its hash in the metadata, as a pack has it)."""
+    data = json.dumps(manifest).encode()
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_attachment("manifest.json", data)
+    for name, content in attached.items():
+        writer.add_attachment(name, content)
+    writer.add_metadata({"/assaymanifestsha256": sha256_hex(data)})
+    with path.open("wb") as stream:
+        writer.write(stream)
+    return path
+
+
+FORGED = {
+    "format": "assay.pack.manifest/1",
+    "service": "payments-api",
+    "assessment": {"id": "a1", "hash": "ab" * 32},
+    "evidence": [],
+    "ledger_head": {"seq": 7, "hash": "cd" * 32},
+    "attachments": [],
+}
+
+
+def test_a_manifest_alone_does_not_verify(runner: CliRunner, tmp_path: Path) -> None:
+    path = forged_pack(tmp_path / "forged.pdf", FORGED)
+    code, output = verify(runner, path)
+    assert code == 1
+    assert output.splitlines() == [
+        "no assessment.json attachment: every assay evidence pack carries one",
+        "no evidence.json attachment: every assay evidence pack carries one",
+        f"NOT OK: {path}: 2 differences",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("attachments", ["x"]), ("evidence", [3]), ("evidence", [{"id": "e", "artefacts": "ab"}])],
+)
+def test_a_manifest_of_the_wrong_shape_is_reported_not_raised(
+    runner: CliRunner, tmp_path: Path, key: str, value: Any
+) -> None:
+    records = json.dumps([{"id": "e", "artefacts": "zz"}]).encode()
+    path = forged_pack(
+        tmp_path / "forged.pdf", {**FORGED, key: value}, **{"evidence.json": records}
+    )
+    code, output = verify(runner, path)
+    assert code == 1
+    assert output.splitlines()[-1].startswith(f"NOT OK: {path}:")
+    assert "internal error" not in output
+
+
 def test_a_garbled_pdf_is_reported_not_raised(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "broken.pdf"
     path.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50 + b"\n%%EOF\n")

@@ -208,7 +208,10 @@ def _manifest(
         return None
     for key in ("attachments", "evidence", "assessment"):
         expected = dict if key == "assessment" else list
-        if not isinstance(manifest.get(key), expected):
+        value = manifest.get(key)
+        if not isinstance(value, expected) or (
+            isinstance(value, list) and not all(isinstance(item, dict) for item in value)
+        ):
             check.problems.append(f"{MANIFEST_NAME}: '{key}' is missing or malformed")
             return None
     return manifest
@@ -241,17 +244,28 @@ def _check_attachments(
         check.problems.append(f"attachment {name} is not listed in the manifest")
 
 
-def _attachment(attachments: dict[str, list[bytes]], name: str) -> bytes | None:
+def _required(
+    manifest: dict[str, Any], attachments: dict[str, list[bytes]], name: str, check: PackCheck
+) -> bytes | None:
+    """The bytes of an attachment every pack carries; a problem when there are none.
+
+    When the manifest lists it, its absence is reported with the other attachments; a
+    manifest that leaves it out must not make a pack with nothing in it verify.
+    """
     items = attachments.get(name)
-    return items[0] if items else None
+    if items:
+        return items[0]
+    if name not in {str(entry.get("name")) for entry in manifest["attachments"]}:
+        check.problems.append(f"no {name} attachment: every assay evidence pack carries one")
+    return None
 
 
 def _check_assessment(
     manifest: dict[str, Any], attachments: dict[str, list[bytes]], check: PackCheck
 ) -> None:
-    data = _attachment(attachments, ASSESSMENT_NAME)
+    data = _required(manifest, attachments, ASSESSMENT_NAME, check)
     if data is None:
-        return  # reported as missing already when listed; a pack always lists it
+        return
     expected = manifest["assessment"].get("hash")
     if sha256_hex(data) != expected:
         check.problems.append(
@@ -280,7 +294,7 @@ def _check_assessment(
 def _check_evidence(
     manifest: dict[str, Any], attachments: dict[str, list[bytes]], check: PackCheck
 ) -> None:
-    data = _attachment(attachments, EVIDENCE_NAME)
+    data = _required(manifest, attachments, EVIDENCE_NAME, check)
     if data is None:
         return
     try:
@@ -311,9 +325,9 @@ def _check_evidence(
         if entry is None:
             check.problems.append(f"evidence {claimed}: in {EVIDENCE_NAME}, not in the manifest")
             continue
-        stored = sorted(a.get("sha256", "") for a in identity.get("artefacts", []))
-        claimed_artefacts = sorted(a.get("sha256", "") for a in entry.get("artefacts", []))
-        if stored != claimed_artefacts:
+        stored = _artefact_hashes(identity.get("artefacts", []))
+        claimed_artefacts = _artefact_hashes(entry.get("artefacts", []))
+        if stored is None or stored != claimed_artefacts:
             check.problems.append(
                 f"evidence {claimed}: its artefacts differ between {EVIDENCE_NAME} and the manifest"
             )
@@ -321,13 +335,24 @@ def _check_evidence(
         check.problems.append(f"evidence {missing}: in the manifest, not in {EVIDENCE_NAME}")
     hashes = {str(e.get("name")): e.get("sha256") for e in manifest["attachments"]}
     for entry in manifest["evidence"]:
-        for artefact in entry.get("artefacts", []):
+        artefacts = entry.get("artefacts", [])
+        if _artefact_hashes(artefacts) is None:
+            check.problems.append(f"evidence {entry.get('id')}: manifest artefacts are malformed")
+            continue
+        for artefact in artefacts:
             name = artefact.get("attachment")
             if name and hashes.get(name) != artefact.get("sha256"):
                 check.problems.append(
                     f"artefact {artefact.get('name')} of evidence {entry.get('id')}: attachment "
                     f"{name} is not listed with sha256 {artefact.get('sha256')}"
                 )
+
+
+def _artefact_hashes(value: Any) -> list[str] | None:
+    """The sorted sha256s of a list of artefact objects; ``None`` for any other shape."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        return None
+    return sorted(str(item.get("sha256", "")) for item in value)
 
 
 def check_against_store(manifest: dict[str, Any], store: PackStore, check: PackCheck) -> None:
@@ -339,8 +364,7 @@ def check_against_store(manifest: dict[str, Any], store: PackStore, check: PackC
             check.problems.append(f"store: evidence {eid} is not in the store")
             continue
         stored = sorted(a.sha256 for a in record.artefacts)
-        claimed = sorted(str(a.get("sha256")) for a in entry.get("artefacts", []))
-        if stored != claimed:
+        if _artefact_hashes(entry.get("artefacts", [])) != stored:
             check.problems.append(f"store: evidence {eid} has other artefacts in the store")
     assessment = manifest["assessment"]
     if assessment.get("id"):
