@@ -10,24 +10,37 @@ _DURATION = re.compile(
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
 
+#: The longest duration accepted (freshness, waiver windows, --since): 100 years. Longer
+#: ones mean nothing here, and date arithmetic with them leaves the calendar.
+MAX_DURATION = timedelta(days=36500)
+#: Instants outside these years are refused: arithmetic with them overflows the calendar.
+YEARS = (1970, 2999)
+
 
 def parse_duration(text: str) -> timedelta:
     """Parse an ISO 8601 duration. A year counts 365 days and a month 30 days.
 
-    Raises ``ValueError`` with a plain message on anything else.
+    Raises ``ValueError`` with a plain message on anything else, or on anything longer
+    than :data:`MAX_DURATION`.
     """
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"{text!r} is not an ISO 8601 duration such as P90D or PT12H")
     parts = {key: int(value) for key, value in match.groupdict().items() if value}
     days = parts.get("years", 0) * 365 + parts.get("months", 0) * 30 + parts.get("days", 0)
-    return timedelta(
-        weeks=parts.get("weeks", 0),
-        days=days,
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
+    try:
+        delta = timedelta(
+            weeks=parts.get("weeks", 0),
+            days=days,
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+        )
+    except OverflowError:
+        delta = MAX_DURATION + MAX_DURATION
+    if delta > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than 100 years")
+    return delta
 
 
 def parse_instant(text: str) -> datetime:
@@ -38,6 +51,8 @@ def parse_instant(text: str) -> datetime:
     value = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         day = date.fromisoformat(value)
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise ValueError(f"{text!r} is outside the years {YEARS[0]} to {YEARS[1]}")
         return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -45,6 +60,8 @@ def parse_instant(text: str) -> datetime:
         raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 date-time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValueError(f"{text!r} is outside the years {YEARS[0]} to {YEARS[1]}")
     return moment.astimezone(UTC)
 
 

@@ -67,6 +67,15 @@ def test_expiry_more_than_a_year_ahead_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_dates_off_the_calendar_are_refused_not_raised(tmp_path: Path) -> None:
+    far = GOOD.replace("2026-01-10", "9999-06-01").replace("2026-04-01", "9999-12-01")
+    write(tmp_path, "chg.yaml", far)
+    assert problems(tmp_path) == [
+        "waivers/chg.yaml:5:10: created: '9999-06-01' is not a date between 1970 and 2999",
+        "waivers/chg.yaml:6:10: expires: '9999-12-01' is not a date between 1970 and 2999",
+    ]
+
+
 def test_expiry_before_creation_is_refused(tmp_path: Path) -> None:
     write(tmp_path, "chg.yaml", GOOD.replace("2026-04-01", "2025-12-31"))
     assert problems(tmp_path) == [

@@ -129,3 +129,10 @@ def test_as_of_before_any_evidence(runner: CliRunner, sample: Sample) -> None:
     (document,) = json.loads(result.stdout)
     assert document["as_of"] == "2020-01-01T23:59:59.999999Z"
     assert document["evidence_ids"] == []
+
+
+def test_as_of_off_the_calendar_cannot_decide(runner: CliRunner, sample: Sample) -> None:
+    for moment in ("0001-01-01T00:00:00+01:00", "9999-12-31"):
+        result = run(runner, sample, "check", "-s", "payments", "--as-of", moment)
+        assert result.exit_code == 2
+        assert result.stderr == (f"error: --as-of: '{moment}' is outside the years 1970 to 2999\n")

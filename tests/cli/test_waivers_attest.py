@@ -60,6 +60,11 @@ def test_waivers_list_states_and_expiring(runner: CliRunner, sample: Sample) -> 
     bad = runner.invoke(app, ["waivers", "list", "--expiring", "soon", "-w", str(sample.root)])
     assert bad.exit_code == 2
     assert bad.stderr.startswith("error: --expiring: 'soon' is not an ISO 8601 duration")
+    huge = runner.invoke(
+        app, ["waivers", "list", "--expiring", "P99999999999D", "-w", str(sample.root)]
+    )
+    assert huge.exit_code == 2
+    assert huge.stderr == "error: --expiring: 'P99999999999D' is longer than 100 years\n"
 
 
 def test_waiver_more_than_a_year_is_refused(runner: CliRunner, sample: Sample) -> None:

@@ -203,3 +203,12 @@ def test_non_utf8_and_alias_bomb_and_big_file(runner: CliRunner, tmp_path: Path)
         "(aliases nested too deeply?)",
         "controls/d.yaml: file is 6,000,000 bytes, over the 1,048,576 byte limit",
     ]
+
+
+def test_a_freshness_off_the_calendar_is_located(runner: CliRunner, tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws", {"TST-90.yaml": GOOD.replace("P7D", "P99999999999D")})
+    code, _, err = run(runner, root)
+    assert code == 2
+    assert err.splitlines()[0] == (
+        "controls/TST-90.yaml:7:12: 'P99999999999D' is longer than 100 years"
+    )

@@ -181,7 +181,11 @@ def parse_control(
         if validate and not raw.get("manual"):
             problems.extend(check_expectation(document, index, raw["kind"], raw["expectation"]))
             problems.extend(_check_explain(document, index, raw["kind"], raw["explain"]))
-    control = Control.from_dict(data, source=document.path)
+    try:
+        control = Control.from_dict(data, source=document.path)
+    except ValueError as exc:  # a freshness the schema's pattern admits but is out of range
+        problems.append(document.problem(("freshness",), str(exc)))
+        return None, problems
     return (control if not problems else None), problems
 
 
