@@ -293,6 +293,8 @@ def load_config(path: Path) -> dict[str, Any]:
     text = decode_text(raw, display)
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InvalidInput([Problem(display, None, None, "nested too deeply")]) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)

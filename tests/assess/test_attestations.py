@@ -14,7 +14,7 @@ from assay.assess.attestations import (
     attestation_drafts,
     load_attestation,
     load_attestations,
-    pin_hash,
+    pinned_text,
     read_document,
 )
 from assay.assess.engine import AssessOptions, Assessor
@@ -82,15 +82,17 @@ def test_attest_hashes_the_file_and_makes_valid_evidence(tmp_path: Path) -> None
     assert made.artefacts[0].data == b"restore log\n"
 
 
-def test_pin_hash_appends_once_and_then_the_file_is_checked(tmp_path: Path) -> None:
+def test_the_hash_is_pinned_once_and_then_the_file_is_checked(tmp_path: Path) -> None:
     path = workspace(tmp_path)
     attestation = load(path, tmp_path)
     digest = read_document(attestation).sha256
-    assert pin_hash(attestation, digest) is True
-    assert path.read_text(encoding="utf-8").endswith(f"sha256: {digest}\n")
+    text = pinned_text(attestation, digest)
+    assert text is not None
+    assert text.endswith(f"sha256: {digest}\n")
+    path.write_text(text, encoding="utf-8")
     pinned = load(path, tmp_path)
     assert pinned.sha256 == digest
-    assert pin_hash(pinned, digest) is False
+    assert pinned_text(pinned, digest) is None
     (tmp_path / "attestations" / "evidence" / "restore-2026-02.txt").write_text("edited\n")
     with pytest.raises(InvalidInput) as caught:
         read_document(load(path, tmp_path))
@@ -98,6 +100,35 @@ def test_pin_hash_appends_once_and_then_the_file_is_checked(tmp_path: Path) -> N
     assert str(problem).startswith(
         "attestations/restore.yaml: file evidence/restore-2026-02.txt no longer matches its "
         f"sha256 (attested {digest[:12]}, now "
+    )
+
+
+def test_a_flow_mapping_is_not_pinned_into_an_unreadable_file(tmp_path: Path) -> None:
+    flow = (
+        '{control: BCP-02, services: [payments], statement: "A full restore was rehearsed.",\n'
+        ' signer: "Priya Raman", signed_at: "2026-02-27", expires: "2026-08-27",\n'
+        " file: evidence/restore-2026-02.txt}\n"
+    )
+    path = workspace(tmp_path, flow)
+    attestation = load(path, tmp_path)
+    digest = read_document(attestation).sha256
+    with pytest.raises(InvalidInput) as caught:
+        pinned_text(attestation, digest)
+    assert [str(p) for p in caught.value.problems] == [
+        "attestations/restore.yaml: a sha256 line cannot be appended to it"
+    ]
+    assert caught.value.hint == (
+        f"write the attestation as a block mapping, or add 'sha256: {digest}' yourself"
+    )
+
+
+def test_a_file_name_the_system_cannot_take_is_a_problem(tmp_path: Path) -> None:
+    path = workspace(tmp_path, TEXT.replace("evidence/restore-2026-02.txt", '"gov\\0-01.md"'))
+    with pytest.raises(InvalidInput) as caught:
+        load(path, tmp_path)
+    (problem,) = caught.value.problems
+    assert str(problem) == (
+        "attestations/restore.yaml:7:7: file 'gov\\x00-01.md': embedded null byte"
     )
 
 

@@ -95,6 +95,21 @@ def test_attest_records_evidence_and_pins_the_hash(runner: CliRunner, sample: Sa
     assert again.stdout.startswith("already recorded; re-sealed: BCP-02 for *")
 
 
+def test_attest_on_a_flow_mapping_changes_nothing(runner: CliRunner, sample: Sample) -> None:
+    path = sample.attestation()
+    block = path.read_text(encoding="utf-8").replace("Priya Raman, Head", "Priya Raman - Head")
+    flow = "{" + ", ".join(block.splitlines()) + "}\n"
+    path.write_text(flow, encoding="utf-8")
+    result = runner.invoke(app, ["attest", str(path), "-w", str(sample.root)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "attestations/restore.yaml: a sha256 line cannot be appended to it"
+    )
+    assert path.read_text(encoding="utf-8") == flow
+    with open_store(sample.url) as store:
+        assert store.list_evidence(kind="manual.attestation") == []
+
+
 def test_attestation_whose_file_changed_is_refused(runner: CliRunner, sample: Sample) -> None:
     path = sample.attestation()
     assert runner.invoke(app, ["attest", str(path), "-w", str(sample.root)]).exit_code == 0

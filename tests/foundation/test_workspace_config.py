@@ -37,6 +37,7 @@ def coverage(runner: CliRunner, root: Path) -> tuple[int, str, str]:
             ["assay.toml:2:1: collect.since: expected a string, got an integer"],
         ),
         (b"# " + b"x" * 300_000 + b"\n", ["assay.toml: file is over the 262,144 byte limit"]),
+        (b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", ["assay.toml: nested too deeply"]),
     ],
 )
 def test_bad_config_is_located_and_exits_2(

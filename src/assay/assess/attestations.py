@@ -24,7 +24,7 @@ from typing import Any
 from assay.errors import InvalidInput, Problem, raise_if_problems
 from assay.evidence.model import ArtefactDraft, EvidenceDraft
 from assay.schemas import check_mapping
-from assay.yamlfile import YamlDocument, load_yaml, parse_folder
+from assay.yamlfile import YamlDocument, load_yaml, parse_folder, parse_yaml
 
 KIND = "manual.attestation"
 COLLECTOR = "assay-attest"
@@ -81,14 +81,19 @@ def parse_attestation(
                         ("services", index), f"attestation names unknown service '{name}'"
                     )
                 )
-    supporting = (path.parent / data["file"]).resolve()
-    boundary = (root or path.parent).resolve()
-    if not supporting.is_relative_to(boundary):
-        problems.append(
-            document.problem(("file",), f"file '{data['file']}' is outside the workspace")
-        )
-    elif not supporting.is_file():
-        problems.append(document.problem(("file",), f"file '{data['file']}' does not exist"))
+    supporting = path.parent / data["file"]
+    try:
+        supporting = supporting.resolve()
+        boundary = (root or path.parent).resolve()
+        if not supporting.is_relative_to(boundary):
+            problems.append(
+                document.problem(("file",), f"file '{data['file']}' is outside the workspace")
+            )
+        elif not supporting.is_file():
+            problems.append(document.problem(("file",), f"file '{data['file']}' does not exist"))
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the system
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problems.append(document.problem(("file",), f"file {data['file']!r}: {reason}"))
     attestation = Attestation(
         control=data["control"],
         services=tuple(sorted(set(data["services"]))),
@@ -236,15 +241,26 @@ def attestation_drafts(
     ]
 
 
-def pin_hash(attestation: Attestation, digest: str) -> bool:
-    """Append ``sha256: <digest>`` to the attestation YAML when it has none yet.
+def pinned_text(attestation: Attestation, digest: str) -> str | None:
+    """The attestation YAML with ``sha256: <digest>`` appended; ``None`` when it has one.
 
-    Appending keeps the author's comments and layout; the change shows in review.
-    Returns whether the file was changed.
+    Appending keeps the author's comments and layout, and the change shows in review. The
+    result is parsed before it is used: a file the line cannot be appended to (a flow
+    mapping such as ``{control: ...}``) is :class:`InvalidInput`, so the file is never
+    left unreadable.
     """
     if attestation.sha256 is not None:
-        return False
+        return None
     text = attestation.path.read_text(encoding="utf-8")
     separator = "" if text.endswith("\n") else "\n"
-    attestation.path.write_text(f"{text}{separator}sha256: {digest}\n", encoding="utf-8")
-    return True
+    pinned = f"{text}{separator}sha256: {digest}\n"
+    try:
+        data = parse_yaml(pinned, attestation.source).data
+    except InvalidInput:
+        data = None
+    if not isinstance(data, dict) or data.get("sha256") != digest:
+        raise InvalidInput(
+            [Problem(attestation.source, message="a sha256 line cannot be appended to it")],
+            hint=f"write the attestation as a block mapping, or add 'sha256: {digest}' yourself",
+        )
+    return pinned

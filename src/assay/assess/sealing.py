@@ -13,7 +13,7 @@ from assay import __version__
 from assay.assess.attestations import (
     Attestation,
     attestation_drafts,
-    pin_hash,
+    pinned_text,
     read_document,
 )
 from assay.assess.model import Assessment
@@ -83,13 +83,16 @@ def record_attestation(
     """Hash the supporting file, record the evidence, then pin the hash into the YAML.
 
     Returns the drafts, their results, the file's sha256 and whether the YAML was changed.
-    The YAML is only touched once the evidence is stored, so a failure leaves it as it was.
+    The pinned YAML is made (and checked) before anything is stored, and written only
+    once the evidence is stored: a failure at any step leaves both as they were.
     """
     document = read_document(attestation, max_bytes=max_bytes)
     drafts = attestation_drafts(attestation, document, tool_version=__version__)
+    pinned = pinned_text(attestation, document.sha256)
     results = store.record(drafts, context=context)
-    pinned = pin_hash(attestation, document.sha256)
-    return drafts, list(results), document.sha256, pinned
+    if pinned is not None:
+        attestation.path.write_text(pinned, encoding="utf-8")
+    return drafts, list(results), document.sha256, pinned is not None
 
 
 def decision_draft(decision: GateDecision) -> EvidenceDraft:
