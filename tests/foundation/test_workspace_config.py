@@ -38,6 +38,13 @@ def coverage(runner: CliRunner, root: Path) -> tuple[int, str, str]:
         ),
         (b"# " + b"x" * 300_000 + b"\n", ["assay.toml: file is over the 262,144 byte limit"]),
         (b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", ["assay.toml: nested too deeply"]),
+        (
+            b"[collect]\nmax_artefact_bytes = 1000000000000\n",
+            [
+                "assay.toml:2:1: collect.max_artefact_bytes: 1000000000000 is greater than "
+                "the maximum of 2147483648"
+            ],
+        ),
     ],
 )
 def test_bad_config_is_located_and_exits_2(
