@@ -102,6 +102,14 @@ def test_an_unknown_postgresql_database(runner: CliRunner, postgres_url: str) ->
         ("postgresql://user:pw@host:notaport/db", "error: the store URL is not valid"),
         ("mysql://user:pw@host/db", "error: unsupported store URL scheme 'mysql'"),
         ("nonsense", "error: the store URL is not valid"),
+        (
+            "sqlite:///~assay-no-such-user/x.db",
+            "error: the store URL names a home folder that does not exist",
+        ),
+        (
+            f"sqlite:///{'a' * 300}/x.db",
+            f"error: store error on {'a' * 300}/x.db: File name too long",
+        ),
     ],
 )
 def test_bad_urls(runner: CliRunner, url: str, message: str) -> None:

@@ -74,8 +74,8 @@ def upgrade_store(url: str) -> tuple[Store, str | None]:
 
 def _open(url: str, *, create: bool) -> tuple[Store, str | None]:
     target = parse_url(url)
-    prepare_sqlite_file(target, create=create)
     with guard(target, connecting=True):
+        prepare_sqlite_file(target, create=create)
         engine = create_engine(target)
     try:
         before, after = ensure_schema(engine, target, create=create)

@@ -78,7 +78,13 @@ def parse_url(text: str) -> StoreTarget:
         database = url.database
         if not database or database == ":memory:":
             return StoreTarget(url.set(drivername="sqlite", database=None), "sqlite", None)
-        path = Path(database).expanduser()
+        try:
+            path = Path(database).expanduser()
+        except RuntimeError:  # ~user that does not exist
+            raise StoreError(
+                "the store URL names a home folder that does not exist",
+                hint="give the store's path in full",
+            ) from None
         return StoreTarget(url.set(drivername="sqlite", database=str(path)), "sqlite", path)
     if driver in ("postgresql", "postgres", "postgresql+psycopg"):
         return StoreTarget(url.set(drivername="postgresql+psycopg"), "postgresql", None)
