@@ -150,3 +150,16 @@ def test_external_entity_reaches_nothing(tmp_path: Path, runner: CliRunner) -> N
         assert store.latest("api", ["test.results", "ci.run"]) == []
     database = (root / ".assay" / "assay.db").read_bytes()
     assert b"TOP-SECRET" not in database
+
+
+def test_an_artefacts_folder_through_a_file_is_no_such_folder(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    root, head, reports = setup(tmp_path)
+    through = reports / "notes.txt" / "sub"
+    result = runner.invoke(
+        app, ["collect", "-w", str(root), "--artefacts", str(through)], env=github_env(head)
+    )
+    assert result.exit_code == 2
+    assert "no such folder" in result.stderr
+    assert "internal error" not in result.stderr

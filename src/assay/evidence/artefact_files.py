@@ -39,11 +39,13 @@ def scan_folder(
     scan = ArtefactScan()
     try:
         info = folder.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a/b where a is a file: no folder either
         if must_exist:
             raise CollectorError(f"{display}: no such folder") from None
         scan.skipped.append((display, "artefacts folder not found"))
         return scan
+    except OSError as exc:
+        raise CollectorError(f"{display}: {exc.strerror or exc}") from None
     if stat.S_ISLNK(info.st_mode):
         scan.skipped.append((display, "symbolic link (not followed)"))
         return scan
