@@ -114,3 +114,28 @@ def test_url_repositories_are_cloned_then_fetched(git_repo: GitRepo, tmp_path: P
     second = git_repo.commit("two")
     again = prepare_repo(ref, service="svc", root=tmp_path / "ws", display="app")
     assert again.commit == second
+
+
+def test_a_commit_with_a_time_past_the_calendar_is_a_collector_error(git_repo: GitRepo) -> None:
+    git_repo.commit("one")
+    tree = git_repo.git("rev-parse", "HEAD^{tree}").strip()
+    forged = (
+        f"tree {tree}\n"
+        "author Eve <eve@example.org> 99999999999999999999 +0000\n"
+        "committer Eve <eve@example.org> 99999999999999999999 +0000\n\nforged\n"
+    )
+    sha = git_repo.git(
+        "hash-object", "-t", "commit", "-w", "--literally", "--stdin", stdin=forged.encode()
+    ).strip()
+    git_repo.git("update-ref", "refs/heads/main", sha)
+    with pytest.raises(CollectorError, match=f"commit {sha} has an unreadable committer time"):
+        target(git_repo)
+
+
+def test_a_failed_clone_leaves_nothing_behind(tmp_path: Path) -> None:
+    ref = RepoRef(name="app", url=f"file://{tmp_path / 'no-such-repo'}")
+    for _ in range(2):
+        with pytest.raises(CollectorError):
+            prepare_repo(ref, service="svc", root=tmp_path / "ws", display="app")
+    folder = tmp_path / "ws" / ".assay" / "repos" / "svc"
+    assert sorted(p.name for p in folder.iterdir()) == [".app.lock"]

@@ -9,6 +9,7 @@ branch or commit that does not exist. URL repositories are cloned (bare) into
 from __future__ import annotations
 
 import fcntl
+import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -51,13 +52,15 @@ def clone_or_fetch(
             if progress:
                 progress(f"cloning {display}")
             staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-            runner = Git(staging.parent, display, timeout=timeout)
-            runner.run(
-                "clone", "--bare", "--quiet", "--template=", "--no-recurse-submodules",
-                "--", url, str(staging / "repo"),
-            )  # fmt: skip
-            (staging / "repo").rename(dest)
-            staging.rmdir()
+            try:
+                runner = Git(staging.parent, display, timeout=timeout)
+                runner.run(
+                    "clone", "--bare", "--quiet", "--template=", "--no-recurse-submodules",
+                    "--", url, str(staging / "repo"),
+                )  # fmt: skip
+                (staging / "repo").rename(dest)
+            finally:  # a failed or timed-out clone leaves no partial pack behind
+                shutil.rmtree(staging, ignore_errors=True)
             return
         if progress:
             progress(f"fetching {display}")
@@ -148,7 +151,13 @@ def commit_time(git: Git, sha: str) -> datetime:
     header = raw.split(b"\n\n", 1)[0]
     for line in header.split(b"\n"):
         if line.startswith(b"committer "):
-            return datetime.fromtimestamp(int(line.rsplit(b" ", 2)[1]), UTC)
+            try:
+                return datetime.fromtimestamp(int(line.rsplit(b" ", 2)[1]), UTC)
+            except (IndexError, ValueError, OverflowError, OSError):
+                # Unchecked objects can say anything: a time past the calendar, no time.
+                raise CollectorError(
+                    f"{git.display}: commit {sha} has an unreadable committer time"
+                ) from None
     raise CollectorError(f"{git.display}: commit {sha} has no committer line")
 
 
