@@ -261,5 +261,42 @@ def test_invalid_facts_from_a_plugin_store_nothing_for_that_service(tmp_path: Pa
         assert store.counts().evidence == 0
     assert [f.service for f in report.failures] == ["api", "web"]
     lines = report.failures[0].lines
-    assert "broken@2 (git.tags): invalid fact 'facts': 'branch' is a required property" in lines
-    assert lines[-1] == "hint: this is a bug in the collector named"
+    assert (
+        "evidence draft 1 (git.tags from broken@2 for service 'api'): "
+        "facts: 'branch' is a required property"
+    ) in lines
+    assert lines[-1] == (
+        "hint: the collector produced evidence its kind refuses; nothing was stored"
+    )
+
+
+class Sloppy(Collector):
+    """Drafts the store refuses only for the repository named api: a subject key far too
+    long and a time given as text."""
+
+    name = "sloppy"
+    version = "1"
+    kinds = ("git.history",)
+    target = "repo"
+
+    def collect(self, target: RepoTarget, context: CollectContext) -> Iterable[EvidenceDraft]:
+        if target.name != "api":
+            return
+        yield EvidenceDraft("git.history", context.service, {"repo": "r" * 400},
+                            "2026-01-01", self.ident, {})  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_drafts_the_store_refuses_stop_only_their_service(tmp_path: Path) -> None:
+    root, _, _ = two_services(tmp_path)
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        report = collect(
+            open_workspace(root), store, CollectOptions(environ={}, in_ci=False),
+            collectors={"sloppy": Sloppy(), "git.history": GitHistoryCollector()},
+        )  # fmt: skip
+        assert [f.service for f in report.failures] == ["api"]
+        lines = report.failures[0].lines
+        where = "evidence draft 2 (git.history from sloppy@1 for service 'api')"
+        assert f"{where}: observed_at must be a date-time" in lines
+        assert f"{where}: subject key is too long" in lines
+        assert store.latest("api", ["git.history"]) == []
+        assert [r.service for r in store.latest("web", ["git.history"])] == ["web"]

@@ -98,9 +98,9 @@ def test_an_invalid_draft_refuses_the_whole_batch(store: Store) -> None:
     with pytest.raises(InvalidInput) as caught:
         store.record([good, bad, unknown], context={})
     assert [str(p) for p in caught.value.problems] == [
-        "evidence draft 2 (ci.run for service 'payments'): fact 'attempt': "
+        "evidence draft 2 (ci.run from ci-env@1.0.0 for service 'payments'): fact 'attempt': "
         "'twice' is not of type 'integer'",
-        "evidence draft 3 (no.such.kind for service 'payments'): "
+        "evidence draft 3 (no.such.kind from x@1 for service 'payments'): "
         "unknown evidence kind 'no.such.kind'",
     ]
     counts = store.counts()

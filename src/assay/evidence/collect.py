@@ -173,11 +173,13 @@ def collect(
         try:
             drafts = run.drafts()
             check_drafts(drafts, service.id, found)
+            # All or nothing per service: a draft its kind refuses stores nothing for this
+            # service, and the other services are still collected.
+            results = writer.record(drafts, context={**context_base, "service": service.id})
         except (CollectorError, InvalidInput) as exc:
             report.failures.append(Failure(service.id, tuple(exc.diagnostics())))
             report.skipped.extend(run.skipped)
             continue
-        results = writer.record(drafts, context={**context_base, "service": service.id})
         for draft, result in zip(drafts, results, strict=True):
             report.collected.append(
                 Collected(

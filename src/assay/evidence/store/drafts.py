@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from assay.errors import Problem, raise_if_problems
 from assay.evidence.kinds import kind_validator
 from assay.evidence.model import (
     Artefact,
+    ArtefactDraft,
     Evidence,
     EvidenceDraft,
     canonical_json,
@@ -69,6 +71,11 @@ def _field_problems(draft: EvidenceDraft, where: str) -> list[Problem]:
         problems.append(
             Problem(where, message=f"collector '{draft.collector}' is not name@version")
         )
+    observed: object = draft.observed_at
+    if not isinstance(observed, datetime):
+        problems.append(Problem(where, message="observed_at must be a date-time"))
+    if not all(isinstance(item, ArtefactDraft) for item in draft.artefacts):
+        problems.append(Problem(where, message="artefacts must be ArtefactDraft values"))
     subject: object = draft.subject
     if not isinstance(subject, dict):
         problems.append(Problem(where, message="subject must be a JSON object"))
@@ -86,7 +93,10 @@ def prepare(drafts: Sequence[EvidenceDraft]) -> list[PreparedDraft]:
     """Validate every draft and build its rows; raise :class:`InvalidInput` if any is bad."""
     problems: list[Problem] = []
     for index, draft in enumerate(drafts, start=1):
-        where = f"evidence draft {index} ({draft.kind} for service '{draft.service}')"
+        where = (
+            f"evidence draft {index} ({draft.kind} from {draft.collector} "
+            f"for service '{draft.service}')"
+        )
         found = _field_problems(draft, where)
         if not found:
             found = _fact_problems(draft, where)
