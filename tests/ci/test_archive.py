@@ -129,3 +129,26 @@ def test_member_lying_about_its_size_is_refused() -> None:
 
 def test_a_zip_is_not_itself_a_report() -> None:
     assert takers(artefact("reports.zip", make_zip([("a.xml", b"<testsuite/>")]))) == []
+
+
+def test_corrupt_compressed_data_is_refused_not_raised() -> None:
+    data = bytearray(make_zip([("r.xml", b"<testsuite>" + b"x" * 5000 + b"</testsuite>")]))
+    start = data.find(b"r.xml") + len(b"r.xml")  # the deflate stream follows the name
+    data[start : start + 8] = b"\xff" * 8
+    with pytest.raises(ArtefactError, match=r"bad\.zip!r\.xml: cannot be decompressed"):
+        expand_zip(artefact("bad.zip", bytes(data)), max_total_bytes=CAP)
+
+
+def test_any_damage_to_a_zip_is_a_refusal() -> None:
+    import random
+
+    base = make_zip([("a.xml", b"<testsuite/>" * 10), ("b/c.json", b"{}")])
+    rng = random.Random(7)
+    for _ in range(2000):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        try:
+            expand_zip(artefact("f.zip", bytes(data)), max_total_bytes=CAP)
+        except ArtefactError:
+            pass

@@ -18,9 +18,12 @@ exactly the size its header declared, and returned as artefact targets named
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from datetime import UTC, datetime
 
 from assay.errors import Problem
@@ -40,7 +43,24 @@ def is_zip(data: bytes) -> bool:
     return data.startswith(ZIP_MAGIC)
 
 
+#: What corrupt or crafted zip data can raise, from zipfile and from the decompressors.
+_CORRUPT = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    IndexError,
+    NotImplementedError,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+)
+
+
 def _name_problem(filename: str) -> str | None:
+    if not filename:
+        return "has no name"
     if "\x00" in filename:
         return "has a NUL character in its name"
     if filename.startswith(("/", "\\")) or _DRIVE.match(filename):
@@ -60,10 +80,9 @@ def inspect_zip(
 ) -> list[zipfile.ZipInfo]:
     """The file members of a zip, or :class:`ArtefactError` listing every reason to refuse it."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except _CORRUPT as exc:
         raise refuse(name, f"not a readable zip archive: {exc}") from None
-    infos = archive.infolist()
     if len(infos) > max_members:
         raise refuse(name, f"zip has {len(infos):,} members, over the {max_members:,} limit")
     problems: list[Problem] = []
@@ -129,7 +148,7 @@ def expand_zip(
         try:
             with archive.open(info) as handle:
                 content = handle.read(info.file_size + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        except _CORRUPT as exc:
             raise refuse(label, f"cannot be decompressed: {exc}") from None
         if len(content) != info.file_size:
             raise refuse(label, "refused: the member's size differs from its header")
