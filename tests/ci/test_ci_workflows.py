@@ -389,3 +389,39 @@ scan:
         ("ci/broken.yml", "cannot be read"),
         ("ci/list.yml", "a GitLab CI file must be a mapping, not a list"),
     }
+
+
+def test_gitlab_extends_named_many_times_over_many_levels(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each template extends the next one eight times over: searched once per name, not
+    once per path (8**12 paths)."""
+    from assay.evidence.collectors.ci_gitlab import GitlabPipeline
+
+    calls = 0
+    resolve = GitlabPipeline._resolve
+
+    def counted(self: GitlabPipeline, *args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        assert calls < 10_000, "extends are searched once per path"
+        return resolve(self, *args)
+
+    monkeypatch.setattr(GitlabPipeline, "_resolve", counted)
+    levels = "".join(f".t{i}:\n  extends: [{', '.join([f'.t{i + 1}'] * 8)}]\n" for i in range(11))
+    text = f"{levels}.t11:\n  image: python:3\nbuild:\n  extends: .t0\n  script: [pytest]\n"
+    facts = facts_at(git_repo, git_repo.commit("bomb", {".gitlab-ci.yml": text}))
+    assert facts["tools"]["tests"] == ["pytest"]
+    assert [r["image"] for r in facts["unpinned_image_refs"]] == ["python:3"]
+
+
+def test_twelve_thousand_gitlab_jobs(git_repo: GitRepo) -> None:
+    jobs = "".join(
+        f"job{i}:\n  before_script: [echo a]\n  script:\n    - pytest part{i}\n"
+        for i in range(12_000)
+    )
+    commit = git_repo.commit("big", {".gitlab-ci.yml": jobs})
+    started = time.monotonic()
+    facts = facts_at(git_repo, commit)
+    assert time.monotonic() - started < 10
+    assert (facts["jobs"], facts["steps"]) == (12_000, 24_000)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from assay.evidence.collectors.ci_definitions import (
@@ -67,6 +68,11 @@ class LoadedFile:
     document: YamlDocument | None
     text: str
     error: Finding | None = None
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, split once (a file of thousands of jobs reads them per job)."""
+        return self.text.splitlines()
 
 
 Loader = Callable[[str], LoadedFile | None]
@@ -178,11 +184,18 @@ class GitlabPipeline:
         name: str,
         key: str,
         depth: int = 0,
+        seen: dict[str, int] | None = None,
     ) -> tuple[LoadedFile, JsonPath, Any] | None:
-        """A job's own ``key``, else the nearest one through ``extends`` (last parent first)."""
+        """A job's own ``key``, else the nearest one through ``extends`` (last parent first).
+
+        ``seen`` holds the templates already searched (at their shallowest depth): a parent
+        named many times over many levels is searched once, not once per path to it.
+        """
+        seen = {} if seen is None else seen
         entry = jobs.get(name)
-        if entry is None or depth > MAX_EXTENDS_DEPTH:
+        if entry is None or depth > MAX_EXTENDS_DEPTH or seen.get(name, depth + 1) <= depth:
             return None
+        seen[name] = depth
         loaded, job = entry
         if key in job:
             return loaded, (name, key), job[key]
@@ -192,7 +205,7 @@ class GitlabPipeline:
         )
         for parent in reversed(names):
             if isinstance(parent, str):
-                found = self._resolve(jobs, parent, key, depth + 1)
+                found = self._resolve(jobs, parent, key, depth + 1, seen)
                 if found is not None:
                     return found
         return None
@@ -240,7 +253,7 @@ class GitlabPipeline:
             source, path, value = found
             lines = [value] if isinstance(value, str) else value if isinstance(value, list) else []
             assert source.document is not None
-            text_lines = source.text.splitlines()
+            text_lines = source.lines
             for index, line in enumerate(lines):
                 if isinstance(line, str):
                     definition.steps += 1
