@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import stat
 import zipfile
@@ -148,7 +149,5 @@ def test_any_damage_to_a_zip_is_a_refusal() -> None:
         data = bytearray(base)
         for _ in range(rng.randint(1, 4)):
             data[rng.randrange(len(data))] = rng.randrange(256)
-        try:
+        with contextlib.suppress(ArtefactError):  # any other exception fails the test
             expand_zip(artefact("f.zip", bytes(data)), max_total_bytes=CAP)
-        except ArtefactError:
-            pass
