@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +41,26 @@ def test_formats_are_recognised_by_content_not_name() -> None:
 )  # fmt: skip
 def test_unrecognised_files_are_accepted_by_nobody(content: bytes) -> None:
     assert takers(artefact("mystery.bin", content)) == []
+
+
+@pytest.mark.parametrize("unit", [b"<?", b"<a", b"<!--", b"<a b='"])
+def test_a_crafted_xml_head_is_recognised_in_linear_time(unit: bytes) -> None:
+    """64 KB of unclosed openings: a backtracking pattern took seconds to give up here."""
+    from assay.evidence.collectors._safe import sniff
+
+    data = unit * (65536 // len(unit))
+    started = time.monotonic()
+    found = sniff(data, "crafted.xml")
+    assert time.monotonic() - started < 0.5
+    assert (found.form, found.xml_root) == ("xml", None)
+    assert takers(artefact("crafted.xml", data)) == []
+
+
+def test_comments_and_instructions_before_the_root_are_skipped() -> None:
+    from assay.evidence.collectors._safe import sniff
+
+    found = sniff(b'<?xml version="1.0"?><!-- c --><?pi x?><cov:coverage version="1">', "c")
+    assert (found.xml_root, found.xml_attrs) == ("coverage", {"version": "1"})
 
 
 def test_parsers_are_registered_as_plugins() -> None:

@@ -227,10 +227,10 @@ def namespace(tag: str) -> str:
 
 # --------------------------------------------------------------------------- recognition
 
-_COMMENT = re.compile(rb"<!--.*?-->", re.S)
-_PI = re.compile(rb"<\?.*?\?>", re.S)
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
-_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>", re.S)
+# [^<>]: a tag never holds "<", and the search cannot backtrack over the rest of the head
+# for every "<" in a crafted one.
+_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^<>]*)>")
 _ATTR = re.compile(rb"([\w:.\-]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
 
 
@@ -312,8 +312,26 @@ def _sniff_json(data: bytes, name: str, head: str) -> Sniff:
         return Sniff("json", head=head, error=exc)
 
 
+def _without(data: bytes, opening: bytes, closing: bytes) -> bytes:
+    """``data`` less every ``opening ... closing`` span; an unclosed one runs to the end.
+
+    Plain ``find`` calls: a lazy regex rescans the rest of the data for each opening it
+    cannot close (seconds on a 64 KB head of ``<?<?<?...``).
+    """
+    kept: list[bytes] = []
+    index = 0
+    while (start := data.find(opening, index)) >= 0:
+        kept.append(data[index:start])
+        end = data.find(closing, start + len(opening))
+        if end < 0:
+            return b"".join(kept)
+        index = end + len(closing)
+    kept.append(data[index:])
+    return b"".join(kept)
+
+
 def _sniff_xml(raw_head: bytes, head: str) -> Sniff:
-    body = _PI.sub(b"", _COMMENT.sub(b"", raw_head))
+    body = _without(_without(raw_head, b"<!--", b"-->"), b"<?", b"?>")
     start = _DOCTYPE.search(body)
     doctype = subset = False
     if start is not None:  # skip the declaration, internal subset included, to find the root
