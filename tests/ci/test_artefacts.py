@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import time
 from datetime import UTC, datetime
@@ -130,3 +132,50 @@ def test_modified_at_of_a_target_is_used() -> None:
     target = ArtefactFile(path=Path("/x"), name="r.xml", data=REPORT.encode(), modified_at=when)
     (draft,) = JUNIT.collect_all([target], context())
     assert draft.observed_at == when.replace(microsecond=0)
+
+
+WRONG_SHAPES = [
+    ("audit.json", json.dumps({"dependencies": [{"name": "x", "vulns": 5}]})),
+    ("trivy.json", json.dumps({"SchemaVersion": 2,
+                               "Results": [{"Type": "pip", "Vulnerabilities": 5}]})),
+    ("grype.json", '{"matches":[{"vulnerability":{"id":"CVE-1","severity":' + "9" * 400
+     + '},"artifact":{"name":"a"}}],"source":{}}'),
+    ("bom.json", json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5",
+                             "components": [{"name": "a", "licenses": 5}]})),
+    ("spdx.json", json.dumps({"spdxVersion": "SPDX-2.3", "packages": 5})),
+    ("deep.cdx.xml", '<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>'
+     + "<component><name>a</name><components>" * 5000
+     + "</components></component>" * 5000 + "</components></bom>"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "content"), WRONG_SHAPES)
+def test_a_recognised_file_of_the_wrong_shape_is_refused_by_name(name: str, content: str) -> None:
+    target = artefact(name, content)
+    (parser,) = [p for p in PARSERS if p.accepts(target)]
+    with pytest.raises(ArtefactError) as caught:
+        collect(parser, [target], context())
+    assert caught.value.problems[0].path == name
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"_type": "https://in-toto.io/Statement/v1", "x": NaN}'],
+)
+def test_a_dsse_payload_is_read_as_strictly_as_any_json(payload: bytes) -> None:
+    envelope = {
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": base64.b64encode(payload).decode(),
+        "signatures": [],
+    }
+    target = artefact("build.intoto.json", json.dumps(envelope))
+    (parser,) = takers(target)
+    with pytest.raises(ArtefactError, match=r"build\.intoto\.json \(DSSE payload\)"):
+        collect(next(p for p in PARSERS if p.name == parser), [target], context())
+
+
+def test_an_infinite_number_is_refused_as_json() -> None:
+    from assay.evidence.collectors._safe import load_json
+
+    with pytest.raises(ArtefactError, match="1e999 is too large a number for JSON evidence"):
+        load_json(b'{"budget": -1e999}', "slo.json")

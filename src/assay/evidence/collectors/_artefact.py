@@ -134,6 +134,12 @@ class ArtefactParser(Collector):
             if not self.recognise(found):
                 raise refuse(target.name, f"not a {self.formats} file")
             return self.parse(target, found, context)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+            # A recognised file with a field of the wrong shape (a number where a list
+            # belongs, a 400-digit score): refuse the file, by name, like any other.
+            raise refuse(target.name, f"a field has the wrong type or value ({exc})") from None
+        except RecursionError:
+            raise refuse(target.name, "nested too deeply to read") from None
         finally:
             forget(target.data)
 

@@ -23,6 +23,7 @@ per line, worded for the person who produced the file.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,6 +83,13 @@ def _no_constants(token: str) -> Any:
     raise ValueError(f"{token} is not allowed in JSON evidence")
 
 
+def _finite(token: str) -> float:
+    value = float(token)
+    if math.isinf(value):  # 1e999: JSON has no infinities, and the store cannot keep one
+        raise ValueError(f"{token} is too large a number for JSON evidence")
+    return value
+
+
 def load_json(data: bytes, name: str) -> Any:
     """Parse JSON bytes (UTF-8, optional BOM); raise a located :class:`ArtefactError`."""
     try:
@@ -89,7 +97,7 @@ def load_json(data: bytes, name: str) -> Any:
     except UnicodeDecodeError as exc:
         raise refuse(name, f"not valid UTF-8 (byte offset {exc.start})") from None
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        return json.loads(text, parse_constant=_no_constants, parse_float=_finite)
     except json.JSONDecodeError as exc:
         if not text[exc.pos :].strip() or exc.msg.startswith("Unterminated string"):
             message = "JSON ends unexpectedly: the file is truncated"

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from assay.evidence.collectors._artefact import ArtefactParser, Part, subject_commit
-from assay.evidence.collectors._safe import Sniff, parse_time, refuse, text_of
+from assay.evidence.collectors._safe import Sniff, load_json, parse_time, refuse, text_of
 from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
 
 IN_TOTO_PAYLOAD = "application/vnd.in-toto+json"
@@ -79,9 +78,10 @@ def _open(value: Any, name: str) -> Envelope:
     padded = payload + "=" * (-len(payload) % 4)
     altchars = b"-_" if "-" in payload or "_" in payload else None
     try:
-        statement = json.loads(base64.b64decode(padded, altchars=altchars, validate=True))
+        decoded = base64.b64decode(padded, altchars=altchars, validate=True)
     except (binascii.Error, ValueError):
         raise refuse(name, "DSSE payload is not base64-encoded JSON") from None
+    statement = load_json(decoded, f"{name} (DSSE payload)")
     if not _is_statement(statement):
         raise refuse(name, "DSSE payload is not an in-toto statement")
     signatures = value.get("signatures")
