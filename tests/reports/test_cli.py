@@ -14,7 +14,7 @@ from assay.cli.app import app
 from assay.schemas import validator_for
 from tests.privileges import unprivileged
 from tests.reports.oscal_schema import oscal_errors
-from tests.reports.workspace import SBOM, ReportWorkspace, build
+from tests.reports.workspace import AS_OF, SBOM, ReportWorkspace, build
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +224,38 @@ def test_signing_options_are_checked_before_rendering(
     assert code == 2
     assert err.splitlines()[0] == f"error: signing key {key}: give its certificate with --sign-cert"
     assert not target.exists()
+
+
+def test_as_of_finds_its_assessment_behind_many_newer_ones(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store picks the assessment and its trend points: only those are read."""
+    from datetime import timedelta
+
+    from assay.assess.model import Assessment
+    from assay.evidence.store import open_store
+
+    ws = build(tmp_path / "workspace", runner)
+    with open_store(ws.store_url) as store:
+        (first,) = store.assessments_as_of("svc")
+        original = Assessment.from_dict(first.payload)
+        for day in range(1, 41):  # forty later assessments, each made later still
+            later = original.as_of + timedelta(days=day)
+            payload = {**first.payload, "as_of": later.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                       "created_at": (original.created_at + timedelta(days=day)).isoformat()}  # fmt: skip
+            store.save_assessment(
+                service="svc", as_of=later, library_digest=original.library_digest,
+                payload=payload, context={},
+            )  # fmt: skip
+        assert len(store.assessments_as_of("svc", limit=100)) == 41
+        newest = store.assessments_as_of("svc", limit=3)
+        assert [r.as_of for r in newest] == [
+            original.as_of + timedelta(days=d) for d in (40, 39, 38)
+        ]
+        assert [r.id for r in store.assessments_as_of("svc", original.as_of)] == [first.id]
+    out = tmp_path / "r.json"
+    code, _, err = ws.invoke(
+        runner, "report", "json", "-s", "svc", "--as-of", AS_OF, "-o", str(out)
+    )
+    assert code == 0, err
+    assert json.loads(out.read_text())["services"][0]["assessment"]["id"] == first.id

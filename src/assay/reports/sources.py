@@ -8,7 +8,7 @@ trend. The store also gives the evidence, the artefact bytes and the ledger head
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,8 +23,6 @@ from assay.workspace import Service, Workspace
 
 #: How many earlier assessments of a service the trend shows at most.
 TREND_POINTS = 24
-#: How many stored assessments of a service are read to choose from.
-MAX_RECORDS = 500
 
 
 class ReportStore(Protocol):
@@ -40,11 +38,9 @@ class ReportStore(Protocol):
 
     def head(self) -> tuple[int, str] | None: ...
 
-    def list_assessments(self, service: str | None = None, limit: int = 100) -> list[Any]: ...
-
-    def get_assessment(self, assessment_id: str) -> Any: ...
-
-    def ledger(self, since_seq: int = 0) -> Iterator[Any]: ...
+    def assessments_as_of(
+        self, service: str, as_of: datetime | None = None, limit: int = 100
+    ) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -69,10 +65,16 @@ class Scope:
         return [sources for _, sources in self.services if sources is not None]
 
 
-def _records(store: ReportStore, service: str) -> list[tuple[Any, Assessment]]:
-    """Stored assessments of ``service`` with their content checked against the seal."""
+def _records(
+    store: ReportStore, service: str, as_of: datetime | None
+) -> list[tuple[Any, Assessment]]:
+    """The assessment a report shows (the latest as of ``as_of``) and the trend points
+    before it, oldest first, each with its content checked against the seal.
+
+    Chosen in the store by their stored times: only these are read and hash-checked.
+    """
     found = []
-    for record in store.list_assessments(service, limit=MAX_RECORDS):
+    for record in store.assessments_as_of(service, as_of, limit=TREND_POINTS + 1):
         assessment = Assessment.from_dict(record.payload)
         if assessment.hash != record.hash:
             raise IntegrityError(
@@ -80,7 +82,7 @@ def _records(store: ReportStore, service: str) -> list[tuple[Any, Assessment]]:
                 hint="run 'assay verify --store'",
             )
         found.append((record, assessment))
-    return sorted(found, key=lambda item: (item[1].as_of, item[1].created_at))
+    return found[::-1]
 
 
 def load_scope(
@@ -102,9 +104,7 @@ def load_scope(
     head = store.head()
     scope = Scope(governance, [])
     for service in services:
-        records = _records(store, service.id)
-        if request.as_of is not None:
-            records = [item for item in records if item[1].as_of <= request.as_of]
+        records = _records(store, service.id, request.as_of)
         if not records:
             scope.services.append((service, None))
             when = f" as of {isoformat(request.as_of)} or earlier" if request.as_of else ""
@@ -121,7 +121,7 @@ def load_scope(
                 f"{service.id}: the control library changed since this assessment; control "
                 "statements and tests are shown as they are now"
             )
-        history = tuple(a for _, a in records[:-1][-TREND_POINTS:])
+        history = tuple(a for _, a in records[:-1])
         scope.services.append(
             (
                 service,

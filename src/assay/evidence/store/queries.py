@@ -290,6 +290,20 @@ def get_assessment(connection: sa.Connection, assessment_id: str) -> AssessmentR
     return None if row is None else to_assessment(row)
 
 
+def assessments_as_of(
+    connection: sa.Connection, service: str, as_of: datetime | None, limit: int
+) -> list[AssessmentRecord]:
+    """The ``limit`` latest assessments of ``service`` as of ``as_of`` (or of all time),
+    by their as-of time, then when they were made: newest first."""
+    query = sa.select(assessment_table).where(assessment_table.c.service == service)
+    if as_of is not None:
+        query = query.where(assessment_table.c.as_of <= stamp(as_of))
+    query = query.order_by(
+        assessment_table.c.as_of.desc(), assessment_table.c.created_at.desc()
+    ).limit(limit)
+    return [to_assessment(row) for row in connection.execute(query)]
+
+
 def list_assessments(
     connection: sa.Connection, service: str | None, limit: int
 ) -> list[AssessmentRecord]:

@@ -232,6 +232,13 @@ class Store:
         """Stored assessments, newest first."""
         return self._read(lambda c: queries.list_assessments(c, service, limit))
 
+    def assessments_as_of(
+        self, service: str, as_of: datetime | None = None, limit: int = 100
+    ) -> list[AssessmentRecord]:
+        """The latest ``limit`` assessments of ``service`` made as of ``as_of`` or earlier
+        (all when ``None``), by as-of time then creation: newest first."""
+        return self._read(lambda c: queries.assessments_as_of(c, service, as_of, limit))
+
     def verify(self) -> VerifyReport:
         """Recompute every blob hash, evidence id, assessment hash and ledger link."""
         from assay.evidence.store.verify import verify
