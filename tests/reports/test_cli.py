@@ -241,8 +241,12 @@ def test_as_of_finds_its_assessment_behind_many_newer_ones(
         original = Assessment.from_dict(first.payload)
         for day in range(1, 41):  # forty later assessments, each made later still
             later = original.as_of + timedelta(days=day)
-            payload = {**first.payload, "as_of": later.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                       "created_at": (original.created_at + timedelta(days=day)).isoformat()}  # fmt: skip
+            made = original.created_at + timedelta(days=day)
+            payload = {
+                **first.payload,
+                "as_of": later.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "created_at": made.isoformat(),
+            }
             store.save_assessment(
                 service="svc", as_of=later, library_digest=original.library_digest,
                 payload=payload, context={},
