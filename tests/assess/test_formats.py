@@ -143,3 +143,16 @@ def test_the_github_text_part_cannot_run_workflow_commands() -> None:
     assert not any(line.startswith("::error title=FORGED") for line in lines[:start])
     again = gate_format("github").render(decision(result, forged), CONTEXT)
     assert f"::stop-commands::{token}" not in again
+
+
+def test_the_same_place_in_two_repositories_is_two_issues_everywhere() -> None:
+    findings = tuple(Finding(".github/workflows/ci.yml", 3, "m", "rule", repo) for repo in "ab")
+    outcome = TestOutcome("t", "ci.workflows", "repo:a", "fail", findings=findings)
+    result = Result("A-01", "T", "ops", "high", "o", "fail", tests=(outcome,))
+    chosen = decision(result)
+    gitlab = json.loads(gate_format("gitlab").render(chosen, CONTEXT))
+    sarif = json.loads(gate_format("sarif").render(chosen, CONTEXT))
+    ours = [issue["fingerprint"] for issue in gitlab]
+    theirs = [r["partialFingerprints"]["assay/v1"] for r in sarif["runs"][0]["results"]]
+    assert len(set(ours)) == 2
+    assert ours == theirs

@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from assay.reports.formats.interface import FormatContext, GateFormat
+from assay.reports.formats.interface import FormatContext, GateFormat, finding_fingerprint
 
 if TYPE_CHECKING:
     from assay.assess.gate import GateDecision
@@ -23,6 +23,7 @@ SEVERITY = {"critical": "blocker", "high": "critical", "medium": "major", "low":
 
 
 def _fingerprint(*parts: str) -> str:
+    """A control's own issue (no file of its own): the service, control and status."""
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -48,9 +49,7 @@ def _issues(
             {
                 "description": f"{head}: {finding.message}",
                 "check_name": check,
-                "fingerprint": _fingerprint(
-                    decision.service, result.control, finding.file, str(finding.line), finding.rule
-                ),
+                "fingerprint": finding_fingerprint(decision.service, result, finding),
                 "severity": severity,
                 "location": {"path": finding.file, "lines": {"begin": finding.line}},
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from assay.assess.gate import GateDecision
+    from assay.assess.model import Finding, Result
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,12 @@ class GateFormat(ABC):
         """Files to append to (path, text); most formats have none."""
         del decision, context
         return []
+
+
+def finding_fingerprint(service: str, result: Result, finding: Finding) -> str:
+    """A finding's stable identity across runs (SARIF, GitLab): the same problem in two
+    repositories, at the same path and line, is two findings."""
+    key = "|".join(
+        (service, result.control, finding.repo or "", finding.file, str(finding.line), finding.rule)
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

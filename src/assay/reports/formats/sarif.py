@@ -7,11 +7,10 @@ are notes carrying an external suppression with the waiver's justification.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from assay.reports.formats.interface import FormatContext, GateFormat
+from assay.reports.formats.interface import FormatContext, GateFormat, finding_fingerprint
 
 if TYPE_CHECKING:
     from assay.assess.gate import GateDecision
@@ -20,13 +19,6 @@ if TYPE_CHECKING:
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-
-
-def fingerprint(service: str, result: Result, finding: Finding) -> str:
-    key = "|".join(
-        (service, result.control, finding.repo or "", finding.file, str(finding.line), finding.rule)
-    )
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 class SarifFormat(GateFormat):
@@ -105,7 +97,7 @@ def _result(
                 }
             }
         ],
-        "partialFingerprints": {"assay/v1": fingerprint(decision.service, result, finding)},
+        "partialFingerprints": {"assay/v1": finding_fingerprint(decision.service, result, finding)},
         "properties": {"status": result.status, "rule": finding.rule, "repo": finding.repo},
     }
     if result.status == "waived" and result.waiver is not None:
