@@ -137,3 +137,9 @@ def test_demo_runs_again_and_refuses_foreign_folders(
     assert refused.exit_code == 2
     assert "is not a demo workspace: refusing to replace it" in refused.stderr
     assert (tmp_path / "workspace" / "precious.txt").read_text() == "mine"
+    (tmp_path / "a-file").write_text("not a folder")
+    through = runner.invoke(app, ["demo", "--out", str(tmp_path / "a-file")])
+    assert through.exit_code == 2
+    assert through.stderr.splitlines()[0] == (
+        f"error: cannot make the demo folder {tmp_path / 'a-file' / 'workspace'}: Not a directory"
+    )
