@@ -117,7 +117,9 @@ def test_assessments_list_and_show(runner: CliRunner, sample: Sample) -> None:
     assert as_json["hash"] == entry["hash"]
     missing = run(runner, sample, "assessments", "show", "deadbeef00")
     assert missing.exit_code == 2
-    assert missing.stderr.splitlines()[0] == "error: no assessment with id deadbeef00"
+    assert missing.stderr.splitlines()[0] == (
+        f"error: no assessment with id deadbeef00 in {sample.root / '.assay' / 'assay.db'}"
+    )
     bad = run(runner, sample, "assessments", "show", "xyz")
     assert bad.exit_code == 2
     assert bad.stderr.splitlines()[0] == "error: 'xyz' is not an assessment id"

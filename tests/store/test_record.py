@@ -212,3 +212,23 @@ def test_an_in_memory_store_works_for_tests() -> None:
         assert memory.url == "in-memory store"
         assert [r.id for r in memory.latest("payments", ["ci.run"])] == [draft(1).id]
         assert memory.verify().ok
+
+
+def test_assessments_are_found_by_id_prefix_in_the_store(store: Store) -> None:
+    from assay.errors import StoreError
+
+    saved = [
+        store.save_assessment(
+            service="payments", as_of=at(day), library_digest="d" * 64,
+            payload={"day": day}, context={},
+        )  # fmt: skip
+        for day in range(1, 6)
+    ]
+    for record in saved:
+        assert store.find_assessment(record.id[:8].upper()) == record.id
+    with pytest.raises(StoreError, match="no assessment with id 00000000"):
+        store.find_assessment("00000000")
+    with pytest.raises(StoreError, match="'xyz' is not an assessment id"):
+        store.find_assessment("xyz")
+    with pytest.raises(StoreError, match="no evidence with id"):
+        store.find(saved[0].id[:8])  # an assessment id is not an evidence id

@@ -15,9 +15,6 @@ if TYPE_CHECKING:
 
 assessments_app = typer.Typer(help="Stored assessments: list, show.", no_args_is_help=True)
 
-#: How many records a prefix lookup searches.
-PREFIX_SEARCH = 10_000
-
 
 def register(app: typer.Typer) -> None:
     app.add_typer(assessments_app, name="assessments")
@@ -84,26 +81,9 @@ def list_assessments(
 
 def find_record(store: Store, ident: str) -> AssessmentRecord:
     """A stored assessment by id or unique id prefix (8+ hex characters)."""
-    from assay.errors import AssessmentError
-
-    text = ident.strip().lower()
-    if len(text) < 8 or any(ch not in "0123456789abcdef" for ch in text):
-        raise AssessmentError(
-            f"'{ident}' is not an assessment id",
-            hint="give the id, or a unique prefix of at least 8 hex characters "
-            "('assay assessments list' shows them)",
-        )
-    found = store.get_assessment(text) if len(text) == 64 else None
-    if found is not None:
-        return found
-    matches = [r for r in store.list_assessments(limit=PREFIX_SEARCH) if r.id.startswith(text)]
-    if not matches:
-        raise AssessmentError(f"no assessment with id {text}")
-    if len(matches) > 1:
-        raise AssessmentError(
-            f"assessment id prefix {text} is ambiguous", hint="give more characters"
-        )
-    return matches[0]
+    record = store.get_assessment(store.find_assessment(ident))
+    assert record is not None  # the id was just found, and assessments are never deleted
+    return record
 
 
 @assessments_app.command("show")

@@ -199,15 +199,12 @@ def list_evidence(
     return out
 
 
-def ids_with_prefix(connection: sa.Connection, prefix: str, limit: int = 2) -> list[str]:
-    """Evidence ids starting with ``prefix`` (lower-case hex), at most ``limit``."""
+def ids_with_prefix(
+    connection: sa.Connection, prefix: str, column: sa.Column[Any], limit: int = 2
+) -> list[str]:
+    """Ids in ``column`` (a hex primary key) starting with ``prefix``, at most ``limit``."""
     upper = prefix + "g"  # 'g' sorts after every hex digit: a primary-key range scan
-    query = (
-        sa.select(evidence_table.c.id)
-        .where(evidence_table.c.id >= prefix, evidence_table.c.id < upper)
-        .order_by(evidence_table.c.id)
-        .limit(limit)
-    )
+    query = sa.select(column).where(column >= prefix, column < upper).order_by(column).limit(limit)
     return list(connection.execute(query).scalars())
 
 

@@ -190,17 +190,24 @@ class Store:
 
     def find(self, prefix: str) -> str:
         """The one evidence id starting with ``prefix`` (at least 8 hex characters)."""
+        return self._find(prefix, evidence_table.c.id, "evidence")
+
+    def find_assessment(self, prefix: str) -> str:
+        """The one assessment id starting with ``prefix`` (at least 8 hex characters)."""
+        return self._find(prefix, assessment_table.c.id, "assessment")
+
+    def _find(self, prefix: str, column: sa.Column[Any], noun: str) -> str:
         text = prefix.strip().lower()
         if len(text) < 8 or any(ch not in "0123456789abcdef" for ch in text):
             raise StoreError(
-                f"'{prefix}' is not an evidence id",
+                f"'{prefix}' is not an {noun} id",
                 hint="give the id, or a unique prefix of at least 8 hex characters",
             )
-        found = self._read(lambda c: queries.ids_with_prefix(c, text))
+        found = self._read(lambda c: queries.ids_with_prefix(c, text, column))
         if not found:
-            raise StoreError(f"no evidence with id {text} in {self.url}")
+            raise StoreError(f"no {noun} with id {text} in {self.url}")
         if len(found) > 1:
-            raise StoreError(f"evidence id prefix {text} is ambiguous", hint="give more characters")
+            raise StoreError(f"{noun} id prefix {text} is ambiguous", hint="give more characters")
         return found[0]
 
     def blob(self, sha256: str) -> bytes:
