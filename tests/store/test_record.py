@@ -219,9 +219,12 @@ def test_assessments_are_found_by_id_prefix_in_the_store(store: Store) -> None:
 
     saved = [
         store.save_assessment(
-            service="payments", as_of=at(day), library_digest="d" * 64,
-            payload={"day": day}, context={},
-        )  # fmt: skip
+            service="payments",
+            as_of=at(day),
+            library_digest="d" * 64,
+            payload={"day": day},
+            context={},
+        )
         for day in range(1, 6)
     ]
     for record in saved:
