@@ -112,3 +112,34 @@ def test_bad_catalogs_are_refused_and_nothing_is_written(runner: CliRunner, tmp_
         assert result.stderr.startswith(expected), result.stderr
         assert len(result.stderr.splitlines()) == 1
     assert not (root / "frameworks").exists()
+
+
+def test_hostile_catalog_shapes_are_refused_or_skipped(runner: CliRunner, tmp_path: Path) -> None:
+    """Fields of the wrong type are skipped; nesting past the stack is refused; no traceback.
+
+    (The JSON reader's own depth limit stops groups long before converting them could.)"""
+    root = workspace(tmp_path)
+    meta = {"title": "Odd", "version": "1", "parties": 3, "responsible-parties": 4}
+    deep = (
+        '{"id": "g", "title": "G", "groups": [' * 3000 + '{"id": "g", "title": "G"}' + "]}" * 3000
+    )
+    (tmp_path / "odd.json").write_text(
+        json.dumps({"catalog": {"metadata": meta, "groups": 5, "controls": [
+            {"id": "c-1", "title": "C", "parts": 5, "params": 7, "controls": "x"}]}}),
+        encoding="utf-8",
+    )  # fmt: skip
+    (tmp_path / "deep.json").write_text(
+        f'{{"catalog": {{"metadata": {{"title": "Deep"}}, "groups": [{deep}]}}}}',
+        encoding="utf-8",
+    )
+    odd = runner.invoke(app, ["frameworks", "import", str(tmp_path / "odd.json"), "-w", str(root)])
+    assert odd.exit_code == 0, odd.output
+    assert load_framework_file(root / "frameworks" / "odd.yaml", "odd").requirements[0].id == "C-1"
+    refused = runner.invoke(
+        app, ["frameworks", "import", str(tmp_path / "deep.json"), "-w", str(root)]
+    )
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines() == [
+        f"{tmp_path / 'deep.json'}: JSON nested too deeply or a number too large"
+    ]
+    assert not (root / "frameworks" / "deep.yaml").exists()

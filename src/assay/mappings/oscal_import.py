@@ -65,6 +65,10 @@ def read_oscal_catalog(path: Path, display: str) -> dict[str, Any]:
         raise InvalidInput([Problem(display, None, None, "not UTF-8 JSON")]) from None
     except json.JSONDecodeError as exc:
         raise InvalidInput([Problem(display, exc.lineno, exc.colno, exc.msg)]) from None
+    except (RecursionError, ValueError):  # nesting, or an integer of thousands of digits
+        raise InvalidInput(
+            [Problem(display, None, None, "JSON nested too deeply or a number too large")]
+        ) from None
     catalog = data.get("catalog") if isinstance(data, dict) else None
     if not isinstance(catalog, dict):
         raise InvalidInput(
@@ -74,6 +78,11 @@ def read_oscal_catalog(path: Path, display: str) -> dict[str, Any]:
     if not isinstance(metadata, dict) or not isinstance(metadata.get("title"), str):
         raise InvalidInput([Problem(display, None, None, "catalog.metadata.title is missing")])
     return catalog
+
+
+def _items(value: Any) -> list[Any]:
+    """``value`` when it is a list, else nothing: a catalog is not trusted to be well formed."""
+    return value if isinstance(value, list) else []
 
 
 def _label(control: dict[str, Any]) -> str:
@@ -109,7 +118,7 @@ def _prose(parts: Any, params: dict[str, str]) -> Iterator[str]:
 
 
 def _statement(control: dict[str, Any], params: dict[str, str]) -> str | None:
-    parts = [p for p in control.get("parts", []) or [] if isinstance(p, dict)]
+    parts = [p for p in _items(control.get("parts")) if isinstance(p, dict)]
     statements = [p for p in parts if p.get("name") == "statement"]
     text = " ".join(_prose(statements, params))
     text = _SPACE.sub(" ", text).strip()
@@ -118,12 +127,12 @@ def _statement(control: dict[str, Any], params: dict[str, str]) -> str | None:
 
 def _params(control: dict[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for param in control.get("params", []) or []:
+    for param in _items(control.get("params")):
         if not isinstance(param, dict) or "id" not in param:
             continue
         label = param.get("label")
         if not label and isinstance(param.get("select"), dict):
-            choices = param["select"].get("choice", [])
+            choices = _items(param["select"].get("choice"))
             label = "Selection: " + "; ".join(str(c) for c in choices if isinstance(c, str))
         found[str(param["id"])] = _SPACE.sub(" ", str(label or param["id"])).strip()
     return found
@@ -159,7 +168,7 @@ def catalog_to_framework(catalog: dict[str, Any], framework_id: str) -> dict[str
         if _withdrawn(control):
             entry["assessable"] = False
         requirements.append(entry)
-        for child in control.get("controls", []) or []:
+        for child in _items(control.get("controls")):
             add_control(child, group, label, params)
 
     def add_group(group: Any, parent: str | None) -> None:
@@ -170,14 +179,14 @@ def catalog_to_framework(catalog: dict[str, Any], framework_id: str) -> dict[str
         if parent:
             entry["parent"] = parent
         groups.append(entry)
-        for control in group.get("controls", []) or []:
+        for control in _items(group.get("controls")):
             add_control(control, group_id, None, {})
-        for sub in group.get("groups", []) or []:
+        for sub in _items(group.get("groups")):
             add_group(sub, group_id)
 
-    for group in catalog.get("groups", []) or []:
+    for group in _items(catalog.get("groups")):
         add_group(group, None)
-    for control in catalog.get("controls", []) or []:
+    for control in _items(catalog.get("controls")):
         add_control(control, None, None, {})
     version = _line(metadata.get("version"), "unversioned")
     title = _line(metadata.get("title"), framework_id)
@@ -201,13 +210,11 @@ def catalog_to_framework(catalog: dict[str, Any], framework_id: str) -> dict[str
 
 def _publisher(metadata: dict[str, Any]) -> str:
     parties = {
-        p.get("uuid"): p.get("name")
-        for p in metadata.get("parties", []) or []
-        if isinstance(p, dict)
+        p.get("uuid"): p.get("name") for p in _items(metadata.get("parties")) if isinstance(p, dict)
     }
-    for responsible in metadata.get("responsible-parties", []) or []:
+    for responsible in _items(metadata.get("responsible-parties")):
         if isinstance(responsible, dict) and responsible.get("role-id") == "creator":
-            for uuid in responsible.get("party-uuids", []) or []:
+            for uuid in _items(responsible.get("party-uuids")):
                 if parties.get(uuid):
                     return _line(parties[uuid], "unknown")
     return "unknown"
