@@ -11,7 +11,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from assay.cli.app import app
-from assay.evidence.collect import CI_MARKERS
+from assay.evidence.context import CI_MARKERS
 from assay.evidence.store import open_store
 from assay.workspace import open_workspace
 from tests.ci.helpers import CI_FIXTURES, FIXTURES

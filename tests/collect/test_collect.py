@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from assay.cli.app import app
 from assay.durations import parse_instant
-from assay.evidence.collect import CI_MARKERS, CollectOptions, ProgressEvent, collect
+from assay.evidence.collect import CollectOptions, ProgressEvent, collect
 from assay.evidence.collectors.git_history import GitHistoryCollector
 from assay.evidence.collectors.interface import (
     ArtefactTarget,
@@ -21,6 +21,7 @@ from assay.evidence.collectors.interface import (
     EnvironmentTarget,
     RepoTarget,
 )
+from assay.evidence.context import CI_MARKERS
 from assay.evidence.model import EvidenceDraft
 from assay.evidence.store import open_store
 from assay.workspace import open_workspace

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.evidence.collect import CI_MARKERS
+from assay.evidence.context import CI_MARKERS
 from assay.evidence.store import open_store
 from tests.collect.helpers import workspace
 from tests.gitrepo import GitRepo

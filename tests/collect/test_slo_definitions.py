@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from assay.cli.app import app
-from assay.evidence.collect import CI_MARKERS
 from assay.evidence.collectors.slo_definitions import (
     SERVICE_SLOS,
     SloDefinitionsCollector,
     split_documents,
 )
 from assay.evidence.collectors.slo_formats import iso_duration
+from assay.evidence.context import CI_MARKERS
 from assay.evidence.kinds import kind_validator
 from tests.collect.helpers import context, only, target, workspace
 from tests.gitrepo import GitRepo

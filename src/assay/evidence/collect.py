@@ -50,11 +50,10 @@ from assay.evidence.collectors.interface import (
     EnvironmentTarget,
     RepoTarget,
 )
+from assay.evidence.context import ci_provider
 from assay.evidence.gitsafe import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
 from assay.workspace import RepoRef, Service, Workspace
-
-CI_MARKERS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILD_ID", "TF_BUILD", "JENKINS_URL")
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,7 @@ class EvidenceWriter(Protocol):
 
 
 def in_ci(environ: Mapping[str, str]) -> bool:
-    return any(
-        environ.get(name, "").strip().lower() not in ("", "0", "false") for name in CI_MARKERS
-    )
+    return ci_provider(environ) is not None
 
 
 def select_services(workspace: Workspace, options: CollectOptions) -> list[Service]:
@@ -157,7 +154,7 @@ def collect(
 ) -> CollectReport:
     """Collect and store evidence for the chosen services; see the module docstring."""
     from assay.evidence.collectors.registry import load_collectors
-    from assay.evidence.store.context import collection_context
+    from assay.evidence.context import collection_context
 
     environ = dict(os.environ if options.environ is None else options.environ)
     try:

@@ -39,6 +39,7 @@ from assay.durations import isoformat
 from assay.errors import CollectorError
 from assay.evidence.collectors._safe import parse_time
 from assay.evidence.collectors.interface import CollectContext, Collector, EnvironmentTarget
+from assay.evidence.context import ci_provider
 from assay.evidence.model import EvidenceDraft
 
 MAX_EVENT_BYTES = 8 * 1024 * 1024
@@ -60,14 +61,10 @@ _GITLAB_SOURCES = {
 
 
 def provider_of(environ: Mapping[str, str]) -> str | None:
-    """``github``, ``gitlab``, ``generic`` or None when no CI run is visible."""
-    if environ.get("GITHUB_ACTIONS", "").lower() == "true":
-        return "github"
-    if environ.get("GITLAB_CI", "").lower() == "true":
-        return "gitlab"
-    if environ.get("ASSAY_CI_RUN_ID", "").strip():
-        return "generic"
-    return None
+    """``github``, ``gitlab``, ``generic`` or None when no CI run this collector can describe
+    is visible (another CI system says nothing it reads unless ``ASSAY_CI_*`` is set)."""
+    provider = ci_provider(environ)
+    return None if provider == "unknown" else provider
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:

@@ -17,6 +17,7 @@ Every database error surfaces as :class:`assay.errors.StoreError` with one clear
 from __future__ import annotations
 
 from assay.errors import StoreError
+from assay.evidence.context import collection_context
 from assay.evidence.store.connection import (
     StoreTarget,
     create_engine,
@@ -24,7 +25,6 @@ from assay.evidence.store.connection import (
     parse_url,
     prepare_sqlite_file,
 )
-from assay.evidence.store.context import collection_context
 from assay.evidence.store.migrate import HEAD_REVISION, ensure_schema
 from assay.evidence.store.records import (
     ENTRY_ASSESSMENT,

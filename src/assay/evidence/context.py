@@ -45,18 +45,45 @@ def _gitlab(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+#: Variables whose value (anything but empty, 0 or false) says a CI system runs us.
+CI_MARKERS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILD_ID", "TF_BUILD", "JENKINS_URL")
+
+
+def _set(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() not in ("", "0", "false")
+
+
+def ci_provider(env: Mapping[str, str]) -> str | None:
+    """Which CI runs this process: ``github``, ``gitlab``, ``generic`` (``ASSAY_CI_RUN_ID``
+    describes the run), ``unknown`` (another CI system), or ``None`` outside CI.
+
+    The one reading of the environment that collection, ``ci.run`` and ledger contexts use.
+    """
+    if env.get("GITHUB_ACTIONS", "").strip().lower() == "true":
+        return "github"
+    if env.get("GITLAB_CI", "").strip().lower() == "true":
+        return "gitlab"
+    if env.get("ASSAY_CI_RUN_ID", "").strip():
+        return "generic"
+    if any(_set(env, name) for name in CI_MARKERS):
+        return "unknown"
+    return None
+
+
 def collection_context(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The context for ledger entries written by this process.
 
     Only values are kept that say who or where; secrets and tokens are never read.
     """
     env = os.environ if environ is None else environ
-    if env.get("GITHUB_ACTIONS") == "true":
+    provider = ci_provider(env)
+    if provider == "github":
         found = _github(env)
-    elif env.get("GITLAB_CI") == "true":
+    elif provider == "gitlab":
         found = _gitlab(env)
-    elif env.get("CI"):
-        found = {"ci": "unknown", "run_id": env.get("BUILD_ID") or env.get("RUN_ID")}
+    elif provider is not None:
+        run_id = env.get("ASSAY_CI_RUN_ID") or env.get("BUILD_ID") or env.get("RUN_ID")
+        found = {"ci": provider, "run_id": run_id, "run_url": env.get("ASSAY_CI_RUN_URL")}
     else:
         try:
             user = getpass.getuser()
