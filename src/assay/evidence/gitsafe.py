@@ -29,7 +29,7 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -161,24 +161,15 @@ class Git:
     def env(self) -> dict[str, str]:
         return git_env(ceiling=self.path.parent)
 
-    def run(
-        self,
-        *args: Arg,
-        stdin: bytes | None = None,
-        ok_codes: Iterable[int] = (0,),
-        timeout: float | None = None,
-    ) -> bytes:
-        """Run git and return its standard output; any other exit status raises."""
-        code, out, err = self.run_status(*args, stdin=stdin, timeout=timeout)
-        if code not in tuple(ok_codes):
+    def run(self, *args: Arg, stdin: bytes | None = None) -> bytes:
+        """Run git and return its standard output; a non-zero exit status raises."""
+        code, out, err = self.run_status(*args, stdin=stdin)
+        if code != 0:
             raise self.failure(args, err)
         return out
 
-    def run_status(
-        self, *args: Arg, stdin: bytes | None = None, timeout: float | None = None
-    ) -> tuple[int, bytes, bytes]:
+    def run_status(self, *args: Arg, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
         """Run git; return (exit status, stdout, stderr) without judging the status."""
-        limit = timeout or self.timeout
         try:
             done = subprocess.run(
                 self.command(args),
@@ -186,12 +177,12 @@ class Git:
                 env=self.env(),
                 input=stdin,
                 capture_output=True,
-                timeout=limit,
+                timeout=self.timeout,
                 check=False,
             )
         except subprocess.TimeoutExpired:
             raise CollectorError(
-                f"{self.display}: git {_verb(args)} timed out after {limit:g} s"
+                f"{self.display}: git {_verb(args)} timed out after {self.timeout:g} s"
             ) from None
         except FileNotFoundError as exc:
             raise _missing(exc) from None
@@ -203,15 +194,13 @@ class Git:
         return self.run(*args).decode("utf-8", "replace").strip()
 
     @contextmanager
-    def stream(
-        self, *args: Arg, stdin: bytes | None = None, timeout: float | None = None
-    ) -> Iterator[IO[bytes]]:
+    def stream(self, *args: Arg, stdin: bytes | None = None) -> Iterator[IO[bytes]]:
         """Run git and yield its standard output as a stream, read incrementally.
 
         Leaving the block early (the caller has what it needs) kills git quietly;
         reading it to the end checks the exit status like :meth:`run`.
         """
-        limit = timeout or self.timeout
+        limit = self.timeout
         with tempfile.TemporaryFile() as errors:
             try:
                 process = subprocess.Popen(

@@ -93,10 +93,6 @@ def open_repository(path: Path, display: str, *, timeout: float = DEFAULT_TIMEOU
     return git
 
 
-def is_shallow(git: Git) -> bool:
-    return git.text("rev-parse", "--is-shallow-repository") == "true"
-
-
 def default_branch(git: Git) -> str:
     """The remote's default branch if known, else the checked-out branch, else ``HEAD``."""
     for ref in ("refs/remotes/origin/HEAD", "HEAD"):

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from assay.evidence.model import ensure_utc
+
 #: ``prev_hash`` of the first ledger entry.
 GENESIS_HASH = "0" * 64
 
@@ -26,7 +28,7 @@ def stamp(moment: datetime) -> str:
     are the bytes stored (no driver or time-zone conversion in between), and text order is
     time order.
     """
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    utc = ensure_utc(moment)
     return (
         f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
         f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
