@@ -226,14 +226,21 @@ def test_commit_message_with_a_fake_record_cannot_add_commits(git_repo: GitRepo)
     ],
 )
 def test_trailer_rules(message: str, expected: list[str]) -> None:
-    assert gitmessage.reviewers(message) == expected
+    assert gitmessage.raw_reviewers(raw(message)) == expected
+
+
+def raw(message: str) -> bytes:
+    """``message`` as git's raw format shows it: every line indented by four spaces."""
+    return "".join(f"    {line}\n" for line in message.split("\n")).encode()
 
 
 def test_pull_request_and_ticket_references() -> None:
-    assert gitmessage.has_pr_ref("Fix parser (#12)")
-    assert gitmessage.has_pr_ref("Merge branch 'x' into 'main'\n\nSee merge request grp/app!34")
-    assert gitmessage.has_pr_ref("Merged PR 77: thing")
-    assert not gitmessage.has_pr_ref("Fix parser #12")
-    assert gitmessage.has_ticket_ref("PAY-12 add refunds")
-    assert gitmessage.has_ticket_ref("fixes #3")
-    assert not gitmessage.has_ticket_ref("Use UTF-8 and SHA-256 everywhere")
+    assert gitmessage.raw_has_pr_ref(raw("Fix parser (#12)"))
+    merged = "Merge branch 'x' into 'main'\n\nSee merge request grp/app!34"
+    assert gitmessage.raw_has_pr_ref(raw(merged))
+    assert gitmessage.raw_has_pr_ref(raw("Merged PR 77: thing"))
+    assert not gitmessage.raw_has_pr_ref(raw("Fix parser #12"))
+    assert gitmessage.raw_has_ticket_ref(raw("PAY-12 add refunds"))
+    assert gitmessage.raw_has_ticket_ref(raw("fixes #3"))
+    assert gitmessage.raw_has_ticket_ref(raw("SHA-256 for PAY-12"))
+    assert not gitmessage.raw_has_ticket_ref(raw("Use UTF-8 and SHA-256 everywhere"))

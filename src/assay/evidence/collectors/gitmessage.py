@@ -12,9 +12,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-#: Messages longer than this are read as their first and last halves of this size.
-MAX_MESSAGE_CHARS = 64 * 1024
-
 REVIEW_TOKENS = frozenset({"reviewed-by", "approved-by"})
 
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
@@ -23,49 +20,25 @@ _GIT_PREFIXES = ("signed-off-by:", "(cherry picked from commit ")
 # A pull or merge request the change came through: GitHub squash "(#123)" and merge
 # "Merge pull request #123", GitLab "See merge request group/project!123" or "(!123)",
 # Bitbucket "(pull request #12)", Azure DevOps "Merged PR 123:". The patterns work on
-# raw message bytes too (git's raw format indents message lines by four spaces).
+# raw message bytes (git's raw format indents message lines by four spaces).
 _PR_REF_SOURCE = (
     r"\(#\d+\)|pull request #\d+|merge request [\w./-]*!\d+|\(!\d+\)|^[ \t]*merged pr \d+"
 )
-_PR_REF = re.compile(_PR_REF_SOURCE, re.IGNORECASE | re.MULTILINE)
 _PR_REF_BYTES = re.compile(_PR_REF_SOURCE.encode(), re.IGNORECASE | re.MULTILINE)
 
 # A ticket: a tracker key such as ABC-123, or an issue number such as #123.
 _TICKET_SOURCE = r"(?<![A-Za-z0-9_&#])(?:([A-Z][A-Z0-9_]{1,9})-\d+(?![A-Za-z0-9_])|#\d+\b)"
-_TICKET = re.compile(_TICKET_SOURCE)
 _TICKET_BYTES = re.compile(_TICKET_SOURCE.encode())
 # Upper-case words followed by a number that are standards, not tickets.
-_NOT_TICKETS = frozenset(
-    {"UTF", "SHA", "ISO", "IEC", "RFC", "CVE", "CWE", "GPL", "LGPL", "AGPL", "PEP", "TLS", "SSL"}
+_NOT_TICKETS_BYTES = frozenset(
+    {b"UTF", b"SHA", b"ISO", b"IEC", b"RFC", b"CVE", b"CWE", b"GPL", b"LGPL", b"AGPL", b"PEP"}
+    | {b"TLS", b"SSL"}
 )
-_NOT_TICKETS_BYTES = frozenset(word.encode() for word in _NOT_TICKETS)
 
 # Cheap test before parsing trailers: most messages name no reviewer at all.
 _REVIEW_HINT = re.compile(rb"(?i)(?:reviewed|approved)-by")
 
 _EMAIL = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
-
-
-def clip(message: str) -> str:
-    """Bound the work any one message can cause (a 1 MB message is legal in git)."""
-    if len(message) <= 2 * MAX_MESSAGE_CHARS:
-        return message
-    return message[:MAX_MESSAGE_CHARS] + "\n" + message[-MAX_MESSAGE_CHARS:]
-
-
-def trailers(message: str) -> list[tuple[str, str]]:
-    """The ``(token, value)`` trailers of ``message``, in order, per git's rules."""
-    lines = message.replace("\r\n", "\n").split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    # The subject paragraph (up to the first blank line) is never a trailer block.
-    first_blank = next((i for i, line in enumerate(lines) if not line.strip()), None)
-    if first_blank is None:
-        return []
-    start = len(lines)
-    while start > first_blank + 1 and lines[start - 1].strip():
-        start -= 1
-    return block_trailers(lines[start:])
 
 
 def block_trailers(block: list[str]) -> list[tuple[str, str]]:
@@ -103,11 +76,6 @@ def block_trailers(block: list[str]) -> list[tuple[str, str]]:
     return [(token, value) for token, value in parsed if token]
 
 
-def reviewers(message: str) -> list[str]:
-    """Values of the ``Reviewed-by:`` and ``Approved-by:`` trailers."""
-    return [value for token, value in trailers(message) if token.lower() in REVIEW_TOKENS]
-
-
 @lru_cache(maxsize=4096)
 def identity_keys(name: str, email: str) -> frozenset[str]:
     """Lower-case forms one person may be written as: name and e-mail address."""
@@ -128,21 +96,13 @@ def independent_review(values: list[str], author: frozenset[str]) -> bool:
     return any((keys := reviewer_keys(value)) and not (keys & author) for value in values)
 
 
-def has_pr_ref(message: str) -> bool:
-    return _PR_REF.search(message) is not None
-
-
-def has_ticket_ref(message: str) -> bool:
-    return any(m.group(1) not in _NOT_TICKETS for m in _TICKET.finditer(message))
-
-
 def raw_has_pr_ref(message: bytes) -> bool:
-    """:func:`has_pr_ref` on raw message bytes."""
+    """Whether the message names a pull or merge request (``(#12)``, ``!34``, ``PR 77``)."""
     return _PR_REF_BYTES.search(message) is not None
 
 
 def raw_has_ticket_ref(message: bytes) -> bool:
-    """:func:`has_ticket_ref` on raw message bytes."""
+    """Whether the message names a ticket (``PAY-12``, ``#3``; not ``UTF-8`` or ``SHA-256``)."""
     first = _TICKET_BYTES.search(message)
     if first is None:
         return False
@@ -152,7 +112,8 @@ def raw_has_ticket_ref(message: bytes) -> bool:
 
 
 def raw_reviewers(message: bytes) -> list[str]:
-    """:func:`reviewers` of a message in git's raw format (lines indented by four spaces).
+    """Values of the ``Reviewed-by:`` and ``Approved-by:`` trailers of a message in git's raw
+    format (lines indented by four spaces), by git's trailer rules.
 
     Only the last paragraph is decoded and read: it is the only place trailers can be,
     so a 1 MB message costs no more than a short one.
