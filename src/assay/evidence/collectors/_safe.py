@@ -79,6 +79,12 @@ def check_size(name: str, size: int, max_bytes: int) -> None:
 # --------------------------------------------------------------------------- JSON
 
 
+#: A git commit id: SHA-1 (40 hex digits) or SHA-256 (64).
+COMMIT_ID = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+#: A sha256 digest in lower-case hex.
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
 def _no_constants(token: str) -> Any:
     raise ValueError(f"{token} is not allowed in JSON evidence")
 

@@ -37,13 +37,12 @@ from typing import Any
 
 from assay.durations import isoformat
 from assay.errors import CollectorError
-from assay.evidence.collectors._safe import parse_time
+from assay.evidence.collectors._safe import COMMIT_ID, parse_time
 from assay.evidence.collectors.interface import CollectContext, Collector, EnvironmentTarget
 from assay.evidence.context import ci_provider
 from assay.evidence.model import EvidenceDraft
 
 MAX_EVENT_BYTES = 8 * 1024 * 1024
-_COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _PULL = re.compile(r"^refs/pull/(\d+)/")
 
 _GITHUB_EVENTS = {
@@ -185,7 +184,7 @@ def run_context(environ: Mapping[str, str]) -> dict[str, Any] | None:
     if provider is None:
         return None
     facts = {"github": _github, "gitlab": _gitlab, "generic": _generic}[provider](environ)
-    if not _COMMIT.match(facts["commit"]):
+    if not COMMIT_ID.match(facts["commit"]):
         raise CollectorError(f"{provider} CI run: {facts['commit']!r} is not a full commit id")
     override = parse_time(_get(environ, "ASSAY_CI_STARTED_AT"))
     if override is not None:

@@ -20,13 +20,13 @@ passes the workspace's ``ci-tables/*.yaml``).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from assay.errors import CollectorError, InvalidInput
+from assay.evidence.collectors._safe import COMMIT_ID
 from assay.evidence.collectors.ci_definitions import Definition, Finding
 from assay.evidence.collectors.ci_github import analyse_workflow
 from assay.evidence.collectors.ci_gitlab import GitlabPipeline, LoadedFile
@@ -41,7 +41,6 @@ GITLAB_FILE = ".gitlab-ci.yml"
 MAX_DEFINITION_BYTES = 4 * 1024 * 1024
 MAX_DEFINITION_NODES = 500_000
 MAX_WORKFLOWS = 500
-_COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _REGULAR = ("100644", "100755")
 
 
@@ -57,7 +56,7 @@ class GitTree:
     """Files of one commit, listed and read through git objects only."""
 
     def __init__(self, target: RepoTarget) -> None:
-        if not _COMMIT.match(target.commit):
+        if not COMMIT_ID.match(target.commit):
             raise CollectorError(f"{target.name}: {target.commit!r} is not a full commit id")
         self.git = Git(target.path, target.name)
         self.commit = target.commit

@@ -24,14 +24,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.evidence.collectors._artefact import ArtefactParser, Part, subject_commit
-from assay.evidence.collectors._safe import Sniff, load_json, parse_time, refuse, text_of
+from assay.evidence.collectors._safe import (
+    COMMIT_ID,
+    SHA256_HEX,
+    Sniff,
+    load_json,
+    parse_time,
+    refuse,
+    text_of,
+)
 from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
 
 IN_TOTO_PAYLOAD = "application/vnd.in-toto+json"
 MAX_SUBJECTS = 100
 _SLSA = re.compile(r"^https://slsa\.dev/provenance/v(\d+(?:\.\d+)?)$")
-_COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def _commit(digest: Any) -> str | None:
         return None
     for key in ("gitCommit", "sha1", "sha256"):
         value = digest.get(key)
-        if isinstance(value, str) and _COMMIT.match(value.lower()):
+        if isinstance(value, str) and COMMIT_ID.match(value.lower()):
             return value.lower()
     return None
 
@@ -194,7 +200,7 @@ def read_statement(envelope: Envelope, name: str, commit: str | None) -> tuple[d
             subjects.append(
                 {
                     "name": str(item.get("name", "")),
-                    "sha256": digest if _SHA256.match(digest) else None,
+                    "sha256": digest if SHA256_HEX.match(digest) else None,
                 }
             )
     facts = {

@@ -25,6 +25,7 @@ from xml.etree.ElementTree import Element
 from assay.durations import isoformat
 from assay.evidence.collectors._artefact import ArtefactParser, Part
 from assay.evidence.collectors._safe import (
+    SHA256_HEX,
     Sniff,
     local_name,
     namespace,
@@ -38,13 +39,12 @@ from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
 
 MAX_LICENCE_IDS = 200
 _CDX_NS = re.compile(r"^http://cyclonedx\.org/schema/bom/(\d+\.\d+)$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _NO_LICENCE = frozenset({"", "NOASSERTION", "NONE"})
 
 
 def _sha256(value: Any) -> str | None:
     text = value.strip().lower() if isinstance(value, str) else ""
-    return text if _SHA256.match(text) else None
+    return text if SHA256_HEX.match(text) else None
 
 
 def _cdx_licences(component: dict[str, Any]) -> list[str]:
