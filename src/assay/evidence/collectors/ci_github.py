@@ -110,10 +110,6 @@ class _Workflow:
     def analyse(self) -> Definition:
         data = self.doc.data
         result = self.result
-        if not isinstance(data, dict):
-            kind = "a list" if isinstance(data, list) else type(data).__name__
-            result.finding(1, "invalid_definition", f"a workflow must be a mapping, not {kind}")
-            return result
         result.name = data["name"] if isinstance(data.get("name"), str) else None
         result.triggers = triggers(data.get("on"))
         if "permissions" in data:
@@ -243,5 +239,5 @@ class _Workflow:
 
 
 def analyse_workflow(document: YamlDocument, tables: CiTables, text: str) -> Definition:
-    """Analyse one parsed ``.github/workflows/*.yml`` file."""
+    """Analyse one parsed ``.github/workflows/*.yml`` file (a mapping: the caller checks)."""
     return _Workflow(document, tables, text).analyse()
