@@ -24,10 +24,7 @@ from urllib.parse import unquote_to_bytes
 # for the machine's administrator, not for the person running a report.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
-    import weasyprint
     from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-WEASYPRINT_VERSION: str = weasyprint.__version__
 
 ASSET_SCHEME = "assay-asset"
 MAX_DATA_URI_BYTES = 8 * 1024 * 1024

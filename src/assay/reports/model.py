@@ -226,12 +226,6 @@ class ServiceReport:
     def counts(self) -> dict[str, int]:
         return self.assessment.counts
 
-    def control(self, control_id: str) -> ControlView | None:
-        for control in self.controls:
-            if control.id == control_id:
-                return control
-        return None
-
 
 def anchor(prefix: str, text: str) -> str:
     """An HTML id for ``text`` that survives any characters it holds."""

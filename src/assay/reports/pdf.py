@@ -145,9 +145,7 @@ def source_date_epoch(moment: datetime) -> Iterator[None]:
 
 
 def _render(html: str, files: list[PackFile], when: datetime, fetcher: Any) -> bytes:
-    from weasyprint import HTML, Attachment
-
-    import assay.reports.fetcher  # noqa: F401 - imports WeasyPrint quietly first
+    from weasyprint import HTML, Attachment  # quietly imported first, by render_pdf
 
     document = HTML(string=html, base_url=None, url_fetcher=fetcher).render()
     # Attachments are ours alone: drop any the document itself declared.
