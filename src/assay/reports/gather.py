@@ -220,6 +220,7 @@ def _evidence_row(record: Evidence, options: ReportOptions) -> EvidenceRow:
         artefacts=tuple(artefacts),
         facts=record.facts,
         service=record.service,
+        identity=record.identity(),
     )
 
 

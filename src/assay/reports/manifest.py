@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay import __version__
+from assay.assess.model import format_instant
 from assay.evidence.model import canonical_json, sha256_hex
 from assay.reports.model import ServiceReport
 
@@ -47,30 +48,8 @@ def assessment_bytes(report: ServiceReport) -> bytes:
 
 def evidence_bytes(report: ServiceReport) -> bytes:
     """Every evidence record used, as ``{id, ...identity}``: ids can be recomputed offline."""
-    records = []
-    for row in report.evidence:
-        if not row.found:
-            continue
-        identity = {
-            "kind": row.kind,
-            "service": row.service or report.facts.service,
-            "subject": row.subject,
-            "observed_at": _iso(row.observed_at),
-            "collector": row.collector,
-            "facts": row.facts,
-            "artefacts": [
-                {"name": a.name, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
-                for a in row.artefacts
-            ],
-        }
-        records.append({"id": row.id, **identity})
+    records = [{"id": row.id, **row.identity} for row in report.evidence if row.found]
     return canonical_json(records).encode("utf-8")
-
-
-def _iso(moment: Any) -> str | None:
-    from assay.durations import isoformat
-
-    return None if moment is None else isoformat(moment)
 
 
 def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, Any]:
@@ -80,8 +59,8 @@ def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, An
         "format": FORMAT,
         "tool": f"assay {__version__}",
         "service": facts.service,
-        "as_of": report.assessment.to_dict()["as_of"],
-        "created_at": report.assessment.to_dict()["created_at"],
+        "as_of": format_instant(report.assessment.as_of),
+        "created_at": format_instant(report.assessment.created_at),
         "assessment": {
             "id": facts.assessment_id,
             "hash": facts.assessment_hash,

@@ -52,6 +52,9 @@ class EvidenceRow:
     found: bool = True
     #: The service the record was collected for (``*`` for organisation-wide evidence).
     service: str = ""
+    #: What the record's id is computed from (:meth:`Evidence.identity`): the pack carries
+    #: it so the id can be recomputed offline.
+    identity: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
