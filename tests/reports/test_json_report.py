@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
-from assay.reports.json_report import dump, report_document
+from assay.reports.json_report import report_document
 from assay.reports.model import ServiceReport
+from assay.reports.output import json_bytes
 from assay.schemas import validator_for
 from tests.reports.sample import AWS_KEY
 
 
 def test_the_document_is_valid_against_its_schema(report: ServiceReport) -> None:
-    document = json.loads(dump(report_document([report])))
+    document = json.loads(json_bytes(report_document([report])))
     errors = [
         f"{list(e.absolute_path)}: {e.message}"
         for e in validator_for("report").iter_errors(document)
@@ -20,7 +21,7 @@ def test_the_document_is_valid_against_its_schema(report: ServiceReport) -> None
 
 
 def test_the_schema_refuses_what_it_should(report: ServiceReport) -> None:
-    document = json.loads(dump(report_document([report])))
+    document = json.loads(json_bytes(report_document([report])))
     document["services"][0]["controls"][0]["status"] = "maybe"
     assert list(validator_for("report").iter_errors(document))
 
@@ -47,7 +48,7 @@ def test_it_holds_everything_the_pack_shows(report: ServiceReport) -> None:
 
 
 def test_free_text_is_redacted_and_hashes_are_not(report: ServiceReport) -> None:
-    text = dump(report_document([report])).decode()
+    text = json_bytes(report_document([report])).decode()
     assert AWS_KEY not in text
     assert "[REDACTED:aws-access-key]" in text
     for row in report.evidence:

@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from assay.durations import isoformat
 from assay.reports.charts import CoverageBar, coverage_chart, status_chart, trend_chart
 from assay.reports.model import ServiceReport, anchor
 from assay.reports.redact import redact
@@ -35,11 +36,6 @@ def when(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def w3c(moment: datetime) -> str:
-    """The W3C date-time form PDF metadata is written from."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def filesize(size: int) -> str:
@@ -72,7 +68,7 @@ def environment() -> Environment:
     )
     env.filters.update(
         when=when,
-        w3c=w3c,
+        w3c=isoformat,  # the W3C date-time form PDF metadata is written from
         filesize=filesize,
         css_token=css_token,
         status_label=status_label,

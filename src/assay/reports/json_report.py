@@ -215,7 +215,3 @@ def report_document(reports: Sequence[ServiceReport]) -> dict[str, Any]:
     }
     redacted: dict[str, Any] = redact_data(document)
     return redacted
-
-
-def dump(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

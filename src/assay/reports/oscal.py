@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from assay.durations import isoformat
 from assay.governance import Governance
 from assay.reports.model import ControlView, EvidenceRow, ServiceReport
 from assay.reports.oscal_catalog import library_version
@@ -31,7 +32,6 @@ from assay.reports.oscal_common import (
     oscal_uuid,
     prop,
     prose,
-    timestamp,
 )
 
 OPEN_STATUSES = ("fail", "gap", "stale", "error", "waived")
@@ -73,7 +73,7 @@ def _observation(
             prop("evidence-kind", row.kind),
             *([prop("commit", row.commit)] if row.commit else []),
             *([prop("ci-run", row.run)] if row.run else []),
-            *([prop("observed", timestamp(row.observed_at))] if row.observed_at else []),
+            *([prop("observed", isoformat(row.observed_at))] if row.observed_at else []),
         ],
         "methods": ["EXAMINE" if row.kind == "manual.attestation" else "TEST"],
         "types": ["control-objective"],
@@ -95,10 +95,10 @@ def _observation(
                 for artefact in row.artefacts
             ),
         ],
-        "collected": timestamp(collected),
+        "collected": isoformat(collected),
     }
     if row.id in freshness:
-        observation["expires"] = timestamp(collected + freshness[row.id])
+        observation["expires"] = isoformat(collected + freshness[row.id])
     return observation
 
 
@@ -159,10 +159,10 @@ def _result(governance: Governance, report: ServiceReport) -> dict[str, Any]:
         "title": line(f"Assessment of {facts.service_name} ({facts.service})"),
         "description": prose(
             f"Every applicable control of the Assay library tested against the evidence of "
-            f"{facts.service} recorded at or before {timestamp(facts.as_of)}."
+            f"{facts.service} recorded at or before {isoformat(facts.as_of)}."
         ),
-        "start": timestamp(facts.as_of),
-        "end": timestamp(max(facts.created_at, facts.as_of)),
+        "start": isoformat(facts.as_of),
+        "end": isoformat(max(facts.created_at, facts.as_of)),
         "props": [
             prop("service", facts.service),
             prop("assessment-sha256", facts.assessment_hash),
@@ -204,7 +204,7 @@ def _deadline(control: ControlView) -> str | None:
     if control.waiver is None:
         return None
     end = datetime.combine(control.waiver.expires, time(23, 59, 59), tzinfo=UTC)
-    return timestamp(end)
+    return isoformat(end)
 
 
 def plan_of_action(governance: Governance, reports: Sequence[ServiceReport]) -> dict[str, Any]:

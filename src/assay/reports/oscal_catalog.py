@@ -31,7 +31,7 @@ from assay.reports.oscal_common import (
     prose,
     token,
 )
-from assay.reports.output import write_atomic
+from assay.reports.output import json_bytes, write_atomic
 
 CATALOG_FILE = "catalog.json"
 COMPONENT_FILE = "component-definition.json"
@@ -265,11 +265,6 @@ def export_library(governance: Governance, folder: Path, last_modified: datetime
         (COMPONENT_FILE, component_document(governance, last_modified)),
     ):
         path = folder / name
-        write_atomic(path, dump(document))
+        write_atomic(path, json_bytes(document))
         written.append(path)
     return written
-
-
-def dump(document: dict[str, Any]) -> bytes:
-    """Stable JSON bytes: the same document always gives the same file."""
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

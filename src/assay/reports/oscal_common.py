@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from assay import __version__
+from assay.durations import isoformat
 from assay.reports.redact import redact
 
 OSCAL_VERSION = "1.2.1"
@@ -53,11 +54,6 @@ def prose(text: str, *, fallback: str = "-") -> str:
     return value or fallback
 
 
-def timestamp(moment: datetime) -> str:
-    """An OSCAL date-time: UTC with an explicit offset, whole seconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def prop(
     name: str, value: str, *, assay: bool = True, remarks: str | None = None
 ) -> dict[str, Any]:
@@ -73,7 +69,7 @@ def prop(
 def metadata(title: str, last_modified: datetime, version: str, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": line(title),
-        "last-modified": timestamp(last_modified),
+        "last-modified": isoformat(last_modified),
         "version": line(version),
         "oscal-version": OSCAL_VERSION,
     }

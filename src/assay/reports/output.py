@@ -9,9 +9,11 @@ that could pass for a real one. Folder and permission problems become one clear
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from assay.errors import ReportError
 
@@ -64,3 +66,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             Path(temporary).unlink()
         raise
+
+
+def json_bytes(document: dict[str, Any]) -> bytes:
+    """Stable JSON file bytes (indented, UTF-8, a final newline): the same document always
+    gives the same file."""
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

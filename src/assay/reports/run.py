@@ -109,7 +109,7 @@ def soa_report(scope: Scope, path: Path) -> Written:
 
 def oscal_report(scope: Scope, request: ReportRequest, path: Path | None, *, poam: bool) -> Written:
     from assay.reports.oscal import assessment_results, plan_of_action
-    from assay.reports.oscal_catalog import dump
+    from assay.reports.output import json_bytes
 
     if path is not None:
         check_destination(path)
@@ -121,13 +121,16 @@ def oscal_report(scope: Scope, request: ReportRequest, path: Path | None, *, poa
     else:
         document = assessment_results(scope.governance, reports)
         summary = f"OSCAL assessment results for {len(reports)} service(s)"
-    return _emit(path, dump(document), summary)
+    return _emit(path, json_bytes(document), summary)
 
 
 def json_report(scope: Scope, request: ReportRequest, path: Path | None) -> Written:
-    from assay.reports.json_report import dump, report_document
+    from assay.reports.json_report import report_document
+    from assay.reports.output import json_bytes
 
     if path is not None:
         check_destination(path)
     reports = _reports(scope, request)
-    return _emit(path, dump(report_document(reports)), f"JSON report of {len(reports)} service(s)")
+    return _emit(
+        path, json_bytes(report_document(reports)), f"JSON report of {len(reports)} service(s)"
+    )
