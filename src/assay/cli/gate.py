@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     from assay.evidence.store import Store
     from assay.workspace import Workspace
 
-GATE_FORMATS = ("text", "json", "junit", "sarif", "github", "gitlab")
-
-
 def register(app: typer.Typer) -> None:
     app.command("gate")(gate)
 
@@ -88,9 +85,9 @@ def _gate(
     from assay.assess.inputs import load_inputs
     from assay.assess.sealing import seal_decision
     from assay.evidence.store import collection_context
-    from assay.reports.formats import FormatContext, gate_format
+    from assay.reports.formats import FORMATS, FormatContext, gate_format
 
-    check_format(output_format, GATE_FORMATS)
+    check_format(output_format, tuple(FORMATS))
     saved = [_saved(item) for item in save or ()]
     for path in [Path(output)] if output else []:
         _writable(path)
@@ -137,7 +134,9 @@ def _saved(item: str) -> tuple[str, Path]:
         from assay.errors import AssayError
 
         raise AssayError(f"--save {item!r}: expected FORMAT=FILE, e.g. sarif=gate.sarif")
-    check_format(name, GATE_FORMATS)
+    from assay.reports.formats import FORMATS
+
+    check_format(name, tuple(FORMATS))
     _writable(Path(file))
     return name, Path(file)
 
