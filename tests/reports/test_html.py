@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
+
 from assay.reports.html import render_html
 from assay.reports.model import ServiceReport
 from tests.reports.sample import AWS_KEY, COMMIT, GITHUB_TOKEN
@@ -99,3 +101,23 @@ def test_every_internal_link_has_a_target(report: ServiceReport) -> None:
     assert links <= targets, sorted(links - targets)
     assert "control-CHG-01" not in links
     assert "CHG-01" in html
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ((), "not_assessed"),
+        (("not_assessed",), "not_assessed"),
+        (("not_applicable", "not_applicable"), "not_applicable"),
+        (("pass", "not_applicable"), "pass"),
+        (("pass", "waived", "gap"), "gap"),
+        (("gap", "stale", "pass"), "stale"),
+        (("stale", "fail", "error"), "error"),
+    ],
+)
+def test_the_worst_result_decides_a_rollup(statuses: tuple[str, ...], expected: str) -> None:
+    from assay.reports.gather import requirement_result
+    from assay.reports.model import worst_result
+
+    assert worst_result(statuses) == expected
+    assert requirement_result(statuses) == (expected if statuses else "uncovered")

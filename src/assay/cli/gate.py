@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from assay.evidence.store import Store
     from assay.workspace import Workspace
 
+
 def register(app: typer.Typer) -> None:
     app.command("gate")(gate)
 

@@ -10,8 +10,8 @@ SEVERITIES = ("critical", "high", "medium", "low")
 
 
 def severity_rank(severity: str) -> int:
-    """0 for critical up to 3 for low."""
-    return SEVERITIES.index(severity)
+    """0 for critical up to 3 for low; 4 for a severity this assay does not know."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from assay import __version__
 from assay.assess.model import Assessment, Result
-from assay.controls.model import Control, ControlTest
+from assay.controls.model import Control, ControlTest, severity_rank
 from assay.evidence.model import Evidence
 from assay.evidence.reader import EvidenceReader
 from assay.governance import Governance
@@ -39,6 +39,7 @@ from assay.reports.model import (
     is_gap,
     pass_ratio,
     status_order,
+    worst_result,
 )
 from assay.workspace import Service
 
@@ -75,7 +76,7 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
     gaps = tuple(
         sorted(
             (_gap_row(result) for result in assessment.results if is_gap(result)),
-            key=lambda g: (status_order(g.status), _severity_rank(g.severity), g.control),
+            key=lambda g: (status_order(g.status), severity_rank(g.severity), g.control),
         )
     )
     statuses = {result.control: result.status for result in assessment.results}
@@ -325,15 +326,6 @@ def _gap_row(result: Result) -> GapRow:
     )
 
 
-def _severity_rank(severity: str) -> int:
-    order = ("critical", "high", "medium", "low")
-    return order.index(severity) if severity in order else len(order)
-
-
-#: How a requirement's status is decided from its controls': the worst counts.
-_REQUIREMENT_ORDER = ("error", "fail", "stale", "gap", "waived", "pass")
-
-
 def _framework_view(
     governance: Governance, framework_id: str, statuses: dict[str, str]
 ) -> FrameworkView:
@@ -371,13 +363,8 @@ def _framework_view(
 
 def requirement_result(statuses: tuple[str, ...]) -> str:
     """A requirement's status from its linked controls' results: the worst one;
-    ``uncovered`` with no linked control, ``not_assessed`` when none was assessed."""
-    if not statuses:
-        return "uncovered"
-    considered = [s for s in statuses if s in _REQUIREMENT_ORDER]
-    if not considered:
-        return "not_applicable" if "not_applicable" in statuses else "not_assessed"
-    return min(considered, key=_REQUIREMENT_ORDER.index)
+    ``uncovered`` with no linked control."""
+    return worst_result(statuses) if statuses else "uncovered"
 
 
 def _attestation(row: EvidenceRow) -> AttestationRow:

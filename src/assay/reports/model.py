@@ -9,6 +9,7 @@ free of I/O (which is also what makes the PDF byte-identical for the same inputs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -247,10 +248,22 @@ def is_gap(result: Result) -> bool:
     return result.status not in ("pass", "not_applicable")
 
 
+#: Result statuses from worst to best, as registers list them and rollups judge them.
+WORST_FIRST = ("error", "fail", "stale", "gap", "waived", "pass", "not_applicable")
+
+
 def status_order(status: str) -> int:
     """Sort key: worst first in registers (error, fail, stale, gap, waived, pass)."""
-    order = ("error", "fail", "stale", "gap", "waived", "pass", "not_applicable")
-    return order.index(status) if status in order else len(order)
+    return WORST_FIRST.index(status) if status in WORST_FIRST else len(WORST_FIRST)
+
+
+def worst_result(statuses: Sequence[str]) -> str:
+    """The worst of several controls' results (for a requirement, or across services):
+    ``not_applicable`` when every one was, ``not_assessed`` when none was assessed."""
+    judged = [s for s in statuses if s in WORST_FIRST[:-1]]
+    if judged:
+        return min(judged, key=WORST_FIRST.index)
+    return "not_applicable" if "not_applicable" in statuses else "not_assessed"
 
 
 __all__ = [
@@ -272,4 +285,5 @@ __all__ = [
     "is_gap",
     "pass_ratio",
     "status_order",
+    "worst_result",
 ]

@@ -34,8 +34,6 @@ from assay.reports.oscal_common import (
     prose,
 )
 
-OPEN_STATUSES = ("fail", "gap", "stale", "error", "waived")
-
 
 def _generated(reports: Sequence[ServiceReport]) -> datetime:
     if not reports:
@@ -216,7 +214,7 @@ def plan_of_action(governance: Governance, reports: Sequence[ServiceReport]) -> 
         freshness = _freshness(governance, report)
         evidence = {row.id: row for row in report.evidence}
         for control in report.controls:
-            if control.status not in OPEN_STATUSES:
+            if control.status in ("pass", "not_applicable"):  # what the gap register leaves out
                 continue
             service = report.facts.service
             risk_uuid = oscal_uuid("risk", service, control.id, report.facts.assessment_hash)

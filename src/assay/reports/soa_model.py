@@ -21,6 +21,7 @@ from datetime import datetime
 from assay.assess.model import Assessment, Result
 from assay.governance import Governance
 from assay.mappings.catalog import Framework, Requirement
+from assay.reports.model import worst_result
 from assay.workspace import Service
 
 ISO = "iso27001-2022"
@@ -43,7 +44,6 @@ RESULT_STATUSES = (
     "not_applicable",
     "not_assessed",
 )
-_WORST = ("error", "fail", "stale", "gap", "waived", "pass")
 MAX_EVIDENCE_REFS = 12
 
 
@@ -87,13 +87,6 @@ class ResultIndex:
 
     def results(self, control: str) -> list[tuple[Service, Assessment, Result]]:
         return self.by_control.get(control, [])
-
-
-def worst(statuses: Sequence[str]) -> str:
-    considered = [s for s in statuses if s in _WORST]
-    if not considered:
-        return "not_applicable" if statuses else "not_assessed"
-    return min(considered, key=_WORST.index)
 
 
 def implementation(statuses: Sequence[str]) -> str:
@@ -203,7 +196,7 @@ def _row(
         justification=justification,
         implementation=status,
         controls=controls or "none",
-        result=worst(statuses),
+        result=worst_result(statuses),
         result_counts=_counts(statuses),
         evidence=", ".join(shown),
         last_verified=last,

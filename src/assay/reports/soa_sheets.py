@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from assay.assess.model import STATUSES
+from assay.controls.model import SEVERITIES
 from assay.governance import Governance
 from assay.reports.soa_model import (
     AI_RMF,
@@ -27,8 +29,6 @@ from assay.reports.soa_model import (
 )
 
 WAIVER_STATES = ("active", "expired")
-SEVERITIES = ("critical", "high", "medium", "low")
-COUNTED = ("pass", "fail", "gap", "stale", "waived", "not_applicable", "error")
 
 
 @dataclass
@@ -246,6 +246,6 @@ def _scope(scope: Sequence[ServiceAssessment]) -> SheetSpec:
             service.id, service.name, service.owner, service.tier, ", ".join(sorted(service.tags)),
             naive(assessment.as_of) if assessment else "not assessed",
             assessment.hash if assessment else "",
-            *(counts.get(status, 0) for status in COUNTED),
+            *(counts.get(status, 0) for status in STATUSES),
         ])  # fmt: skip
     return sheet
