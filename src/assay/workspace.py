@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
 from assay.schemas import check_document, check_mapping
-from assay.yamlfile import YamlDocument, load_yaml, yaml_files
+from assay.yamlfile import YamlDocument, parse_folder
 
 CONFIG_NAME = "assay.toml"
 MAX_CONFIG_BYTES = 256 * 1024
@@ -138,34 +139,34 @@ class Workspace:
 
     def load_services(self) -> dict[str, Service]:
         """Every service constitution, validated; raises with every problem found."""
-        problems: list[Problem] = []
         services: dict[str, Service] = {}
-        for path in yaml_files(self.services_dir):
-            try:
-                document = load_yaml(path, display=self.display(path))
-            except InvalidInput as exc:
-                problems.extend(exc.problems)
-                continue
-            service, found = parse_service(document, self.root, path.stem)
-            problems.extend(found)
-            if service is None:
-                continue
-            if service.id in services:  # a.yaml and a.yml
+
+        def parse(document: YamlDocument, path: Path) -> tuple[Service | None, list[Problem]]:
+            service, problems = parse_service(document, self.root, path.stem)
+            if service is not None and service.id in services:  # a.yaml and a.yml
                 problems.append(document.problem(("id",), f"duplicate service id {service.id}"))
-                continue
-            services[service.id] = service
+                return None, problems
+            if service is not None:
+                services[service.id] = service
+            return service, problems
+
+        _, problems = parse_folder(self.services_dir, parse, display=self.display)
         raise_if_problems(problems)
         return services
 
     def service(self, service_id: str) -> Service:
         services = self.load_services()
-        try:
-            return services[service_id]
-        except KeyError:
-            known = ", ".join(sorted(services)) or "none"
-            raise WorkspaceError(
-                f"unknown service '{service_id}'", hint=f"services in this workspace: {known}"
-            ) from None
+        if service_id not in services:
+            raise unknown_service(service_id, services)
+        return services[service_id]
+
+
+def unknown_service(service_id: str, known: Iterable[str]) -> WorkspaceError:
+    """The error for a service id the workspace does not describe, naming those it does."""
+    names = ", ".join(sorted(known)) or "none"
+    return WorkspaceError(
+        f"unknown service '{service_id}'", hint=f"services in this workspace: {names}"
+    )
 
 
 def parse_service(

@@ -23,7 +23,7 @@ from assay.assess.waivers import WaiverBook, load_waivers
 from assay.controls.loader import Library, builtin_library_dir, load_library
 from assay.controls.model import Control
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
-from assay.workspace import Service, Workspace, parse_service
+from assay.workspace import Service, Workspace, parse_service, unknown_service
 from assay.yamlfile import load_yaml, yaml_files, yaml_names
 
 CACHE_FORMAT = 1
@@ -46,13 +46,9 @@ class Inputs:
     attestations: list[Attestation]
 
     def service(self, service_id: str) -> Service:
-        try:
-            return self.services[service_id]
-        except KeyError:
-            known = ", ".join(sorted(self.service_ids)) or "none"
-            raise WorkspaceError(
-                f"unknown service '{service_id}'", hint=f"services in this workspace: {known}"
-            ) from None
+        if service_id not in self.services:
+            raise unknown_service(service_id, self.service_ids)
+        return self.services[service_id]
 
     def selected(self, service_id: str | None) -> list[Service]:
         """One service by id, or every service sorted by id."""
@@ -96,10 +92,7 @@ def load_inputs(workspace: Workspace, *, only: str | None = None, cache: bool = 
     services: dict[str, Service] | None = None
     files = service_files(workspace)
     if only is not None and only not in files:
-        known = ", ".join(sorted(files)) or "none"
-        raise WorkspaceError(
-            f"unknown service '{only}'", hint=f"services in this workspace: {known}"
-        )
+        raise unknown_service(only, files)
     try:
         library = load_workspace_library(workspace, cache=cache)
     except InvalidInput as exc:

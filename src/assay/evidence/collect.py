@@ -53,7 +53,7 @@ from assay.evidence.collectors.interface import (
 from assay.evidence.context import ci_provider
 from assay.evidence.gitsafe import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
-from assay.workspace import RepoRef, Service, Workspace
+from assay.workspace import RepoRef, Service, Workspace, unknown_service
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,7 @@ def select_services(workspace: Workspace, options: CollectOptions) -> list[Servi
     if options.services:
         unknown = [s for s in options.services if s not in services]
         if unknown:
-            known = ", ".join(sorted(services)) or "none"
-            raise WorkspaceError(
-                f"unknown service '{unknown[0]}'", hint=f"services in this workspace: {known}"
-            )
+            raise unknown_service(unknown[0], services)
         chosen = [services[s] for s in options.services]
     else:
         chosen = [services[s] for s in sorted(services)]
