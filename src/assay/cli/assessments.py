@@ -31,6 +31,7 @@ def list_assessments(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List stored assessments, newest first, with counts by status."""
+    from assay.assess.model import STATUSES
     from assay.assess.sealing import read_assessment
     from assay.durations import isoformat
 
@@ -57,10 +58,9 @@ def list_assessments(
     if not assessments:
         typer.echo("no assessments stored" + (f" for {service}" if service else ""))
         return
-    statuses = ("pass", "fail", "gap", "stale", "waived", "not_applicable", "error")
     rows = [
         [record.id[:12], a.service, isoformat(a.as_of), isoformat(a.created_at)]
-        + [str(a.counts[s]) for s in statuses]
+        + [str(a.counts[s]) for s in STATUSES]
         for record, a in assessments
     ]
     headers = [

@@ -51,17 +51,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _request(service: str | None, as_of: str | None, max_bytes: int | None = None) -> ReportRequest:
-    from assay.durations import parse_instant
+    from assay.cli.check import parse_as_of
     from assay.errors import ReportError
     from assay.reports.gather import DEFAULT_MAX_ATTACHMENT_BYTES
     from assay.reports.sources import ReportRequest
 
-    moment = None
-    if as_of is not None:
-        try:
-            moment = parse_instant(as_of)
-        except ValueError as exc:
-            raise ReportError(f"--as-of: {exc}") from None
+    moment = parse_as_of(as_of)
     if max_bytes is not None and max_bytes < 0:
         raise ReportError("--max-attachment-bytes must be 0 or more")
     return ReportRequest(

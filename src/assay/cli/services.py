@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(services_app, name="services")
 
 
-def service_dict(service: Service, workspace: Workspace) -> dict[str, Any]:
+def service_dict(service: Service) -> dict[str, Any]:
     """A service as JSON: the file's content plus where it came from."""
     return {**service.raw, "source": service.source}
 
@@ -34,7 +34,7 @@ def list_services(output_format: FormatOption = "text", workspace: WorkspaceOpti
     ws = require_workspace(workspace)
     services = [ws_service for _, ws_service in sorted(ws.load_services().items())]
     if output_format == "json":
-        echo_json([service_dict(s, ws) for s in services])
+        echo_json([service_dict(s) for s in services])
         return
     rows = [
         [
@@ -63,7 +63,7 @@ def show(
     ws = require_workspace(workspace)
     service = ws.service(service_id)
     if output_format == "json":
-        echo_json(service_dict(service, ws))
+        echo_json(service_dict(service))
         return
     typer.echo(render_service(service, ws))
 
