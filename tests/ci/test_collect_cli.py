@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from assay.cli.app import app
@@ -163,3 +164,27 @@ def test_an_artefacts_folder_through_a_file_is_no_such_folder(
     assert result.exit_code == 2
     assert "no such folder" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_each_json_artefact_is_parsed_once_and_then_let_go(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assay.evidence.collectors._safe as safe
+
+    root, head, reports = setup(tmp_path)
+    sarif = (FIXTURES / "sarif" / "codeql.sarif").read_bytes()
+    for index in range(3):
+        (reports / f"scan{index}.sarif").write_bytes(sarif)
+    parsed: list[str] = []
+    load_json = safe.load_json
+
+    def counted(data: bytes, name: str) -> Any:
+        parsed.append(name)
+        return load_json(data, name)
+
+    monkeypatch.setattr(safe, "load_json", counted)
+    result = runner.invoke(app, ["collect", "-w", str(root)], env=github_env(head))
+    assert result.exit_code == 0, result.output
+    assert {"scan0.sarif", "scan1.sarif", "scan2.sarif", "scans.zip!codeql.sarif"} <= set(parsed)
+    assert len(parsed) == len(set(parsed)), "a file was parsed twice"
+    assert not {name for _, name, _ in safe._cache.values()} & set(parsed), "still cached"

@@ -308,11 +308,21 @@ class _ServiceRun:
         return drafts
 
     def _parse(self, scan: ArtefactScan, parsers: Sequence[Collector]) -> list[EvidenceDraft]:
+        from assay.evidence.collectors._safe import forget
         from assay.evidence.collectors.archive import expand_archives  # zips: checked, in memory
 
+        targets = expand_archives(scan.targets, max_total_bytes=self.context.max_artefact_bytes)
+        try:
+            return self._parse_targets(targets, parsers)
+        finally:  # each was recognised once for every parser; let go of what was parsed
+            for target in targets:
+                forget(target.data)
+
+    def _parse_targets(
+        self, targets: list[ArtefactTarget], parsers: Sequence[Collector]
+    ) -> list[EvidenceDraft]:
         chosen: dict[str, list[ArtefactTarget]] = {}
-        limit = self.context.max_artefact_bytes
-        for target in expand_archives(scan.targets, max_total_bytes=limit):
+        for target in targets:
             takers = [c for c in parsers if _accepts(c, target)]
             if not takers:
                 self.skipped.append(

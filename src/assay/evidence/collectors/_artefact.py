@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from assay.evidence.collectors._safe import Sniff, check_size, forget, parse_time, refuse, sniff
+from assay.evidence.collectors._safe import Sniff, check_size, parse_time, refuse, sniff
 from assay.evidence.collectors.interface import (
     ArtefactTarget,
     CollectContext,
@@ -140,8 +140,6 @@ class ArtefactParser(Collector):
             raise refuse(target.name, f"a field has the wrong type or value ({exc})") from None
         except RecursionError:
             raise refuse(target.name, "nested too deeply to read") from None
-        finally:
-            forget(target.data)
 
     def part(
         self, target: ArtefactTarget, value: Any, observed_at: datetime | None, media_type: str

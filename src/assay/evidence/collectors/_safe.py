@@ -276,22 +276,30 @@ class Sniff:
         return set(self.document) if self.parsed and isinstance(self.document, dict) else set()
 
 
-_cache: list[tuple[bytes, str, Sniff]] = []
+#: Sniffs of the artefacts being collected, by the identity of their bytes (each entry
+#: holds the bytes, so an id cannot be reused while it is cached). Collection forgets a
+#: service's artefacts once they are parsed; the bound covers any other caller.
+_cache: dict[int, tuple[bytes, str, Sniff]] = {}
+MAX_CACHED = 32
 
 
 def sniff(data: bytes, name: str) -> Sniff:
-    """Recognise ``data`` by content. The last result is cached (keyed by the bytes object)."""
-    for cached, cached_name, result in _cache:
-        if cached is data and cached_name == name:
-            return result
+    """Recognise ``data`` by content, once: every parser's ``accepts`` and ``read`` share it."""
+    entry = _cache.get(id(data))
+    if entry is not None and entry[0] is data and entry[1] == name:
+        return entry[2]
     result = _sniff(data, name)
-    _cache[:] = [(data, name, result)]
+    _cache[id(data)] = (data, name, result)
+    while len(_cache) > MAX_CACHED:
+        del _cache[next(iter(_cache))]
     return result
 
 
 def forget(data: bytes) -> None:
     """Drop the cached sniff of ``data`` (its parsed JSON can be large)."""
-    _cache[:] = [entry for entry in _cache if entry[0] is not data]
+    entry = _cache.get(id(data))
+    if entry is not None and entry[0] is data:
+        del _cache[id(data)]
 
 
 def _sniff(data: bytes, name: str) -> Sniff:
