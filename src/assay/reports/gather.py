@@ -21,7 +21,7 @@ from assay.evidence.model import Evidence
 from assay.evidence.reader import EvidenceReader
 from assay.governance import Governance
 from assay.mappings.coverage import requirement_status
-from assay.reports.expectation import describe, pretty
+from assay.reports.expectation import describe
 from assay.reports.model import (
     ArtefactRow,
     AttestationRow,
@@ -284,7 +284,7 @@ def _test_view(test: ControlTest, outcomes: tuple[OutcomeRow, ...]) -> TestView:
         manual=test.manual,
         description=test.description,
         expectation_lines=tuple(describe(test.expectation)) if not test.manual else (),
-        expectation_json=pretty(test.expectation) if not test.manual else "",
+        expectation=None if test.manual else test.expectation,
         explain=test.explain,
         attestation=test.attestation,
         outcomes=outcomes,
@@ -303,7 +303,7 @@ def _tests_without_control(result: Result) -> tuple[TestView, ...]:
             kind == "manual.attestation",
             "",
             (),
-            "",
+            None,
             "",
             "",
             _outcomes(result, test_id),

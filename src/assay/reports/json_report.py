@@ -10,7 +10,6 @@ and ids are never touched by redaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -86,7 +85,7 @@ def _control(control: ControlView) -> dict[str, Any]:
                 "kind": test.kind,
                 "manual": test.manual,
                 "description": test.description or None,
-                "expectation": json.loads(test.expectation_json) if test.expectation_json else None,
+                "expectation": test.expectation,
                 "expectation_text": list(test.expectation_lines),
                 "attestation": test.attestation or None,
                 "outcomes": [

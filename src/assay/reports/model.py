@@ -80,10 +80,18 @@ class TestView:
     manual: bool
     description: str
     expectation_lines: tuple[str, ...]
-    expectation_json: str
+    #: The expectation as a JSON Schema (``None`` for manual tests and unknown controls).
+    expectation: dict[str, Any] | None
     explain: str
     attestation: str
     outcomes: tuple[OutcomeRow, ...]
+
+    @property
+    def expectation_json(self) -> str:
+        """The expectation, pretty-printed for the pack."""
+        from assay.reports.expectation import pretty
+
+        return pretty(self.expectation) if self.expectation is not None else ""
 
 
 @dataclass(frozen=True)
