@@ -21,6 +21,7 @@ apiVersion: openslo/v1
 kind: SLO
 metadata: {name: availability}
 spec:
+  timeWindow: [{duration: 28d, isRolling: true}]
   objectives:
     - target: 0.999
     - target: 0.99
@@ -29,6 +30,7 @@ apiVersion: openslo/v1
 kind: SLO
 metadata: {name: latency}
 spec:
+  timeWindow: [{duration: 7d, isRolling: true}]
   objectives:
     - target: 0.95
 """
@@ -231,15 +233,23 @@ def test_model_card_sections_markdown_and_yaml() -> None:
     ]  # fmt: skip
 
 
-def test_slo_formats() -> None:
+def test_slo_objectives_are_counted_as_slo_definitions_reads_them() -> None:
+    from assay.evidence.collectors.repo_files import _slo_objectives
+
     sloth = (
-        "version: prometheus/v1\nservice: x\nslos:\n  - name: a\n    objective: 99\n  - name: b\n"
+        "version: prometheus/v1\nservice: x\nslos:\n"
+        "  - name: a\n    objective: 99\n  - name: b\n    objective: 99.9\n"
     )
     simple = "slos:\n  - {name: availability, objective: 0.999, window: P28D}\n"
-    assert file_facts.slo_objectives(sloth, "slos/x.yaml") == 2
-    assert file_facts.slo_objectives(simple, "slo.yaml") == 1
-    assert file_facts.slo_objectives(OPENSLO, "slo/a.yaml") == 3
-    assert file_facts.slo_objectives("key: [unclosed", "slo/bad.yaml") == 0
+    assert _slo_objectives({"slos/x.yaml": sloth}) == 2
+    assert _slo_objectives({"slo.yaml": simple}) == 1
+    assert _slo_objectives({"slo/a.yaml": OPENSLO}) == 3
+    assert _slo_objectives({"slo/bad.yaml": "key: [unclosed"}) == 0
+    # What the two collectors used to disagree on: an out-of-range target, a commented
+    # separator, an SLO with no objectives and a bare objective key.
+    assert _slo_objectives({"slo.yaml": "slos:\n  - {name: a, objective: 5, window: P28D}\n"}) == 0
+    assert _slo_objectives({"slo.yaml": f"{simple}--- # next\n{simple}"}) == 2
+    assert _slo_objectives({"slo.yaml": "objective: 0.99\n"}) == 0
 
 
 def test_codeowners_must_be_spelt_as_code_hosts_read_it(git_repo: GitRepo) -> None:

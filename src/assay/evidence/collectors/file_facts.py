@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assay.errors import InvalidInput
-
 # ----------------------------------------------------------------------------- CODEOWNERS
 
 _CATCH_ALL = frozenset({"*", "**", "/**", "**/*", "/**/*"})
@@ -275,32 +273,3 @@ def model_card_sections(text: str, path: str) -> list[str]:
     for heading in headings:
         found.update(_SYNONYMS.get(_normalise(heading), ()))
     return [section for section in SECTIONS if section in found]
-
-
-# ----------------------------------------------------------------------------- SLOs
-
-
-def slo_objectives(text: str, path: str) -> int:
-    """Objectives in an OpenSLO, Sloth or simple ``slos:`` YAML file (0 if unreadable)."""
-    from assay.yamlfile import parse_yaml
-
-    total = 0
-    for index, part in enumerate(re.split(r"(?m)^---\s*$", text)):
-        try:
-            document = parse_yaml(part, f"{path}#{index}", lenient_tags=True, allow_empty=True)
-        except InvalidInput:
-            continue
-        total += _objectives(document.data)
-    return total
-
-
-def _objectives(data: Any) -> int:
-    if not isinstance(data, dict):
-        return 0
-    if data.get("kind") == "SLO" and isinstance(data.get("spec"), dict):
-        objectives = data["spec"].get("objectives")
-        return len(objectives) if isinstance(objectives, list) else 1
-    slos = data.get("slos")
-    if isinstance(slos, list):
-        return sum(1 for item in slos if isinstance(item, dict))
-    return 1 if "objective" in data else 0

@@ -244,10 +244,8 @@ def _parsed_facts(
         "dependency_update_tools": sorted(set(tools)),
         "lockfile_ecosystems": sorted(e for e in ecosystems if e),
         "model_card_sections": file_facts.model_card_sections(card[1], card[0]) if card else [],
-        "slo_objectives": sum(
-            file_facts.slo_objectives(texts[p], p)
-            for p in matches["slo_definitions"].paths
-            if p in texts
+        "slo_objectives": _slo_objectives(
+            {p: texts[p] for p in matches["slo_definitions"].paths if p in texts}
         ),
         "runbook_count": documents("runbooks"),
         "postmortem_count": documents("postmortems"),
@@ -273,3 +271,13 @@ class RepoFilesCollector(Collector):
             collector=self.ident,
             facts=facts,
         )
+
+
+def _slo_objectives(texts: Mapping[str, str]) -> int:
+    """Objectives in the SLO definition files, counted as ``slo.definitions`` reads them."""
+    from assay.evidence.collectors.slo_definitions import read_file  # it imports this module
+
+    return sum(
+        len(read_file(path, text.encode("utf-8"), lambda _: False)[0])
+        for path, text in texts.items()
+    )
