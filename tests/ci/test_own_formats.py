@@ -130,6 +130,18 @@ def test_schema_problems_are_listed_with_lines() -> None:
     ]
 
 
+def test_a_large_invalid_file_is_reported_by_path_without_a_second_reading() -> None:
+    metrics = [{"name": f"m{i}", "value": 0.5} for i in range(30_000)] + [{"value": "bad"}]
+    document = {"format": "assay.ai-evaluation/v1", "model": {"name": "m"},
+                "dataset": {"name": "d"}, "metrics": metrics}  # fmt: skip
+    text = json.dumps(document, indent=1)
+    assert len(text) > 1024 * 1024
+    assert _invalid(EVALUATION, text) == [
+        "bad.json:1:1: metrics[30000].value: expected a number, got a string",
+        "bad.json:1:1: metrics[30000]: missing required field 'name'",
+    ]
+
+
 def test_slo_objective_needs_measured_or_counts() -> None:
     report = {
         "format": "assay.slo-report/v1",

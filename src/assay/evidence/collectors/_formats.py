@@ -10,6 +10,7 @@ invalid).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -31,6 +32,10 @@ def format_marker(found: Sniff) -> str | None:
     return match.group(1) if match else None
 
 
+#: Invalid files up to this size are read again as YAML to give each problem its line.
+MAX_LOCATED_BYTES = 1024 * 1024
+
+
 def validate(data: bytes, document: Any, schema: str, name: str) -> None:
     """Raise :class:`ArtefactError` listing every schema problem, located where possible."""
     from assay.schemas import check_document, validator_for
@@ -39,10 +44,10 @@ def validate(data: bytes, document: Any, schema: str, name: str) -> None:
     validator = validator_for(schema)
     if validator.is_valid(document):
         return
-    try:
-        located = parse_yaml(data, name, max_bytes=len(data) + 1, max_nodes=5_000_000)
-    except InvalidInput:
-        located = YamlDocument(name, document, {(): (1, 1)})
+    located = YamlDocument(name, document, {(): (1, 1)})
+    if len(data) <= MAX_LOCATED_BYTES:  # lines cost a YAML reading; past this, paths only
+        with contextlib.suppress(InvalidInput):
+            located = parse_yaml(data, name, max_bytes=len(data) + 1, max_nodes=5_000_000)
     if located.data != document:  # pragma: no cover - YAML read it differently
         located = YamlDocument(name, document, {(): (1, 1)})
     problems: list[Problem] = check_document(located, validator)
