@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
 from assay.cli.output import echo_json, table
+
+if TYPE_CHECKING:
+    from assay.mappings.catalog import Framework
 
 frameworks_app = typer.Typer(help="Framework catalogs: list, show, import.", no_args_is_help=True)
 
@@ -17,7 +20,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(frameworks_app, name="frameworks")
 
 
-def _frameworks(workspace: WorkspaceOption) -> dict[str, object]:
+def _frameworks(workspace: WorkspaceOption) -> dict[str, Framework]:
     from assay.mappings.catalog import load_frameworks
 
     ws = optional_workspace(workspace)
@@ -29,10 +32,8 @@ def list_frameworks(
     output_format: FormatOption = "text", workspace: WorkspaceOption = None
 ) -> None:
     """List the frameworks: built-in and the workspace's own."""
-    from assay.mappings.catalog import Framework
-
     check_format(output_format)
-    frameworks = [f for f in _frameworks(workspace).values() if isinstance(f, Framework)]
+    frameworks = list(_frameworks(workspace).values())
     if output_format == "json":
         echo_json(
             [
@@ -59,11 +60,10 @@ def show(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Show a framework's requirements."""
-    from assay.mappings.catalog import Framework, get_framework
+    from assay.mappings.catalog import get_framework
 
     check_format(output_format)
-    frameworks = {k: v for k, v in _frameworks(workspace).items() if isinstance(v, Framework)}
-    framework = get_framework(frameworks, framework_id)
+    framework = get_framework(_frameworks(workspace), framework_id)
     if output_format == "json":
         echo_json(
             {
