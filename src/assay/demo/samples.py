@@ -44,30 +44,11 @@ without restriction, subject to the following conditions: the above copyright no
 and this permission notice shall be included in all copies or substantial portions.
 """
 
-CI_WORKFLOW = """\
-name: ci
-on:
-  pull_request:
-  push:
-    branches: [main]
-permissions:
-  contents: read
-jobs:
-  test:
-    runs-on: ubuntu-24.04
-    steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683
-      - run: make test
-"""
-
-
 CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
 CODEQL = "cdf488f595d80d6e07e03d4674febd5ab45fa938"
 
-# payments-api checks every pull request for code flaws (CodeQL), committed secrets
-# (gitleaks) and vulnerable dependencies (pip-audit on the locked requirements). Every action
-# is pinned to a full commit id; the token is read-only except where CodeQL uploads results.
-PAYMENTS_CI_WORKFLOW = f"""\
+#: The plain pipeline: tests on every pull request and push to main, pinned, read-only.
+CI_WORKFLOW = f"""\
 name: ci
 on:
   pull_request:
@@ -81,7 +62,13 @@ jobs:
     steps:
       - uses: {CHECKOUT}
       - run: make test
-  codeql:
+"""
+
+# payments-api checks every pull request for code flaws (CodeQL), committed secrets
+# (gitleaks) and vulnerable dependencies (pip-audit on the locked requirements). Every action
+# is pinned to a full commit id; the token is read-only except where CodeQL uploads results.
+PAYMENTS_CI_WORKFLOW = f"""\
+{CI_WORKFLOW}  codeql:
     runs-on: ubuntu-24.04
     permissions:
       contents: read
