@@ -54,7 +54,7 @@ class InvalidInput(AssayError):
     """One or more input files are malformed; every problem is listed."""
 
     def __init__(self, problems: Iterable[Problem], *, hint: str | None = None) -> None:
-        self.problems: list[Problem] = sorted(set(problems), key=_problem_order)
+        self.problems: list[Problem] = sorted(set(problems), key=problem_order)
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{count} {noun} found", hint=hint)
@@ -66,7 +66,9 @@ class InvalidInput(AssayError):
         return lines
 
 
-def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
+def problem_order(problem: Problem) -> tuple[str, int, int, str]:
+    """Problems in file, line, column, then message order: the same input always lists
+    them the same way."""
     return (problem.path, problem.line or 0, problem.col or 0, problem.message)
 
 

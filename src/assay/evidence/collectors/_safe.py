@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from xml.etree.ElementTree import Element, ParseError
 
-from assay.errors import CollectorError, Problem
+from assay.errors import CollectorError, Problem, problem_order
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 #: How much of a file recognition looks at when it cannot parse the whole.
@@ -42,7 +42,7 @@ class ArtefactError(CollectorError):
     """An artefact that cannot be read: every problem on its own ``path:line:col:`` line."""
 
     def __init__(self, problems: Iterable[Problem], *, hint: str | None = None) -> None:
-        self.problems = sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.col or 0))
+        self.problems = sorted(set(problems), key=problem_order)
         first = str(self.problems[0]) if self.problems else "unreadable artefact"
         super().__init__(first, hint=hint)
 
