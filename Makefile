@@ -3,15 +3,18 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-out
+# Every install comes from the lock: exact versions, each with its hashes.
+LOCK := requirements/dev.txt
+UV_COMPILE = $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --no-header --quiet
 
-.PHONY: demo test lint bench docs clean venv
+.PHONY: demo test test-latest lint bench docs clean venv lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -21,6 +24,20 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+# The suite against the newest releases of everything, in a venv of its own (not in CI).
+test-latest:
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	.venv-latest/bin/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the locks from pyproject.toml: requirements/dev.txt for make and CI,
+# requirements/runtime.txt for the GitHub action and the GitLab template.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'uv>=0.5'
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml -o requirements/runtime.txt
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
@@ -35,4 +52,4 @@ docs: venv
 	$(BIN)/python -m assay.cli.docgen > docs/cli.md
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .venv-latest $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache .coverage

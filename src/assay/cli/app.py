@@ -7,6 +7,7 @@ run in every pipeline. Command modules import the core lazily, inside commands.
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Annotated, Any
 
 import typer
@@ -43,7 +44,9 @@ class AssayGroup(typer.core.TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                quiet_third_party_warnings()
+                return super().invoke(ctx)
         except AssayError as exc:
             for line in exc.diagnostics():
                 typer.echo(line, err=True)
@@ -57,6 +60,17 @@ class AssayGroup(typer.core.TyperGroup):
             typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
             typer.echo("hint: this is a bug in assay; please report it with the command", err=True)
             ctx.exit(2)
+
+
+def quiet_third_party_warnings() -> None:
+    """Silence warnings raised on behalf of other packages for the rest of the command.
+
+    A library's deprecation notice (cryptography's about DSA when pyHanko is imported, say)
+    is for the people who maintain Assay, not for the person running it, and it must never
+    end a command as an internal error where warnings are errors (as in the test suite).
+    Warnings that Assay's own modules raise still show.
+    """
+    warnings.filterwarnings("ignore", module=r"(?!assay(\.|$))")
 
 
 def _version(value: bool) -> None:
