@@ -37,7 +37,7 @@ test-latest:
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet 'uv>=0.5'
 	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
-	$(UV_COMPILE) pyproject.toml -o requirements/runtime.txt
+	$(UV_COMPILE) pyproject.toml requirements/build.in -o requirements/runtime.txt
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
