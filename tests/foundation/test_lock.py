@@ -37,7 +37,10 @@ def project() -> dict[str, list[str]]:
 
 @pytest.mark.parametrize(
     ("lock", "groups"),
-    [("requirements/runtime.txt", ["runtime"]), ("requirements/dev.txt", ["runtime", "test", "dev"])],
+    [
+        ("requirements/runtime.txt", ["runtime"]),
+        ("requirements/dev.txt", ["runtime", "test", "dev"]),
+    ],
 )
 def test_each_lock_satisfies_the_requirements_it_serves(lock: str, groups: list[str]) -> None:
     locked = pins(lock)
