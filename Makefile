@@ -33,11 +33,13 @@ test-latest:
 	.venv-latest/bin/python -m pytest $(PYTEST_ARGS)
 
 # Refresh the locks from pyproject.toml: requirements/dev.txt for make and CI,
-# requirements/runtime.txt for the GitHub action and the GitLab template.
+# requirements/runtime.txt for the GitHub action and the GitLab template, requirements/audit.txt
+# for the scanners the project's own workflow runs.
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet 'uv>=0.5'
 	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
 	$(UV_COMPILE) pyproject.toml requirements/build.in -o requirements/runtime.txt
+	$(UV_COMPILE) requirements/audit.in -o requirements/audit.txt
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
