@@ -257,3 +257,18 @@ def test_codeowners_must_be_spelt_as_code_hosts_read_it(git_repo: GitRepo) -> No
     facts = files(git_repo)
     assert facts["files"]["codeowners"]["present"] is False
     assert facts["files"]["license"]["path"] == "License.md"  # other names ignore case
+
+
+def test_compiled_requirements_in_a_requirements_folder_are_lockfiles(git_repo: GitRepo) -> None:
+    git_repo.commit(
+        "locks",
+        {
+            "requirements/runtime.txt": "a==1 \\\n    --hash=sha256:00\n",
+            "requirements/base.txt": "a>=1\n",
+            "requirements/build.in": "hatchling\n",
+            "docs/requirements/notes.md": "x",
+        },
+    )
+    facts = files(git_repo)
+    assert facts["files"]["lockfiles"]["paths"] == ["requirements/runtime.txt"]
+    assert facts["lockfile_ecosystems"] == ["pypi"]

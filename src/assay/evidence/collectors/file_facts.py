@@ -169,8 +169,11 @@ _ECOSYSTEMS = {
 
 
 def is_requirements(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1].lower()
-    return name.startswith("requirements") and name.endswith(".txt")
+    """A pip requirements file: ``requirements*.txt``, or any ``.txt`` in a ``requirements/``
+    folder (the layout pip-tools and uv users keep their compiled locks in)."""
+    folder, _, name = path.lower().rpartition("/")
+    in_folder = folder.rpartition("/")[2] == "requirements"
+    return name.endswith(".txt") and (name.startswith("requirements") or in_folder)
 
 
 def hashed_requirements(text: str) -> bool:

@@ -91,7 +91,7 @@ RULES: tuple[Rule, ...] = (
             r"|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb"
             r"|Cargo\.lock|go\.sum|Gemfile\.lock|composer\.lock|packages\.lock\.json"
             r"|gradle\.lockfile|mix\.lock|pubspec\.lock|Package\.resolved|conda-lock\.ya?ml)$",
-            r"^(?!(.*/)?node_modules/)(.*/)?requirements[^/]*\.txt$",
+            r"^(?!(.*/)?node_modules/)(.*/)?requirements([^/]*|/[^/]+)\.txt$",
         ),
     ),
     Rule("pre_commit", "pre-commit hook configuration", files=(r"^\.pre-commit-config\.ya?ml$",)),
