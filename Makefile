@@ -49,9 +49,12 @@ lint: venv
 bench: venv
 	$(BIN)/python benchmarks/run.py
 
+# Every generated page (each names its command in its first lines; a test keeps this list whole).
 docs: venv
 	$(BIN)/python -m assay.evidence.kinds > docs/evidence-kinds.md
 	$(BIN)/python -m assay.cli.docgen > docs/cli.md
+	$(BIN)/python -m assay.schemas > docs/file-formats.md
+	$(BIN)/python -m assay.controls.catalogue > docs/control-library.md
 
 clean:
 	rm -rf $(VENV) .venv-latest $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache .coverage

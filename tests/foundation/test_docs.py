@@ -57,6 +57,20 @@ def test_readme_links_resolve() -> None:
         assert (ROOT / target).exists(), f"README links to missing {target}"
 
 
+def test_make_docs_regenerates_every_generated_page() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ndocs:", 1)[1].split("\n\n", 1)[0]
+    generated = set()
+    for page in DOCS.glob("*.md"):
+        head = "\n".join(page.read_text(encoding="utf-8").splitlines()[:5])
+        found = re.search(r"python -m ([\w.]+) > (docs/[\w.-]+\.md)", head)
+        if "Generated" in head and found:
+            assert found.group(2) == f"docs/{page.name}"
+            generated.add(page.name)
+            assert f"-m {found.group(1)} > docs/{page.name}" in recipe, page.name
+    assert {"cli.md", "evidence-kinds.md", "file-formats.md", "control-library.md"} <= generated
+
+
 def test_makefile_targets_exist() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     for target in ("demo", "test", "lint", "bench"):
