@@ -12,7 +12,7 @@ from typing import Any
 from assay.durations import utc_now
 from assay.evidence.model import EvidenceDraft
 from assay.evidence.store import open_store
-from tests.assess.helpers import (
+from tests.unit.assess.helpers import (
     CODEOWNERS_CONTROL,
     RESTORE_CONTROL,
     REVIEW_CONTROL,

@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from tests.cli.sample import Sample, make_sample
+from tests.support.paths import ROOT as PROJECT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT
 ACTION = ROOT / "action.yml"
 TEMPLATE = ROOT / "ci" / "gitlab" / "assay.gitlab-ci.yml"
 

@@ -17,10 +17,10 @@ from assay.cli.app import app
 from assay.durations import utc_now
 from assay.evidence.store import open_store
 from tests.cli.sample import Sample, make_sample
-from tests.gitrepo import GitRepo
-from tests.store.helpers import tamper
+from tests.support.gitrepo import GitRepo
+from tests.support.paths import ROOT
+from tests.unit.evidence.store.helpers import tamper
 
-ROOT = Path(__file__).resolve().parents[2]
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json"
 
 

@@ -11,9 +11,6 @@ from typer.testing import CliRunner
 from assay.cli.app import app
 from assay.evidence.store import open_store
 from tests.cli.sample import good_drafts, make_sample
-from tests.store.conftest import pg_store_url
-
-__all__ = ["pg_store_url"]  # the fixture, reused
 
 pytestmark = pytest.mark.postgres
 

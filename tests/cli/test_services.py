@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from assay.cli.app import app
-from tests.collect.helpers import workspace
+from tests.unit.evidence.collection.helpers import workspace
 
 API = {
     "outcome": "Payments work.",

@@ -1,0 +1,34 @@
+"""The demo's report step writes the five files and verifies the pack against the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from assay.demo.report_steps import write_reports
+from assay.demo.steps import DemoContext
+from tests.unit.reports.oscal_schema import oscal_errors
+from tests.unit.reports.workspace import build
+
+
+def test_the_report_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASSAY_STORE_URL", raising=False)
+    out = tmp_path / "out"
+    build(out / "workspace", CliRunner())
+    lines: list[str] = []
+    ctx = DemoContext(out=out, echo=lines.append, state={"pack_service": "svc"})
+    write_reports(ctx)
+    names = ["pack.pdf", "pack.html", "soa.xlsx", "assessment-results.json", "poam.json"]
+    assert [p.name for p in ctx.state["reports"]] == names
+    assert "manifest.json" in PdfReader(out / "pack.pdf").attachments
+    assert "<h1>Evidence pack: Service</h1>" in (out / "pack.html").read_text("utf-8")
+    assert load_workbook(out / "soa.xlsx").sheetnames[0] == "ISO 27001 SoA"
+    for name in ("assessment-results.json", "poam.json"):
+        assert oscal_errors(json.loads((out / name).read_text("utf-8"))) == []
+    assert lines[-1].startswith(f"  verify: OK: {out / 'pack.pdf'}: manifest, 4 attachments")
+    assert lines[-1].endswith("; matches the demo store")

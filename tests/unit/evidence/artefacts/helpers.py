@@ -1,0 +1,80 @@
+"""Shared helpers for the CI evidence tests: artefact targets, parsers, facts checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assay.evidence.collectors._artefact import ArtefactFile, ArtefactParser
+from assay.evidence.collectors.ai import EvaluationParser, ModelCardParser
+from assay.evidence.collectors.coverage import CoverageParser
+from assay.evidence.collectors.interface import CollectContext
+from assay.evidence.collectors.junit import JUnitParser
+from assay.evidence.collectors.provenance import ProvenanceParser
+from assay.evidence.collectors.reviews import ReviewsParser
+from assay.evidence.collectors.sarif import SarifParser
+from assay.evidence.collectors.sbom import SbomParser
+from assay.evidence.collectors.slo import SloReportParser
+from assay.evidence.collectors.vulns import VulnerabilityParser
+from assay.evidence.kinds import kind_validator
+from assay.evidence.model import EvidenceDraft
+from tests.support.paths import DATA
+
+FIXTURES = DATA / "artefacts"
+CI_FIXTURES = DATA / "ci"
+FIXED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+PARSERS: tuple[ArtefactParser, ...] = (
+    JUnitParser(),
+    CoverageParser(),
+    SarifParser(),
+    VulnerabilityParser(),
+    SbomParser(),
+    ProvenanceParser(),
+    EvaluationParser(),
+    ModelCardParser(),
+    SloReportParser(),
+    ReviewsParser(),
+)
+
+
+def fixture(relpath: str) -> ArtefactFile:
+    """A committed fixture as an artefact target (dated FIXED when it states no time)."""
+    path = FIXTURES / relpath
+    return ArtefactFile(path=path, name=relpath, data=path.read_bytes(), modified_at=FIXED)
+
+
+def artefact(name: str, data: bytes | str, **kwargs: Any) -> ArtefactFile:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return ArtefactFile(
+        path=Path("/nonexistent") / name, name=name, data=raw, modified_at=FIXED, **kwargs
+    )
+
+
+def context(**kwargs: Any) -> CollectContext:
+    return CollectContext(service="payments", **kwargs)
+
+
+def takers(target: ArtefactFile) -> list[str]:
+    """Names of the built-in parsers that recognise ``target``."""
+    return [parser.name for parser in PARSERS if parser.accepts(target)]
+
+
+def collect(
+    parser: ArtefactParser, targets: Sequence[ArtefactFile], ctx: CollectContext | None = None
+) -> list[EvidenceDraft]:
+    """Run a parser and check every draft's facts against its kind's schema."""
+    drafts = parser.collect_all(list(targets), ctx or context())
+    for draft in drafts:
+        errors = [e.message for e in kind_validator(draft.kind).iter_errors(draft.facts)]
+        assert errors == [], errors
+    return drafts
+
+
+def one(
+    parser: ArtefactParser, target: ArtefactFile, ctx: CollectContext | None = None
+) -> dict[str, Any]:
+    (draft,) = collect(parser, [target], ctx)
+    return draft.facts

@@ -1,0 +1,106 @@
+"""The safe git runner: refused values, scrubbed environment, timeouts, one-line errors."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from assay.errors import CollectorError
+from assay.evidence.gitsafe import Git, ObjectReader, git_env, safe_url, safe_value
+from tests.support.gitrepo import GitRepo
+
+
+@pytest.mark.parametrize(
+    "value", ["-x", "--upload-pack=touch /tmp/x", "--output=/etc/passwd", "a\nb", "a\x00b"]
+)
+def test_option_like_or_control_values_are_refused(value: str) -> None:
+    with pytest.raises(CollectorError, match="is refused"):
+        safe_value(value, "branch")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ext::sh -c touch% /tmp/pwned",
+        "EXT::sh",
+        "fd::17",
+        "-uhttps://x",
+        "--upload-pack=id",
+        "transport::thing",
+        "/just/a/path",
+    ],
+)
+def test_dangerous_urls_are_refused(url: str) -> None:
+    with pytest.raises(CollectorError, match="is refused"):
+        safe_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://git.example.org/team/app.git",
+        "ssh://git@example.org/team/app.git",
+        "git@example.org:team/app.git",
+        "file:///srv/git/app.git",
+    ],
+)
+def test_ordinary_urls_pass(url: str) -> None:
+    assert safe_url(url) == url
+
+
+def test_environment_is_scrubbed() -> None:
+    env = git_env(
+        {"PATH": "/bin", "GIT_DIR": "/elsewhere", "GIT_CONFIG_PARAMETERS": "'x=y'", "GIT_SSH": "s"}
+    )
+    assert "GIT_DIR" not in env
+    assert "GIT_CONFIG_PARAMETERS" not in env
+    assert env["GIT_SSH"] == "s"
+    assert env["GIT_CONFIG_NOSYSTEM"] == "1"
+    assert env["GIT_NO_REPLACE_OBJECTS"] == "1"
+
+
+def test_git_dir_in_the_environment_cannot_redirect_git(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha = git_repo.commit("real")
+    other = GitRepo.init(tmp_path / "other")
+    other.commit("decoy")
+    monkeypatch.setenv("GIT_DIR", str(other.path / ".git"))
+    assert Git(git_repo.path, "repos/api").text("rev-parse", "HEAD") == sha
+
+
+def test_failures_are_one_line_naming_the_repository(git_repo: GitRepo) -> None:
+    git_repo.commit("one")
+    with pytest.raises(CollectorError) as caught:
+        Git(git_repo.path, "repos/api").run("rev-parse", "--verify", "no-such-ref")
+    assert caught.value.message == "repos/api: git rev-parse failed: Needed a single revision"
+
+
+def test_a_slow_git_is_stopped(git_repo: GitRepo) -> None:
+    git_repo.commit("one")
+    git = Git(git_repo.path, "repos/api", timeout=1e-6)
+    with pytest.raises(CollectorError, match=r"^repos/api: git rev-list timed out after 1e-06 s$"):
+        git.run("rev-list", "--all")
+    with pytest.raises(CollectorError, match="timed out"):
+        read_slowly(git)
+
+
+def read_slowly(git: Git) -> None:
+    with git.stream("cat-file", "--batch", stdin=b"") as out:
+        time.sleep(0.2)
+        out.read()
+
+
+def test_object_reader_keeps_only_what_is_asked(git_repo: GitRepo) -> None:
+    git_repo.commit("one", {"big.txt": "x" * 100_000, "small.txt": "hello"})
+    git = Git(git_repo.path, "repos/api")
+    big = git.text("rev-parse", "HEAD:big.txt")
+    small = git.text("rev-parse", "HEAD:small.txt")
+    read = list(ObjectReader(git).read([big, small, "0" * 40], keep=3, wide={small}, wide_keep=99))
+    assert read == [
+        (big, "blob", 100_000, b"xxx"),
+        (small, "blob", 5, b"hello"),
+        ("0" * 40, "missing", 0, b""),
+    ]
