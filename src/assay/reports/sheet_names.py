@@ -2,8 +2,8 @@
 
 Excel refuses a sheet name over 31 characters, one holding ``[ ] : * ? / \\``, one that
 starts or ends with an apostrophe, and ``History``; it compares names without regard to
-case. Text XML cannot hold (control characters, lone surrogates) is dropped too, and runs
-of spaces are collapsed.
+case. Text XML cannot hold (control characters, lone surrogates) is dropped too, runs of
+spaces are collapsed, and a long name is cut at a word boundary where one is near.
 """
 
 from __future__ import annotations
@@ -19,7 +19,17 @@ _EXCEL_RESERVED = ("History",)
 def valid_sheet_name(text: str) -> str:
     """``text`` made into a valid sheet name; empty if nothing of it is left."""
     name = " ".join(_FORBIDDEN.sub(" ", text).split()).strip("'").strip()
-    return name[:MAX_SHEET_NAME].rstrip(" '")
+    return _cut(name, MAX_SHEET_NAME)
+
+
+def _cut(name: str, limit: int) -> str:
+    """At most ``limit`` characters, at a word boundary in the second half if there is one."""
+    if len(name) <= limit:
+        return name
+    cut = name[:limit]
+    if name[limit] != " " and " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" '")
 
 
 class SheetNames:
@@ -35,7 +45,7 @@ class SheetNames:
         number = 2
         while name.casefold() in self._taken:
             suffix = f" ({number})"
-            name = base[: MAX_SHEET_NAME - len(suffix)].rstrip(" '") + suffix
+            name = _cut(base, MAX_SHEET_NAME - len(suffix)) + suffix
             number += 1
         self._taken.add(name.casefold())
         return name
