@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from assay.errors import FrameworkError, InvalidInput, Problem, raise_if_problems
+from assay.mappings.soa_layout import SoaSheet, parse_soa
 from assay.schemas import check_document
 from assay.yamlfile import load_yaml, yaml_files
 
@@ -46,6 +47,8 @@ class Framework:
     groups: tuple[Group, ...] = ()
     requirements: tuple[Requirement, ...] = ()
     source: str = ""
+    short_title: str = ""
+    soa: tuple[SoaSheet, ...] = ()
     by_id: dict[str, Requirement] = field(default_factory=dict, compare=False, hash=False)
 
     def requirement(self, requirement_id: str) -> Requirement | None:
@@ -96,6 +99,8 @@ def load_framework_file(
                 )
             )
         by_id[requirement.id] = requirement
+    soa, soa_problems = parse_soa(data.get("soa"), document, groups)
+    problems.extend(soa_problems)
     raise_if_problems(problems)
     return Framework(
         id=data["id"],
@@ -106,6 +111,8 @@ def load_framework_file(
         groups=groups,
         requirements=requirements,
         source=document.path,
+        short_title=data.get("short_title", ""),
+        soa=soa,
         by_id=by_id,
     )
 

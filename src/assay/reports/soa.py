@@ -1,8 +1,10 @@
 """The Statement of Applicability workbook (``assay report soa``), written with openpyxl.
 
-Sheets: the 93 ISO/IEC 27001:2022 Annex A controls (the SoA proper), clauses 4 to 10,
-the 72 NIST AI RMF subcategories, the 14 Service Standard points (met / not met and a
-red-amber-green rating), the gap register, the waivers, and the scope (services and the
+Sheets: each loaded framework's, as its catalog lays them out (built in: the 93
+ISO/IEC 27001:2022 Annex A controls, the SoA proper, then clauses 4 to 10, the 72 NIST
+AI RMF subcategories, the 14 Service Standard points with met / not met and a
+red-amber-green rating; a catalog the workspace adds or imports gets one sheet listing
+its requirements), then the gap register, the waivers, and the scope (services and the
 assessments read). Across every service in scope, each requirement is decided as
 :mod:`assay.reports.soa_model` describes.
 
@@ -10,9 +12,9 @@ Written in openpyxl's write-only mode, which streams rows: styling is kept to wh
 does not cost per cell. Headers are styled cells; status colours are conditional
 formats on the status columns (one rule per value, also right after an auditor edits a
 cell); the status columns carry list validation; panes are frozen, filters set, widths
-fixed, and the document properties name the tool and the time. Every text cell is
-redacted, stripped of characters XML cannot hold, and stored as text even when it
-starts with ``=``, so evidence can never become a formula.
+fixed, and the document properties name the tool and the time. Every text cell, headers
+included, is redacted, stripped of characters XML cannot hold, and stored as text even
+when it starts with ``=``, so neither evidence nor a catalog can ever become a formula.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from assay.reports.soa_model import ServiceAssessment
 from assay.reports.soa_sheets import SheetSpec, sheets
 
 MAX_CELL_CHARS = 32_000
+MAX_ERROR_TITLE, MAX_ERROR_TEXT = 32, 255  # Excel's limits for a validation's message
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEADER_FILL = "1F3864"
 FILLS = {
@@ -95,7 +98,8 @@ class SheetWriter:
         align = Alignment(wrap_text=True, vertical="top")
         header = []
         for name in self.columns:
-            cell = WriteOnlyCell(self.ws, value=name)
+            cell = WriteOnlyCell(self.ws, value=text(name))
+            cell.data_type = "s"  # a header from a catalog is text, never a formula
             cell.font, cell.fill, cell.alignment = font, fill, align
             header.append(cell)
         self.ws.append(header)
@@ -136,8 +140,8 @@ class SheetWriter:
                 formula1='"' + ",".join(allowed) + '"',
                 allow_blank=True,
                 showErrorMessage=True,
-                errorTitle=column,
-                error=f"{column} must be one of: " + ", ".join(allowed),
+                errorTitle=column[:MAX_ERROR_TITLE],
+                error=(f"{column} must be one of: " + ", ".join(allowed))[:MAX_ERROR_TEXT],
             )
             validation.add(area)
             self.ws.data_validations.append(validation)
@@ -173,7 +177,7 @@ def write_workbook(
         for row in spec.rows:
             sheet.append(row)
         sheet.finish(spec.status_columns)
-    _properties(workbook, scope, generated)
+    _properties(workbook, specs, scope, generated)
     buffer = io.BytesIO()
     try:
         workbook.save(buffer)
@@ -182,16 +186,22 @@ def write_workbook(
     return buffer.getvalue()
 
 
-def _properties(workbook: Any, scope: Sequence[ServiceAssessment], generated: datetime) -> None:
+def _properties(
+    workbook: Any,
+    specs: Sequence[SheetSpec],
+    scope: Sequence[ServiceAssessment],
+    generated: datetime,
+) -> None:
     moment = generated.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     services = [item.service.id for item in scope]
     what = services[0] if len(services) == 1 else f"{len(services)} services"
     props = workbook.properties
     props.title = f"Statement of Applicability: {what}"
-    props.subject = "ISO/IEC 27001:2022 Annex A, clauses 4-10, NIST AI RMF 1.0, Service Standard"
+    props.subject = text(", ".join(dict.fromkeys(s.subject for s in specs if s.subject)))
     props.creator = f"assay {__version__}"
     props.lastModifiedBy = f"assay {__version__}"
-    props.keywords = "assay, statement of applicability, ISO 27001"
+    keywords = ["assay", "statement of applicability", *(s.keyword for s in specs if s.keyword)]
+    props.keywords = text(", ".join(dict.fromkeys(keywords)))
     props.description = text(
         "Generated from the latest stored assessment of each service in scope: "
         + ", ".join(services[:50])

@@ -9,7 +9,10 @@ those controls' results in each service's latest assessment:
 * implementation status: ``Implemented`` when every applicable result passes,
   ``Partially implemented`` when some pass (or are waived), ``Not implemented`` when
   none do, ``Not assessed`` when nothing was assessed;
-* latest result: the worst result, with the count of each.
+* latest result: the worst result, with the count of each;
+* met and rating, for a framework that assesses that way (the UK Service Standard):
+  ``Met``/``Green`` when implemented, ``Not met`` and ``Amber`` or ``Red`` when
+  partially or not implemented, ``Grey`` otherwise.
 """
 
 from __future__ import annotations
@@ -23,10 +26,6 @@ from assay.governance import Governance
 from assay.mappings.catalog import Framework, Requirement
 from assay.reports.model import worst_result
 from assay.workspace import Service
-
-ISO = "iso27001-2022"
-AI_RMF = "nist-ai-rmf-1.0"
-SERVICE_STANDARD = "uk-service-standard"
 
 IMPLEMENTED = "Implemented"
 PARTIAL = "Partially implemented"
@@ -44,6 +43,8 @@ RESULT_STATUSES = (
     "not_applicable",
     "not_assessed",
 )
+MET_VALUES = ("Met", "Not met", "Not applicable", "Not assessed")
+RAG_VALUES = ("Red", "Amber", "Green", "Grey")
 MAX_EVIDENCE_REFS = 12
 
 
@@ -203,8 +204,8 @@ def _row(
     )
 
 
-def service_standard_rag(row: RequirementRow) -> tuple[str, str]:
-    """(met / not met, red / amber / green) for a Service Standard point."""
+def met_and_rating(row: RequirementRow) -> tuple[str, str]:
+    """(met / not met, red / amber / green / grey) for a requirement, from its status."""
     if row.implementation == IMPLEMENTED:
         return "Met", "Green"
     if row.implementation == PARTIAL:

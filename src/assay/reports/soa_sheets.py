@@ -2,44 +2,54 @@
 
 Kept apart from the writer (:mod:`assay.reports.soa`) so the content is testable
 without a spreadsheet, and so the benchmark can write exactly the same cells with
-openpyxl and no styling, for comparison.
+openpyxl and no styling, for comparison. Which framework sheets there are, what they
+list and their leading columns come from the catalogs (:mod:`assay.mappings.soa_layout`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from assay.assess.model import STATUSES
 from assay.controls.model import SEVERITIES
 from assay.governance import Governance
+from assay.mappings.catalog import Framework
+from assay.mappings.soa_layout import STATUS_HEADERS, SoaSheet, layout
+from assay.reports.sheet_names import SheetNames
 from assay.reports.soa_model import (
-    AI_RMF,
     IMPLEMENTATION_STATUSES,
-    ISO,
+    MET_VALUES,
+    RAG_VALUES,
     RESULT_STATUSES,
-    SERVICE_STANDARD,
     RequirementRow,
     ResultIndex,
     ServiceAssessment,
+    met_and_rating,
     requirement_rows,
-    service_standard_rag,
 )
 
 WAIVER_STATES = ("active", "expired")
+GAPS, WAIVERS, SCOPE = "Gap register", "Waivers", "Scope"
 
 
 @dataclass
 class SheetSpec:
-    """One sheet: title, (column, width) pairs, rows, list-validated columns, frozen cell."""
+    """One sheet: title, (column, width) pairs, rows, list-validated columns, frozen cell.
+
+    ``subject`` and ``keyword``: what a framework sheet adds to the document properties.
+    """
 
     title: str
     columns: list[tuple[str, int]]
     rows: list[list[Any]] = field(default_factory=list)
     status_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     freeze: str = "B2"
+    subject: str = ""
+    keyword: str = ""
 
 
 def naive(moment: datetime | None) -> datetime | None:
@@ -49,17 +59,26 @@ def naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
-_REQUIREMENT_TAIL = [
-    ("Implementation status", 20),
-    ("Implementing controls", 34),
-    ("Latest result", 13),
-    ("Results across services", 28),
-    ("Evidence references", 40),
-    ("Last verified", 17),
-]
-_STATUS_COLUMNS = {
+_STATUS_WIDTHS = (20, 34, 13, 28, 40, 17)
+_STATUS_CHOICES = {
     "Implementation status": IMPLEMENTATION_STATUSES,
     "Latest result": RESULT_STATUSES,
+}
+# What each kind of leading column shows, and the values it accepts (if a fixed list).
+_VALUES: dict[str, Callable[[RequirementRow], Any]] = {
+    "id": attrgetter("id"),
+    "title": attrgetter("title"),
+    "group": attrgetter("group"),
+    "parent_group": attrgetter("parent_group"),
+    "applicable": attrgetter("applicable"),
+    "justification": attrgetter("justification"),
+    "met": lambda row: met_and_rating(row)[0],
+    "rag": lambda row: met_and_rating(row)[1],
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "applicable": ("Yes", "No"),
+    "met": MET_VALUES,
+    "rag": RAG_VALUES,
 }
 
 
@@ -75,87 +94,66 @@ def _tail(row: RequirementRow) -> list[Any]:
 
 
 def sheets(governance: Governance, scope: Sequence[ServiceAssessment]) -> list[SheetSpec]:
-    """Every sheet of the workbook, in order."""
+    """Every sheet of the workbook, in order: the frameworks', then gaps, waivers, scope."""
     index = ResultIndex(scope)
+    names = SheetNames(reserved=(GAPS, WAIVERS, SCOPE))
     return [
-        _annex_a(governance, index),
-        _clauses(governance, index),
-        _ai_rmf(governance, index),
-        _service_standard(governance, index),
+        *framework_sheets(governance, index, names),
         _gaps(scope),
         _waivers(scope),
         _scope(scope),
     ]
 
 
-def _annex_a(governance: Governance, index: ResultIndex) -> SheetSpec:
-    sheet = SheetSpec(
-        "ISO 27001 SoA",
-        [
-            ("Control", 9),
-            ("Title", 42),
-            ("Theme", 22),
-            ("Applicable", 11),
-            ("Justification", 50),
-            *_REQUIREMENT_TAIL,
-        ],
-        status_columns={"Applicable": ("Yes", "No"), **_STATUS_COLUMNS},
-    )
-    for row in requirement_rows(governance, ISO, index, groups=("A.5", "A.6", "A.7", "A.8")):
-        sheet.rows.append(
-            [row.id, row.title, row.group, row.applicable, row.justification, *_tail(row)]
+def framework_sheets(
+    governance: Governance, index: ResultIndex, names: SheetNames
+) -> list[SheetSpec]:
+    """Each loaded framework's sheets as its catalog lays them out: primary sheets first,
+    then in the order the catalogs were loaded (built-in, then the workspace's)."""
+    planned = [
+        (not sheet.primary, order, position, framework, sheet)
+        for order, framework in enumerate(governance.frameworks.values())
+        for position, sheet in enumerate(layout(framework))
+    ]
+    planned.sort(key=lambda item: item[:3])
+    return [
+        _framework_sheet(
+            governance, index, framework, sheet, names.claim(sheet.title, framework.id)
         )
-    return sheet
+        for _, _, _, framework, sheet in planned
+    ]
 
 
-def _clauses(governance: Governance, index: ResultIndex) -> SheetSpec:
-    sheet = SheetSpec(
-        "ISO 27001 clauses 4-10",
-        [("Clause", 8), ("Title", 48), ("Section", 30), *_REQUIREMENT_TAIL],
-        status_columns=dict(_STATUS_COLUMNS),
-    )
-    groups = tuple(str(n) for n in range(4, 11))
-    for row in requirement_rows(governance, ISO, index, groups=groups):
-        sheet.rows.append([row.id, row.title, row.group, *_tail(row)])
-    return sheet
-
-
-def _ai_rmf(governance: Governance, index: ResultIndex) -> SheetSpec:
-    sheet = SheetSpec(
-        "NIST AI RMF",
+def _framework_sheet(
+    governance: Governance,
+    index: ResultIndex,
+    framework: Framework,
+    sheet: SoaSheet,
+    title: str,
+) -> SheetSpec:
+    lead = sheet.columns
+    spec = SheetSpec(
+        title,
         [
-            ("Subcategory", 13),
-            ("Function", 10),
-            ("Category", 40),
-            ("Outcome", 60),
-            *_REQUIREMENT_TAIL,
+            *((column.header, column.width) for column in lead),
+            *zip(STATUS_HEADERS, _STATUS_WIDTHS, strict=True),
         ],
-        status_columns=dict(_STATUS_COLUMNS),
-    )
-    for row in requirement_rows(governance, AI_RMF, index):
-        sheet.rows.append([row.id, row.parent_group, row.group, row.title, *_tail(row)])
-    return sheet
-
-
-def _service_standard(governance: Governance, index: ResultIndex) -> SheetSpec:
-    sheet = SheetSpec(
-        "Service Standard",
-        [("Point", 9), ("Title", 44), ("Met", 14), ("RAG", 8), *_REQUIREMENT_TAIL],
         status_columns={
-            "Met": ("Met", "Not met", "Not applicable", "Not assessed"),
-            "RAG": ("Red", "Amber", "Green", "Grey"),
-            **_STATUS_COLUMNS,
+            **{c.header: _CHOICES[c.value] for c in lead if c.value in _CHOICES},
+            **_STATUS_CHOICES,
         },
+        subject=sheet.subject,
+        keyword=(framework.short_title or framework.title) if sheet.primary else "",
     )
-    for row in requirement_rows(governance, SERVICE_STANDARD, index):
-        met, rag = service_standard_rag(row)
-        sheet.rows.append([row.id, row.title, met, rag, *_tail(row)])
-    return sheet
+    values = [_VALUES[column.value] for column in lead]
+    for row in requirement_rows(governance, framework.id, index, groups=sheet.scope):
+        spec.rows.append([*(value(row) for value in values), *_tail(row)])
+    return spec
 
 
 def _gaps(scope: Sequence[ServiceAssessment]) -> SheetSpec:
     sheet = SheetSpec(
-        "Gap register",
+        GAPS,
         [
             ("Service", 18),
             ("Control", 9),
@@ -191,7 +189,7 @@ def _gaps(scope: Sequence[ServiceAssessment]) -> SheetSpec:
 
 def _waivers(scope: Sequence[ServiceAssessment]) -> SheetSpec:
     sheet = SheetSpec(
-        "Waivers",
+        WAIVERS,
         [
             ("Service", 18),
             ("Control", 9),
@@ -221,7 +219,7 @@ def _waivers(scope: Sequence[ServiceAssessment]) -> SheetSpec:
 
 def _scope(scope: Sequence[ServiceAssessment]) -> SheetSpec:
     sheet = SheetSpec(
-        "Scope",
+        SCOPE,
         [
             ("Service", 18),
             ("Name", 26),

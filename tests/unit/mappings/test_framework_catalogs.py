@@ -82,7 +82,7 @@ def _objects_with_properties(node: object) -> Iterator[dict[str, Any]]:
 
 def test_schema_is_closed_and_documented(schema: dict[str, Any]) -> None:
     objects = list(_objects_with_properties(schema))
-    assert len(objects) == 3  # catalog, group, requirement
+    assert len(objects) == 6  # catalog, group, requirement; soa, its sheet, a sheet column
     for obj in objects:
         assert obj.get("additionalProperties") is False
         for name, prop in obj["properties"].items():
