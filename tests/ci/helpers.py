@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assay.evidence.collectors._artefact import ArtefactFile, ArtefactParser
 from assay.evidence.collectors.ai import EvaluationParser, ModelCardParser
 from assay.evidence.collectors.coverage import CoverageParser
-from assay.evidence.collectors.interface import CollectContext
+from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext
 from assay.evidence.collectors.junit import JUnitParser
 from assay.evidence.collectors.provenance import ProvenanceParser
 from assay.evidence.collectors.reviews import ReviewsParser
@@ -39,15 +38,15 @@ PARSERS: tuple[ArtefactParser, ...] = (
 )
 
 
-def fixture(relpath: str) -> ArtefactFile:
+def fixture(relpath: str) -> ArtefactTarget:
     """A committed fixture as an artefact target (dated FIXED when it states no time)."""
     path = FIXTURES / relpath
-    return ArtefactFile(path=path, name=relpath, data=path.read_bytes(), modified_at=FIXED)
+    return ArtefactTarget(path=path, name=relpath, data=path.read_bytes(), modified_at=FIXED)
 
 
-def artefact(name: str, data: bytes | str, **kwargs: Any) -> ArtefactFile:
+def artefact(name: str, data: bytes | str, **kwargs: Any) -> ArtefactTarget:
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    return ArtefactFile(
+    return ArtefactTarget(
         path=Path("/nonexistent") / name, name=name, data=raw, modified_at=FIXED, **kwargs
     )
 
@@ -56,13 +55,13 @@ def context(**kwargs: Any) -> CollectContext:
     return CollectContext(service="payments", **kwargs)
 
 
-def takers(target: ArtefactFile) -> list[str]:
+def takers(target: ArtefactTarget) -> list[str]:
     """Names of the built-in parsers that recognise ``target``."""
     return [parser.name for parser in PARSERS if parser.accepts(target)]
 
 
 def collect(
-    parser: ArtefactParser, targets: Sequence[ArtefactFile], ctx: CollectContext | None = None
+    parser: ArtefactParser, targets: Sequence[ArtefactTarget], ctx: CollectContext | None = None
 ) -> list[EvidenceDraft]:
     """Run a parser and check every draft's facts against its kind's schema."""
     drafts = parser.collect_all(list(targets), ctx or context())
@@ -73,7 +72,7 @@ def collect(
 
 
 def one(
-    parser: ArtefactParser, target: ArtefactFile, ctx: CollectContext | None = None
+    parser: ArtefactParser, target: ArtefactTarget, ctx: CollectContext | None = None
 ) -> dict[str, Any]:
     (draft,) = collect(parser, [target], ctx)
     return draft.facts

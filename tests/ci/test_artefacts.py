@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assay.evidence.collectors._artefact import ArtefactFile
-from assay.evidence.collectors._safe import ArtefactError
 from assay.evidence.collectors.interface import ArtefactTarget
 from assay.evidence.collectors.junit import JUnitParser
-from assay.evidence.collectors.registry import collectors_for
+from assay.evidence.parsing.errors import ArtefactError
+from assay.evidence.registry import collectors_for
 from tests.ci.helpers import FIXTURES, PARSERS, artefact, collect, context, fixture, takers
 
 JUNIT = JUnitParser()
@@ -48,20 +47,20 @@ def test_unrecognised_files_are_accepted_by_nobody(content: bytes) -> None:
 @pytest.mark.parametrize("unit", [b"<?", b"<a", b"<!--", b"<a b='"])
 def test_a_crafted_xml_head_is_recognised_in_linear_time(unit: bytes) -> None:
     """64 KB of unclosed openings: a backtracking pattern took seconds to give up here."""
-    from assay.evidence.collectors._safe import sniff
+    from assay.evidence.parsing.recognition import recognise
 
     data = unit * (65536 // len(unit))
     started = time.monotonic()
-    found = sniff(data, "crafted.xml")
+    found = recognise(data, "crafted.xml")
     assert time.monotonic() - started < 0.5
     assert (found.form, found.xml_root) == ("xml", None)
     assert takers(artefact("crafted.xml", data)) == []
 
 
 def test_comments_and_instructions_before_the_root_are_skipped() -> None:
-    from assay.evidence.collectors._safe import sniff
+    from assay.evidence.parsing.recognition import recognise
 
-    found = sniff(b'<?xml version="1.0"?><!-- c --><?pi x?><cov:coverage version="1">', "c")
+    found = recognise(b'<?xml version="1.0"?><!-- c --><?pi x?><cov:coverage version="1">', "c")
     assert (found.xml_root, found.xml_attrs) == ("coverage", {"version": "1"})
 
 
@@ -129,7 +128,7 @@ def test_the_same_files_give_the_same_evidence_id() -> None:
 
 def test_modified_at_of_a_target_is_used() -> None:
     when = datetime(2025, 5, 5, 5, 5, 5, 123456, tzinfo=UTC)
-    target = ArtefactFile(path=Path("/x"), name="r.xml", data=REPORT.encode(), modified_at=when)
+    target = ArtefactTarget(path=Path("/x"), name="r.xml", data=REPORT.encode(), modified_at=when)
     (draft,) = JUNIT.collect_all([target], context())
     assert draft.observed_at == when.replace(microsecond=0)
 
@@ -175,7 +174,7 @@ def test_a_dsse_payload_is_read_as_strictly_as_any_json(payload: bytes) -> None:
 
 
 def test_an_infinite_number_is_refused_as_json() -> None:
-    from assay.evidence.collectors._safe import load_json
+    from assay.evidence.parsing.strict_json import load_json
 
     with pytest.raises(ArtefactError, match="1e999 is too large a number for JSON evidence"):
         load_json(b'{"budget": -1e999}', "slo.json")

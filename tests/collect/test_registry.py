@@ -12,7 +12,7 @@ import pytest
 import assay.evidence.collectors as package
 from assay.errors import CollectorError
 from assay.evidence.collectors.interface import ENTRY_POINT_GROUP, Collector
-from assay.evidence.collectors.registry import _load, collectors_for, load_collectors
+from assay.evidence.registry import _load, collectors_for, load_collectors
 
 
 def built_in_collectors() -> set[type[Collector]]:
