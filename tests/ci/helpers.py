@@ -4,38 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
-from assay.evidence.collectors.ai import EvaluationParser, ModelCardParser
-from assay.evidence.collectors.coverage import CoverageParser
-from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext
-from assay.evidence.collectors.junit import JUnitParser
-from assay.evidence.collectors.provenance import ProvenanceParser
-from assay.evidence.collectors.reviews import ReviewsParser
-from assay.evidence.collectors.sarif import SarifParser
-from assay.evidence.collectors.sbom import SbomParser
-from assay.evidence.collectors.slo import SloReportParser
-from assay.evidence.collectors.vulns import VulnerabilityParser
+from assay.evidence.collectors.interface import (
+    ENTRY_POINT_GROUP,
+    ArtefactParser,
+    ArtefactTarget,
+    CollectContext,
+)
 from assay.evidence.kinds import kind_validator
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.registry import load_plugin
+from tests.entry_points import declared
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "artefacts"
 CI_FIXTURES = Path(__file__).resolve().parents[1] / "data" / "ci"
 FIXED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
-PARSERS: tuple[ArtefactParser, ...] = (
-    JUnitParser(),
-    CoverageParser(),
-    SarifParser(),
-    VulnerabilityParser(),
-    SbomParser(),
-    ProvenanceParser(),
-    EvaluationParser(),
-    ModelCardParser(),
-    SloReportParser(),
-    ReviewsParser(),
-)
+
+def _declared_parsers() -> tuple[ArtefactParser, ...]:
+    """Every artefact parser in Assay's ``assay.collectors`` entry points."""
+    loaded = (
+        load_plugin(EntryPoint(name, value, ENTRY_POINT_GROUP))
+        for name, value in sorted(declared(ENTRY_POINT_GROUP).items())
+    )
+    return tuple(c for c in loaded if isinstance(c, ArtefactParser))
+
+
+PARSERS = _declared_parsers()
 
 
 def fixture(relpath: str) -> ArtefactTarget:

@@ -66,6 +66,8 @@ def test_comments_and_instructions_before_the_root_are_skipped() -> None:
 
 def test_parsers_are_registered_as_plugins() -> None:
     registered = {c.name: c for c in collectors_for("artefact")}
+    assert set(registered) == {parser.name for parser in PARSERS}
+    assert len(PARSERS) >= 10, "the built-in parsers are declared in pyproject.toml"
     for parser in PARSERS:
         assert registered[parser.name].kinds == (parser.kind,)
         assert type(registered[parser.name]) is type(parser)
