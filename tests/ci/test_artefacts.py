@@ -64,6 +64,18 @@ def test_comments_and_instructions_before_the_root_are_skipped() -> None:
     assert (found.xml_root, found.xml_attrs) == ("coverage", {"version": "1"})
 
 
+def test_a_target_is_recognised_once_and_keeps_its_recognition() -> None:
+    target = fixture("sarif/codeql.sarif")
+    assert takers(target) == ["sarif"]
+    found = target.recognition
+    assert found.parsed
+    assert {"runs", "version"} <= set(found.document)
+    assert target.recognition is found, "every parser shares one reading"
+    again = ArtefactTarget(path=target.path, name=target.name, data=target.data)
+    assert again.recognition is not found, "nothing is shared between targets"
+    assert again.recognition == found
+
+
 def test_parsers_are_registered_as_plugins() -> None:
     registered = {c.name: c for c in collectors_for("artefact")}
     assert set(registered) == {parser.name for parser in PARSERS}

@@ -1,0 +1,1 @@
+"""Tests of assay.evidence.parsing: reading untrusted artefact bytes."""
