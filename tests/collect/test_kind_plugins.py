@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from assay.cli.app import app
 from assay.errors import CollectorError, InvalidInput
 from assay.evidence.collect_results import check_drafts
 from assay.evidence.kinds import (
@@ -201,3 +204,62 @@ def test_a_kind_plugin_that_cannot_be_used_is_an_error_naming_it(
     with pytest.raises(CollectorError) as caught:
         kind_names()
     assert caught.value.message.startswith(message), caught.value.message
+
+
+CONTROL = """\
+id: SDL-91
+title: Source files carry a licence header
+statement: Every source file states its licence in a header.
+family: secure-development
+owner_role: Engineering lead
+severity: low
+freshness: P90D
+tests:
+  - id: headers
+    description: Every source file has a licence header.
+    kind: example.headers
+    expectation:
+      required: [{fact}]
+      properties:
+        {fact}: {{minimum: 1}}
+    explain: "{{with_header}} of {{files}} source files have a licence header."
+"""
+
+
+def workspace_with_control(root: Path, fact: str) -> Path:
+    (root / "controls").mkdir(parents=True)
+    (root / "assay.toml").write_text("", encoding="utf-8")
+    text = CONTROL.format(fact=fact)
+    (root / "controls" / "SDL-91.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_control_may_test_a_plugin_kind_by_its_facts(
+    plugin_dist: Distribution, runner: CliRunner, tmp_path: Path
+) -> None:
+    with_kinds(
+        plugin_dist,
+        {"example.headers": "example_kinds"},
+        **{"example_kinds/example.headers.schema.json": json.dumps(SCHEMA)},
+    )
+    good = workspace_with_control(tmp_path / "good", "with_header")
+    result = runner.invoke(app, ["library", "validate", "--workspace", str(good)])
+    assert result.exit_code == 0, result.output
+    bad = workspace_with_control(tmp_path / "bad", "with_headers")
+    result = runner.invoke(app, ["library", "validate", "--workspace", str(bad)])
+    assert result.exit_code == 2
+    assert "expectation names 'with_headers'" in result.stderr
+
+
+def test_a_broken_kind_plugin_stops_a_command_with_one_line(
+    plugin_dist: Distribution, runner: CliRunner, tmp_path: Path
+) -> None:
+    with_kinds(plugin_dist, {"example.headers": "example_kinds"})
+    root = workspace_with_control(tmp_path / "ws", "with_header")
+    result = runner.invoke(app, ["library", "validate", "--workspace", str(root)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: evidence kind plugin 'example.headers' (example_kinds) has no readable "
+        "example.headers.schema.json"
+    )
+    assert len(result.stderr.splitlines()) == 1, result.stderr

@@ -63,6 +63,7 @@ def _plugins() -> dict[str, dict[str, Any]]:
     return plugin_schemas(BUILTIN_KINDS, __name__, SCHEMA_SUFFIX)
 
 
+@cache
 def kind_names() -> tuple[str, ...]:
     """Every known kind, built-in or from a plugin, sorted.
 
@@ -74,6 +75,7 @@ def kind_names() -> tuple[str, ...]:
 def reload_kinds() -> None:
     """Look at the ``assay.kinds`` entry points again (a plugin installed in this process)."""
     _plugins.cache_clear()
+    kind_names.cache_clear()
     _load.cache_clear()
     kind_validator.cache_clear()
 
