@@ -23,14 +23,13 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from defusedxml.ElementTree import fromstring
 
-from assay.evidence.collectors._artefact import ArtefactFile, ArtefactParser
-from assay.evidence.collectors._safe import forget
-from assay.evidence.collectors.interface import CollectContext
+from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext
 from assay.evidence.collectors.junit import JUnitParser
 from assay.evidence.collectors.sarif import SarifParser
 
@@ -108,11 +107,11 @@ def make_junit(cases: int) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def through(parser: ArtefactParser, target: ArtefactFile) -> Callable[[], object]:
+def through(parser: ArtefactParser, target: ArtefactTarget) -> Callable[[], object]:
     def run() -> object:
-        forget(target.data)  # every run recognises and parses from scratch
-        assert parser.accepts(target)
-        return parser.collect_all([target], CONTEXT)
+        fresh = replace(target)  # every run recognises and parses from scratch
+        assert parser.accepts(fresh)
+        return parser.collect_all([fresh], CONTEXT)
 
     return run
 
@@ -157,8 +156,10 @@ def main(argv: list[str]) -> int:
     megabytes, cases, runs = (5, 10_000, 3) if quick else (50, 100_000, 5)
     sarif = make_sarif(megabytes)
     junit = make_junit(cases)
-    sarif_target = ArtefactFile(path=Path("b.sarif"), name="b.sarif", data=sarif, modified_at=WHEN)
-    junit_target = ArtefactFile(path=Path("junit.xml"), name="junit.xml", data=junit)
+    sarif_target = ArtefactTarget(
+        path=Path("b.sarif"), name="b.sarif", data=sarif, modified_at=WHEN
+    )
+    junit_target = ArtefactTarget(path=Path("junit.xml"), name="junit.xml", data=junit)
     ok = measure(
         f"sarif {len(sarif) / 1e6:.0f} MB ({sarif.count(b'ruleIndex'):,} results)",
         through(SarifParser(), sarif_target),

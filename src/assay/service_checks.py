@@ -25,7 +25,7 @@ class ServiceCheck:
 
 def validate_services(workspace: Workspace, *, check_controls: bool = True) -> ServiceCheck:
     """Every service, checked; raises :class:`InvalidInput` listing every problem."""
-    from assay.evidence.collectors.governance_files import RULE_KEYS
+    from assay.evidence.repofiles.governance import RULE_KEYS
 
     services = workspace.load_services()
     known_controls = _control_ids(workspace) if check_controls else None

@@ -169,22 +169,36 @@ def test_an_artefacts_folder_through_a_file_is_no_such_folder(
 def test_each_json_artefact_is_parsed_once_and_then_let_go(
     tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import assay.evidence.collectors._safe as safe
+    import gc
+    import weakref
+
+    import assay.evidence.collectors.interface as interface
+    import assay.evidence.parsing.recognition as recognition
+    from assay.evidence.parsing.strict_json import load_json
 
     root, head, reports = setup(tmp_path)
     sarif = (FIXTURES / "sarif" / "codeql.sarif").read_bytes()
     for index in range(3):
         (reports / f"scan{index}.sarif").write_bytes(sarif)
     parsed: list[str] = []
-    load_json = safe.load_json
+    recognise = recognition.recognise
+    made: list[weakref.ref[recognition.Recognition]] = []
 
     def counted(data: bytes, name: str) -> Any:
         parsed.append(name)
         return load_json(data, name)
 
-    monkeypatch.setattr(safe, "load_json", counted)
+    def kept(data: bytes, name: str) -> recognition.Recognition:
+        found = recognise(data, name)
+        made.append(weakref.ref(found))
+        return found
+
+    monkeypatch.setattr(recognition, "load_json", counted)
+    monkeypatch.setattr(interface, "recognise", kept)
     result = runner.invoke(app, ["collect", "-w", str(root)], env=github_env(head))
     assert result.exit_code == 0, result.output
     assert {"scan0.sarif", "scan1.sarif", "scan2.sarif", "scans.zip!codeql.sarif"} <= set(parsed)
     assert len(parsed) == len(set(parsed)), "a file was parsed twice"
-    assert not {name for _, name, _ in safe._cache.values()} & set(parsed), "still cached"
+    gc.collect()
+    assert made, "nothing was recognised"
+    assert [ref for ref in made if ref() is not None] == [], "a parsed document is still held"

@@ -7,10 +7,10 @@ For each service, in this order:
 2. every repository is resolved to a commit (cloned or fetched first if it is a URL);
 3. every file in the pipelines' artefact folders (and ``--artefacts`` folders) is
    offered to the *artefact* collectors whose ``accepts()`` is true; files nobody
-   recognises are listed as skipped. A collector with ``collect_all(targets, context)``
+   recognises are listed as skipped. Each collector's ``collect_all(targets, context)``
    gets all its files of one folder at once (to merge them into one record);
 4. approvals found in ``reviews`` drafts are handed to the repo collectors as
-   ``options["approvals"]`` (commit id -> approvers);
+   :attr:`CollectContext.approvals` (commit id -> approvers);
 5. every *repo* collector, for every repository.
 
 All drafts of a service are then checked (kind declared by the collector, facts valid
@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from assay.durations import parse_duration
 from assay.errors import AssayError, CollectorError, InvalidInput, WorkspaceError
 from assay.evidence.artefact_files import ArtefactScan, scan_folder
+from assay.evidence.ci.tables import workspace_table_files
 from assay.evidence.collect_results import (
     Collected,
     CollectReport,
@@ -42,7 +43,6 @@ from assay.evidence.collect_results import (
     approvals_from,
     check_drafts,
 )
-from assay.evidence.collectors.ci_tables import workspace_table_files
 from assay.evidence.collectors.interface import (
     ArtefactTarget,
     CollectContext,
@@ -150,8 +150,8 @@ def collect(
     progress: ProgressCallback | None = None,
 ) -> CollectReport:
     """Collect and store evidence for the chosen services; see the module docstring."""
-    from assay.evidence.collectors.registry import load_collectors
     from assay.evidence.context import collection_context
+    from assay.evidence.registry import load_collectors
 
     environ = dict(os.environ if options.environ is None else options.environ)
     try:
@@ -215,11 +215,9 @@ class _ServiceRun:
             since=window,
             max_artefact_bytes=workspace.max_artefact_bytes,
             tag_pattern=workspace.tag_pattern,
-            options={
-                "ci_tables": workspace_table_files(workspace.root),
-                "service_slos": service.slos,  # slo.definitions falls back on them
-                **options.options,
-            },
+            ci_tables=tuple(workspace_table_files(workspace.root)),
+            service_slos=service.slos,
+            options=options.options,
         )
         self.repos = repos_to_collect(service, options)
         self.by_target = {
@@ -255,8 +253,10 @@ class _ServiceRun:
         for target in targets:
             context = self.context
             if approvals.get(target.name):
-                merged = {**context.options, "approvals": approvals[target.name]}
-                context = replace(context, options=merged)
+                found = approvals[target.name]
+                # git.history still reads them from the free-form options as well.
+                merged = {**context.options, "approvals": found}
+                context = replace(context, approvals=found, options=merged)
             for collector in self.by_target["repo"]:
                 self.tell(f"{target.name}: {collector.name}")
                 drafts.extend(self._run(collector, target, context))
@@ -308,15 +308,11 @@ class _ServiceRun:
         return drafts
 
     def _parse(self, scan: ArtefactScan, parsers: Sequence[Collector]) -> list[EvidenceDraft]:
-        from assay.evidence.collectors._safe import forget
-        from assay.evidence.collectors.archive import expand_archives  # zips: checked, in memory
+        from assay.evidence.parsing.archives import expand_archives  # zips: checked, in memory
 
+        # Each target keeps its own recognition: what was parsed goes when the targets do.
         targets = expand_archives(scan.targets, max_total_bytes=self.context.max_artefact_bytes)
-        try:
-            return self._parse_targets(targets, parsers)
-        finally:  # each was recognised once for every parser; let go of what was parsed
-            for target in targets:
-                forget(target.data)
+        return self._parse_targets(targets, parsers)
 
     def _parse_targets(
         self, targets: list[ArtefactTarget], parsers: Sequence[Collector]
@@ -333,13 +329,7 @@ class _ServiceRun:
         drafts: list[EvidenceDraft] = []
         for name, files in chosen.items():
             collector = self.collectors[name]
-            many: Callable[[list[ArtefactTarget], CollectContext], Iterable[EvidenceDraft]] | None
-            many = getattr(collector, "collect_all", None)
-            if callable(many):
-                drafts.extend(_guard(collector, partial(many, files, self.context)))
-            else:
-                for target in files:
-                    drafts.extend(self._run(collector, target))
+            drafts.extend(_guard(collector, partial(collector.collect_all, files, self.context)))
         return drafts
 
     def _run(

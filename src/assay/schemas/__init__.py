@@ -36,11 +36,11 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "coverage": ("assay.schemas", "coverage.schema.json"),
     "assessment": ("assay.schemas", "assessment.schema.json"),
     "report": ("assay.schemas", "report.schema.json"),
-    "ci-tables": ("assay.evidence.collectors.data", "ci-tables.schema.json"),
-    "ai-evaluation": ("assay.evidence.collectors.data", "ai-evaluation.schema.json"),
-    "ai-model-card": ("assay.evidence.collectors.data", "ai-model-card.schema.json"),
-    "slo-report": ("assay.evidence.collectors.data", "slo-report.schema.json"),
-    "reviews-export": ("assay.evidence.collectors.data", "reviews-export.schema.json"),
+    "ci-tables": ("assay.evidence.ci.data", "ci-tables.schema.json"),
+    "ai-evaluation": ("assay.evidence.parsing.schemas", "ai-evaluation.schema.json"),
+    "ai-model-card": ("assay.evidence.parsing.schemas", "ai-model-card.schema.json"),
+    "slo-report": ("assay.evidence.parsing.schemas", "slo-report.schema.json"),
+    "reviews-export": ("assay.evidence.parsing.schemas", "reviews-export.schema.json"),
 }
 
 

@@ -15,39 +15,22 @@ from jsonschema import Draft202012Validator
 
 from assay.evidence import kinds
 from assay.evidence.kinds import (
-    KIND_NAMES,
+    BUILTIN_KINDS,
+    KIND_GROUP,
     fact_names,
     kind_names,
     kind_schema,
     kind_validator,
     render_markdown,
 )
+from tests.support.entry_points import declared
 from tests.support.paths import ROOT
 
 EXAMPLES = ROOT / "tests" / "data" / "kind-examples"
 DOCS = ROOT / "docs" / "evidence-kinds.md"
 REGENERATE = "python -m assay.evidence.kinds > docs/evidence-kinds.md"
 
-EXPECTED_KINDS = {
-    "git.history",
-    "git.tags",
-    "repo.files",
-    "ci.workflows",
-    "ci.run",
-    "test.results",
-    "test.coverage",
-    "sast.findings",
-    "deps.vulnerabilities",
-    "sbom",
-    "provenance",
-    "ai.model_card",
-    "ai.evaluation",
-    "slo.definitions",
-    "slo.report",
-    "manual.attestation",
-    "reviews",
-    "gate.decision",
-}
+EXPECTED_KINDS = set(declared(KIND_GROUP))
 
 
 def _example(kind: str) -> dict[str, Any]:
@@ -56,8 +39,8 @@ def _example(kind: str) -> dict[str, Any]:
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
-    declared = schema["type"]
-    return [declared] if isinstance(declared, str) else list(declared)
+    given = schema["type"]
+    return [given] if isinstance(given, str) else list(given)
 
 
 def _walk(schema: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -90,14 +73,17 @@ def _errors(kind: str, facts: object) -> list[str]:
 # ------------------------------------------------------------------------ the set of kinds
 
 
-def test_every_kind_is_discovered() -> None:
-    assert set(KIND_NAMES) == EXPECTED_KINDS
-    assert kind_names() == KIND_NAMES
-    assert list(KIND_NAMES) == sorted(KIND_NAMES)
+def test_every_kind_is_discovered_and_listed_as_an_entry_point() -> None:
+    assert set(BUILTIN_KINDS) == EXPECTED_KINDS
+    assert set(declared(KIND_GROUP).values()) == {"assay.evidence.kinds"}
+    assert set(BUILTIN_KINDS) <= set(kind_names())
+    assert list(BUILTIN_KINDS) == sorted(BUILTIN_KINDS)
 
 
 def test_every_kind_has_an_example_and_no_example_is_orphaned() -> None:
-    assert {path.name.removesuffix(".json") for path in EXAMPLES.glob("*.json")} == set(KIND_NAMES)
+    assert {path.name.removesuffix(".json") for path in EXAMPLES.glob("*.json")} == set(
+        BUILTIN_KINDS
+    )
 
 
 def test_unknown_kind_is_a_key_error() -> None:
@@ -115,7 +101,7 @@ def test_kind_schema_returns_a_private_copy() -> None:
 
 
 def test_fact_names_are_the_top_level_properties() -> None:
-    for kind in KIND_NAMES:
+    for kind in BUILTIN_KINDS:
         assert fact_names(kind) == frozenset(kind_schema(kind)["properties"])
     assert {"review_ratio", "unreviewed_shas", "period", "shallow"} <= fact_names("git.history")
     assert "files.codeowners.present" not in fact_names("repo.files")
@@ -269,7 +255,7 @@ def test_docs_are_generated_from_the_schemas() -> None:
 
 def test_docs_cover_every_fact() -> None:
     text = render_markdown()
-    for kind in KIND_NAMES:
+    for kind in BUILTIN_KINDS:
         assert f"\n## {kind}\n" in text
         for path, _ in _walk(kind_schema(kind), ""):
             assert f"| `{path}` |" in text, f"{kind}: {path} is not documented"

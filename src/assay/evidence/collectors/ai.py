@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from assay.durations import isoformat
-from assay.evidence.collectors import file_facts
-from assay.evidence.collectors._artefact import ArtefactParser, Part
-from assay.evidence.collectors._formats import format_marker, validate
-from assay.evidence.collectors._safe import Sniff, parse_time
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
+from assay.evidence.parsing.own_formats import format_marker, validate
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.values import parse_time
+from assay.evidence.repofiles import file_facts
 
 EVALUATION_FORMAT = "assay.ai-evaluation/v1"
 MODEL_CARD_FORMAT = "assay.ai-model-card/v1"
@@ -142,10 +142,10 @@ class _OwnFormatParser(ArtefactParser):
     marker: str
     schema: str
 
-    def recognise(self, found: Sniff) -> bool:
+    def recognise(self, found: Recognition) -> bool:
         return format_marker(found) == self.marker
 
-    def document(self, target: ArtefactTarget, found: Sniff) -> dict[str, Any]:
+    def document(self, target: ArtefactTarget, found: Recognition) -> dict[str, Any]:
         if found.error is not None:
             raise found.error
         validate(target.data, found.document, self.schema, target.name)
@@ -168,7 +168,7 @@ class EvaluationParser(_OwnFormatParser):
     marker = EVALUATION_FORMAT
     schema = "ai-evaluation"
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         document = self.document(target, found)
         facts = evaluation_facts(document)
         return self.part(target, facts, parse_time(facts["evaluated_at"]), "application/json")
@@ -184,7 +184,7 @@ class ModelCardParser(_OwnFormatParser):
     marker = MODEL_CARD_FORMAT
     schema = "ai-model-card"
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         document = self.document(target, found)
         facts = model_card_facts(document, target.name)
         stamp = parse_time(document.get("updated_at"))

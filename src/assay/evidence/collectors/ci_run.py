@@ -22,7 +22,7 @@ Providers, tried in order:
   ``ASSAY_CI_STARTED_AT``.
 
 The evidence subject is ``{"pipeline": ..., "run_id": ..., "commit": ...}``; the pipeline
-is ``CollectContext.options["pipeline"]`` when given, else the provider name. The facts
+is ``CollectContext.pipeline`` when given, else the provider name. The facts
 are what ``assay collect`` binds every artefact of the same run to.
 """
 
@@ -37,10 +37,10 @@ from typing import Any
 
 from assay.durations import isoformat
 from assay.errors import CollectorError
-from assay.evidence.collectors._safe import COMMIT_ID, parse_time
 from assay.evidence.collectors.interface import CollectContext, Collector, EnvironmentTarget
 from assay.evidence.context import ci_provider
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.parsing.values import COMMIT_ID, parse_time
 
 MAX_EVENT_BYTES = 8 * 1024 * 1024
 _PULL = re.compile(r"^refs/pull/(\d+)/")
@@ -247,13 +247,13 @@ class CiRunCollector(Collector):
         facts = run_context(target.environ)
         if facts is None:
             return []
-        observed = run_time(facts, target.environ) or parse_time(context.options.get("commit_time"))
+        observed = run_time(facts, target.environ) or context.commit_time
         if observed is None:
             raise CollectorError(
                 f"cannot tell when {facts['provider']} run {facts['run_id']} started",
                 hint="set ASSAY_CI_STARTED_AT to the run's start time (ISO 8601)",
             )
-        pipeline = str(context.options.get("pipeline") or facts["provider"])
+        pipeline = context.pipeline or str(facts["provider"])
         return [
             EvidenceDraft(
                 kind="ci.run",

@@ -14,7 +14,7 @@ finding with its file and line, so a control that wants no dangerous findings fa
 rather than passing on what could not be checked.
 
 The detection tables (tools, untrusted inputs, script rules) are data files; a workspace
-adds its own via ``CollectContext.options["ci_tables"]`` (paths; ``assay collect``
+adds its own via ``CollectContext.ci_tables`` (paths; ``assay collect``
 passes the workspace's ``ci-tables/*.yaml``).
 """
 
@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.errors import CollectorError, InvalidInput
-from assay.evidence.collectors._safe import COMMIT_ID
-from assay.evidence.collectors.ci_definitions import Definition, Finding
-from assay.evidence.collectors.ci_github import analyse_workflow
-from assay.evidence.collectors.ci_gitlab import GitlabPipeline, LoadedFile
-from assay.evidence.collectors.ci_tables import CATEGORIES, CiTables, load_tables
+from assay.evidence.ci.definitions import Definition, Finding
+from assay.evidence.ci.github import analyse_workflow
+from assay.evidence.ci.gitlab import GitlabPipeline, LoadedFile
+from assay.evidence.ci.tables import CATEGORIES, CiTables, load_tables
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
 from assay.evidence.gitsafe import Git, ObjectReader, records
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.parsing.values import COMMIT_ID
 from assay.yamlfile import parse_yaml
 
 WORKFLOWS_DIR = ".github/workflows"
@@ -293,7 +293,7 @@ class CiWorkflowsCollector(Collector):
         return isinstance(target, RepoTarget)
 
     def collect(self, target: RepoTarget, context: CollectContext) -> Iterable[EvidenceDraft]:
-        tables = load_tables(tuple(context.options.get("ci_tables", ()) or ()))
+        tables = load_tables(context.ci_tables)
         tree = GitTree(target)
         definitions, errors = github_definitions(tree, tables)
         gitlab_root = target.files.get("gitlab_ci", GITLAB_FILE).strip().lstrip("/")

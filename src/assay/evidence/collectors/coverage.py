@@ -21,17 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from assay.evidence.collectors._artefact import ArtefactParser, Part
-from assay.evidence.collectors._safe import (
-    Sniff,
-    as_int,
-    local_name,
-    parse_time,
-    ratio,
-    refuse,
-    stream_xml,
-)
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
+from assay.evidence.parsing.errors import refuse
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.safe_xml import local_name, stream_xml
+from assay.evidence.parsing.values import as_int, parse_time, ratio
 
 _LCOV_START = re.compile(r"^(TN|SF):", re.M)
 
@@ -180,7 +174,7 @@ class CoverageParser(ArtefactParser):
     mergeable = True
     formats = "Cobertura XML, coverage.py JSON or lcov"
 
-    def recognise(self, found: Sniff) -> bool:
+    def recognise(self, found: Recognition) -> bool:
         if found.form == "xml":
             return found.xml_root == "coverage" and bool(
                 {"line-rate", "lines-valid"} & set(found.xml_attrs)
@@ -196,7 +190,7 @@ class CoverageParser(ArtefactParser):
             )
         return found.form == "text" and _is_lcov(found.head)
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         if found.form == "xml":
             totals, stamp = read_cobertura(target.data, target.name)
             return self.part(target, totals, stamp, "application/xml")

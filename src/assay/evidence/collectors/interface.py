@@ -1,41 +1,47 @@
-"""The collector plugin interface.
+"""The collector plugin contract: targets, the collection context, and two bases.
 
-A collector turns one *target* into evidence drafts of the kinds it declares.
-Collectors register through the ``assay.collectors`` entry-point group; the
-built-ins register there too, so third-party collectors are first-class.
+A collector turns *targets* into evidence drafts of the kinds it declares. Collectors
+register through the ``assay.collectors`` entry-point group; the built-ins register there
+too, so third-party collectors are first-class.
 
 Targets:
 
-- :class:`RepoTarget`: a git repository at a resolved commit (read from git
-  objects, never from the working tree);
-- :class:`ArtefactTarget`: one artefact file a pipeline left (parsers);
+- :class:`RepoTarget`: a git repository at a resolved commit (read from git objects, never
+  from the working tree);
+- :class:`ArtefactTarget`: one artefact file a pipeline left, with its recognition;
 - :class:`EnvironmentTarget`: the CI run context (environment variables).
+
+Bases, each with hooks that have defaults so a plugin overrides only what it needs:
+
+- :class:`Collector`: ``collect(target, context)`` is required; ``accepts(target)``
+  (default: every target) and ``collect_all(targets, context)`` (default: ``collect`` on
+  each) are optional;
+- :class:`ArtefactParser`: for a file format that becomes one evidence kind. A plugin sets
+  ``kind`` and ``formats`` and writes ``recognise``, ``parse`` and ``summarise``; size
+  limits, error wording, subject, time and merging come from the base.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from assay.evidence.model import EvidenceDraft
+from assay.evidence.model import ArtefactDraft, EvidenceDraft
+from assay.evidence.parsing.errors import DEFAULT_MAX_BYTES, check_size, refuse
+from assay.evidence.parsing.recognition import Recognition, recognise
+from assay.evidence.parsing.values import parse_time
 
 ENTRY_POINT_GROUP = "assay.collectors"
+#: The subject's pipeline when an artefact belongs to no configured pipeline.
+DEFAULT_PIPELINE = "artefacts"
 
 
-@dataclass(frozen=True)
-class CollectContext:
-    """What every collector may know about the collection run."""
-
-    service: str
-    since: timedelta = timedelta(days=90)
-    max_artefact_bytes: int = 100 * 1024 * 1024
-    tag_pattern: str = "v*"
-    ci_run: Mapping[str, Any] | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
+# --------------------------------------------------------------------------- targets
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,12 @@ class RepoTarget:
 
 @dataclass(frozen=True)
 class ArtefactTarget:
-    """One file a pipeline produced. ``pipeline`` names the service's pipeline, if any."""
+    """One file a pipeline produced. ``pipeline`` names the service's pipeline, if any.
+
+    ``modified_at`` is when the file was written (a zip member's stored date, or the file's
+    modification time), the last resort for dating evidence. :attr:`recognition` is worked
+    out from the content the first time it is asked for and kept with the target.
+    """
 
     path: Path
     name: str
@@ -74,6 +85,12 @@ class ArtefactTarget:
     pipeline: str | None = None
     commit: str | None = None
     run_id: str | None = None
+    modified_at: datetime | None = None
+
+    @cached_property
+    def recognition(self) -> Recognition:
+        """What the content is (form, parsed JSON, XML root), read once for every parser."""
+        return recognise(self.data, self.name)
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,41 @@ class EnvironmentTarget:
     """The process environment of a CI job."""
 
     environ: Mapping[str, str]
+
+
+Target = RepoTarget | ArtefactTarget | EnvironmentTarget
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass(frozen=True)
+class CollectContext:
+    """What every collector may know about the collection run."""
+
+    service: str
+    #: The history window, ending at the collected commit's time.
+    since: timedelta = timedelta(days=90)
+    max_artefact_bytes: int = DEFAULT_MAX_BYTES
+    #: The default release tag glob (a repository may set its own).
+    tag_pattern: str = "v*"
+    #: The facts of this CI run's ``ci.run`` record, once the environment collectors ran.
+    ci_run: Mapping[str, Any] | None = None
+    #: The workspace's own CI table files (``ci-tables/*.yaml``), added to the built-in ones.
+    ci_tables: tuple[Path, ...] = ()
+    #: The SLOs of the service file, which ``slo.definitions`` falls back on.
+    service_slos: tuple[Mapping[str, Any], ...] = ()
+    #: Approvals from reviews evidence for the repository collected: commit id -> approvers.
+    approvals: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: The pipeline a ``ci.run`` record is filed under (default: the CI provider's name).
+    pipeline: str | None = None
+    #: Dates ``ci.run`` when the CI system states no time for the run.
+    commit_time: datetime | None = None
+    #: Free-form settings for third-party collectors (``CollectOptions.options``).
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- collectors
 
 
 class Collector(ABC):
@@ -99,10 +151,188 @@ class Collector(ABC):
     def ident(self) -> str:
         return f"{self.name}@{self.version}"
 
-    def accepts(self, target: RepoTarget | ArtefactTarget | EnvironmentTarget) -> bool:
-        """For artefact parsers: whether this file is in a format it reads (by content)."""
+    def accepts(self, target: Target) -> bool:
+        """For artefact collectors: whether this file is in a format it reads (by content)."""
         return True
 
     @abstractmethod
     def collect(self, target: Any, context: CollectContext) -> Iterable[EvidenceDraft]:
         """Produce drafts; raise :class:`assay.errors.CollectorError` on unreadable input."""
+
+    def collect_all(
+        self, targets: Sequence[Any], context: CollectContext
+    ) -> Iterable[EvidenceDraft]:
+        """Drafts for every target it accepted from one artefact folder (or zip) at once.
+
+        The default collects each target on its own; override it to merge files of one
+        pipeline run into one record.
+        """
+        for target in targets:
+            yield from self.collect(target, context)
+
+
+# --------------------------------------------------------------------------- artefact parsers
+
+
+@dataclass
+class Part:
+    """What one file contributed: a parser-specific ``value`` and the time it states."""
+
+    name: str
+    value: Any
+    observed_at: datetime | None
+    artefact: ArtefactDraft
+
+
+def artefact_subject(target: ArtefactTarget, context: CollectContext) -> dict[str, Any]:
+    """The evidence subject of an artefact: its pipeline, bound to the CI run when known.
+
+    ``{"pipeline": <pipeline name or "artefacts">, "run_id": ..., "commit": ...}``, with the
+    run id and commit of the CI run when one is known, else those given with the artefact.
+    """
+    run = context.ci_run or {}
+    return {
+        "pipeline": target.pipeline or DEFAULT_PIPELINE,
+        "run_id": str(run["run_id"]) if run.get("run_id") else target.run_id,
+        "commit": run.get("commit") or target.commit,
+    }
+
+
+def subject_commit(target: ArtefactTarget, context: CollectContext) -> str | None:
+    """The commit an artefact's evidence is bound to, if any."""
+    commit = artefact_subject(target, context)["commit"]
+    return commit if isinstance(commit, str) else None
+
+
+def fallback_time(target: ArtefactTarget, context: CollectContext) -> datetime | None:
+    """The CI run's start, else the file's own time; None when neither is known."""
+    run = context.ci_run or {}
+    started = parse_time(run.get("started_at"))
+    if started is not None:
+        return started
+    if target.modified_at is not None:
+        return target.modified_at.astimezone(UTC)
+    try:
+        stat = target.path.stat()
+    except OSError:
+        return None
+    return datetime.fromtimestamp(int(stat.st_mtime), UTC)
+
+
+class ArtefactParser(Collector):
+    """Base of artefact parsers: recognise a format, parse each file, summarise into facts.
+
+    A parser reads one format family and produces evidence of one kind. Parsing is split in
+    two so several files can become one record: :meth:`parse` reads one file into a
+    :class:`Part`, and :meth:`summarise` turns parts into facts. Kinds whose facts add up
+    (test results, coverage, static analysis, dependency scans) set ``mergeable``: every
+    such file a pipeline run left becomes a single record carrying all of them as artefacts
+    (assessments read the latest record per kind and pipeline, so two records from one run
+    would hide each other).
+
+    The base takes care of the rest, the same for every parser: a file over
+    ``max_artefact_bytes`` is refused before it is read; a file :meth:`recognise` does not
+    accept, or one with a field of the wrong type, is refused by name; the subject is
+    :func:`artefact_subject`; ``observed_at`` is the latest time a part states, else the CI
+    run's start, else the file's own time (never the clock, so the same files give the
+    same evidence id).
+    """
+
+    target: ClassVar[str] = "artefact"
+    #: The one kind this parser produces.
+    kind: ClassVar[str]
+    #: Several files of this kind from one pipeline run become one record.
+    mergeable: ClassVar[bool] = False
+    #: Short description of the formats, used in "not a ... file" messages.
+    formats: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            cls.kinds = (cls.kind,)
+
+    def accepts(self, target: Target) -> bool:
+        return isinstance(target, ArtefactTarget) and self.recognise(target.recognition)
+
+    @abstractmethod
+    def recognise(self, found: Recognition) -> bool:
+        """Whether the content is in a format this parser reads (truncated files included)."""
+
+    @abstractmethod
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
+        """Read one file; raise :class:`~assay.evidence.parsing.errors.ArtefactError`."""
+
+    @abstractmethod
+    def summarise(self, parts: Sequence[Part]) -> dict[str, Any]:
+        """The facts of the kind, from one part (or several, for mergeable kinds)."""
+
+    def subject(
+        self, target: ArtefactTarget, parts: Sequence[Part], context: CollectContext
+    ) -> dict[str, Any]:
+        """The evidence subject (override to add to it); ``target`` is the first file."""
+        return artefact_subject(target, context)
+
+    # ------------------------------------------------------------------ driving
+
+    def read(self, target: ArtefactTarget, context: CollectContext) -> Part:
+        """One file checked, recognised and parsed, every failure worded for its producer."""
+        check_size(target.name, len(target.data), context.max_artefact_bytes)
+        found = target.recognition
+        try:
+            if not self.recognise(found):
+                raise refuse(target.name, f"not a {self.formats} file")
+            return self.parse(target, found, context)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+            # A recognised file with a field of the wrong shape (a number where a list
+            # belongs, a 400-digit score): refuse the file, by name, like any other.
+            raise refuse(target.name, f"a field has the wrong type or value ({exc})") from None
+        except RecursionError:
+            raise refuse(target.name, "nested too deeply to read") from None
+
+    def part(
+        self, target: ArtefactTarget, value: Any, observed_at: datetime | None, media_type: str
+    ) -> Part:
+        """A :class:`Part` carrying the file's bytes as its artefact."""
+        return Part(
+            target.name, value, observed_at, ArtefactDraft(target.name, target.data, media_type)
+        )
+
+    def collect(self, target: Any, context: CollectContext) -> Iterable[EvidenceDraft]:
+        return self.collect_all([target], context)
+
+    def collect_all(
+        self, targets: Sequence[ArtefactTarget], context: CollectContext
+    ) -> list[EvidenceDraft]:
+        """Drafts for files of one pipeline run: one merged draft, or one per file."""
+        if not targets:
+            return []
+        parts = [self.read(target, context) for target in targets]
+        pairs = list(zip(targets, parts, strict=True))
+        groups = [pairs] if self.mergeable else [[pair] for pair in pairs]
+        return [self._draft(group, context) for group in groups]
+
+    def _draft(
+        self, group: list[tuple[ArtefactTarget, Part]], context: CollectContext
+    ) -> EvidenceDraft:
+        first = group[0][0]
+        stated = [part.observed_at for _, part in group if part.observed_at is not None]
+        observed = max(stated) if stated else None
+        if observed is None:
+            fallbacks = [t for t in (fallback_time(target, context) for target, _ in group) if t]
+            observed = max(fallbacks) if fallbacks else None
+        if observed is None:
+            raise refuse(
+                first.name,
+                "no time to date this evidence by: the file states none, there is no CI run, "
+                "and the file has no modification time",
+            )
+        parts = [part for _, part in group]
+        return EvidenceDraft(
+            kind=self.kind,
+            service=context.service,
+            subject=self.subject(first, parts, context),
+            observed_at=observed.replace(microsecond=0),
+            collector=self.ident,
+            facts=self.summarise(parts),
+            artefacts=tuple(part.artefact for part in parts),
+        )

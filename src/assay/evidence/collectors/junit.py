@@ -18,16 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from assay.evidence.collectors._artefact import ArtefactParser, Part
-from assay.evidence.collectors._safe import (
-    Sniff,
-    as_float,
-    local_name,
-    parse_time,
-    ratio,
-    stream_xml,
-)
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.safe_xml import local_name, stream_xml
+from assay.evidence.parsing.values import as_float, parse_time, ratio
 
 MAX_FAILED_NAMES = 50
 _TRIM_AT = 5_000
@@ -154,10 +148,10 @@ class JUnitParser(ArtefactParser):
     mergeable = True
     formats = "JUnit XML"
 
-    def recognise(self, found: Sniff) -> bool:
+    def recognise(self, found: Recognition) -> bool:
         return found.form == "xml" and found.xml_root in ("testsuites", "testsuite")
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         totals, latest = read_junit(target.data, target.name)
         return self.part(target, totals, latest, "application/xml")
 

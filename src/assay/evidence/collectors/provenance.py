@@ -23,17 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assay.evidence.collectors._artefact import ArtefactParser, Part, subject_commit
-from assay.evidence.collectors._safe import (
-    COMMIT_ID,
-    SHA256_HEX,
-    Sniff,
-    load_json,
-    parse_time,
-    refuse,
-    text_of,
+from assay.evidence.collectors.interface import (
+    ArtefactParser,
+    ArtefactTarget,
+    CollectContext,
+    Part,
+    subject_commit,
 )
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.parsing.errors import refuse
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.strict_json import load_json
+from assay.evidence.parsing.values import COMMIT_ID, SHA256_HEX, parse_time, text_of
 
 IN_TOTO_PAYLOAD = "application/vnd.in-toto+json"
 MAX_SUBJECTS = 100
@@ -229,7 +229,7 @@ class ProvenanceParser(ArtefactParser):
     kind = "provenance"
     formats = "in-toto statement, DSSE envelope or Sigstore bundle"
 
-    def recognise(self, found: Sniff) -> bool:
+    def recognise(self, found: Recognition) -> bool:
         if found.form == "jsonl":
             return bool(found.documents) and recognisable(found.documents[0])
         if found.parsed:
@@ -238,7 +238,7 @@ class ProvenanceParser(ArtefactParser):
             '"payloadType"' in found.head or ('"_type"' in found.head and "in-toto" in found.head)
         )
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         if found.error is not None:
             raise found.error
         candidates = found.documents if found.form == "jsonl" else [found.document]

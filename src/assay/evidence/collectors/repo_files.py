@@ -17,8 +17,11 @@ from typing import Any
 
 from assay.durations import isoformat
 from assay.errors import CollectorError
-from assay.evidence.collectors import file_facts
-from assay.evidence.collectors.governance_files import (
+from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
+from assay.evidence.gitsafe import Git, ObjectReader, records
+from assay.evidence.model import EvidenceDraft
+from assay.evidence.repofiles import file_facts
+from assay.evidence.repofiles.governance import (
     DOCUMENT,
     NOT_A_DOCUMENT,
     RULE_KEYS,
@@ -27,9 +30,6 @@ from assay.evidence.collectors.governance_files import (
     match_rule,
     unknown_keys,
 )
-from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
-from assay.evidence.gitsafe import Git, ObjectReader, records
-from assay.evidence.model import EvidenceDraft
 
 #: Bytes of a governance file that are parsed; the rest is ignored.
 MAX_PARSE_BYTES = 1024 * 1024

@@ -16,10 +16,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from assay.durations import isoformat
-from assay.evidence.collectors._artefact import Part, artefact_subject
-from assay.evidence.collectors._safe import Sniff, parse_time
 from assay.evidence.collectors.ai import _OwnFormatParser
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.collectors.interface import (
+    ArtefactTarget,
+    CollectContext,
+    Part,
+    artefact_subject,
+)
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.values import parse_time
 
 REVIEWS_FORMAT = "assay.reviews/v1"
 MAX_APPROVALS = 500
@@ -74,7 +79,7 @@ class ReviewsParser(_OwnFormatParser):
     marker = REVIEWS_FORMAT
     schema = "reviews-export"
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         document = self.document(target, found)
         stamps = [
             parse_time(approval["approved_at"])

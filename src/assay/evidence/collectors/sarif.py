@@ -6,7 +6,7 @@ message rather than misread. SARIF whose every run comes from a dependency scann
 (Trivy, Grype, osv-scanner, Snyk Open Source ...) is left to the ``deps.vulnerabilities``
 parser instead.
 
-The file is parsed once with the standard JSON parser (the sniff that recognised it is
+The file is parsed once with the standard JSON parser (the recognition of the target is
 reused) and its results walked once. For each result:
 
 - a result with an accepted suppression (``status`` absent or ``accepted``) is counted in
@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from assay.evidence.collectors._artefact import ArtefactParser, Part
-from assay.evidence.collectors._safe import Sniff, parse_time, refuse
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
+from assay.evidence.parsing.errors import refuse
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.values import parse_time
 
 SARIF_VERSION = "2.1.0"
 LEVELS = ("error", "warning", "note", "none")
@@ -136,7 +137,7 @@ def tool_names(document: Any) -> list[str]:
     return names
 
 
-def is_sarif(found: Sniff) -> bool:
+def is_sarif(found: Recognition) -> bool:
     if found.parsed:
         document = found.document
         if not isinstance(document, dict) or "runs" not in document:
@@ -150,7 +151,7 @@ def is_sarif(found: Sniff) -> bool:
     )
 
 
-def from_dependency_scanner(found: Sniff) -> bool:
+def from_dependency_scanner(found: Recognition) -> bool:
     """Every run of this SARIF comes from a dependency scanner."""
     if not found.parsed:
         return False
@@ -375,10 +376,10 @@ class SarifParser(ArtefactParser):
     mergeable = True
     formats = "SARIF 2.1.0"
 
-    def recognise(self, found: Sniff) -> bool:
+    def recognise(self, found: Recognition) -> bool:
         return is_sarif(found) and not from_dependency_scanner(found)
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         if found.error is not None:
             raise found.error
         walk = walk_sarif(found.document, target.name)

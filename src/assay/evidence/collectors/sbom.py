@@ -23,19 +23,11 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from assay.durations import isoformat
-from assay.evidence.collectors._artefact import ArtefactParser, Part
-from assay.evidence.collectors._safe import (
-    SHA256_HEX,
-    Sniff,
-    local_name,
-    namespace,
-    parse_time,
-    parse_xml,
-    ratio,
-    refuse,
-    text_of,
-)
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
+from assay.evidence.parsing.errors import refuse
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.safe_xml import local_name, namespace, parse_xml
+from assay.evidence.parsing.values import SHA256_HEX, parse_time, ratio, text_of
 
 MAX_LICENCE_IDS = 200
 _CDX_NS = re.compile(r"^http://cyclonedx\.org/schema/bom/(\d+\.\d+)$")
@@ -271,7 +263,7 @@ class SbomParser(ArtefactParser):
     kind = "sbom"
     formats = "CycloneDX (JSON or XML) or SPDX JSON"
 
-    def recognise(self, found: Sniff) -> bool:
+    def recognise(self, found: Recognition) -> bool:
         if found.form == "xml":
             return found.xml_root == "bom" and any(
                 key.startswith("xmlns") and "cyclonedx.org/schema/bom" in value
@@ -287,7 +279,7 @@ class SbomParser(ArtefactParser):
             or '"spdxVersion"' in found.head
         )
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         if found.form == "xml":
             facts = read_cyclonedx_xml(target.data, target.name)
             media = "application/vnd.cyclonedx+xml"

@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from assay.durations import isoformat
-from assay.evidence.collectors._artefact import Part
-from assay.evidence.collectors._safe import Sniff, parse_time
 from assay.evidence.collectors.ai import _OwnFormatParser
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.collectors.interface import ArtefactTarget, CollectContext, Part
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.values import parse_time
 
 SLO_REPORT_FORMAT = "assay.slo-report/v1"
 MAX_SLOS = 100
@@ -79,7 +79,7 @@ class SloReportParser(_OwnFormatParser):
     marker = SLO_REPORT_FORMAT
     schema = "slo-report"
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         facts = slo_facts(self.document(target, found))
         until = parse_time(facts["period"]["until"])
         return self.part(target, facts, until, "application/json")

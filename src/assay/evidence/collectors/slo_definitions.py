@@ -6,7 +6,7 @@ Which files: those ``repo.files`` lists as ``slo_definitions`` (``*.slo.yaml``,
 {slo_definitions: ...}``. They are listed with ``git ls-tree`` and read with ``git
 cat-file`` at the commit, never from the working tree. A symbolic link is a blob holding
 its target's name: it is never followed or parsed. The formats and the rules for error
-budget policies and alerting are in :mod:`assay.evidence.collectors.slo_formats`.
+budget policies and alerting are in :mod:`assay.evidence.repofiles.slo_formats`.
 
 One record per repository, always, with the repository at the commit as its subject:
 
@@ -35,10 +35,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.errors import InvalidInput
-from assay.evidence.collectors.governance_files import RULES, match_rule
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
 from assay.evidence.collectors.repo_files import Entry, read_tree
-from assay.evidence.collectors.slo_formats import (
+from assay.evidence.gitsafe import Git, ObjectReader
+from assay.evidence.model import EvidenceDraft
+from assay.evidence.repofiles.governance import RULES, match_rule
+from assay.evidence.repofiles.slo_formats import (
     BadDefinition,
     Exists,
     Objective,
@@ -46,16 +48,12 @@ from assay.evidence.collectors.slo_formats import (
     read_document,
     simple_form,
 )
-from assay.evidence.gitsafe import Git, ObjectReader
-from assay.evidence.model import EvidenceDraft
 from assay.yamlfile import decode_text, parse_yaml
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_FILES = 200
 LISTED = 100
 UNREADABLE_LISTED = 50
-#: The key ``assay collect`` puts the service file's ``slos`` under in the context options.
-SERVICE_SLOS = "service_slos"
 
 _RULE = next(rule for rule in RULES if rule.key == "slo_definitions")
 # A line that is only a document separator (optionally with a comment).
@@ -227,9 +225,8 @@ class SloDefinitionsCollector(Collector):
         return isinstance(target, RepoTarget)
 
     def collect(self, target: RepoTarget, context: CollectContext) -> Iterable[EvidenceDraft]:
-        service_slos = context.options.get(SERVICE_SLOS) or ()
         findings = find_definitions(
-            Git(target.path, target.name), target, list(service_slos), context.service
+            Git(target.path, target.name), target, context.service_slos, context.service
         )
         yield EvidenceDraft(
             kind="slo.definitions",

@@ -25,9 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from assay.evidence.collectors._artefact import ArtefactParser, Part
-from assay.evidence.collectors._safe import Sniff, parse_time, refuse, text_of
-from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
+from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
 from assay.evidence.collectors.sarif import (
     SEVERITIES,
     from_dependency_scanner,
@@ -35,6 +33,9 @@ from assay.evidence.collectors.sarif import (
     severity_band,
     walk_sarif,
 )
+from assay.evidence.parsing.errors import refuse
+from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.values import parse_time, text_of
 
 MAX_ADVISORY_IDS = 100
 
@@ -123,7 +124,7 @@ class Scan:
 # ------------------------------------------------------------------------ formats
 
 
-def detect(found: Sniff) -> str | None:
+def detect(found: Recognition) -> str | None:
     """The report format, or None when this is not a dependency scan."""
     if is_sarif(found):
         return "sarif" if from_dependency_scanner(found) else None
@@ -380,10 +381,10 @@ class VulnerabilityParser(ArtefactParser):
     mergeable = True
     formats = "pip-audit, osv-scanner, Trivy or Grype JSON or dependency-scanner SARIF"
 
-    def recognise(self, found: Sniff) -> bool:
+    def recognise(self, found: Recognition) -> bool:
         return detect(found) is not None
 
-    def parse(self, target: ArtefactTarget, found: Sniff, context: CollectContext) -> Part:
+    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
         if found.error is not None:
             raise found.error
         form = detect(found)

@@ -1,11 +1,13 @@
 """Evidence kinds: the contract of each kind's facts, one JSON Schema (draft 2020-12) per kind.
 
-Every ``<kind>.schema.json`` file in this package defines one kind; the set of kinds is
-discovered from those files when the module is imported, so adding a kind means adding a
-file (and its example and docs, which the tests demand). Collectors must produce facts valid
-against their kind's schema, and control expectations may only name facts it defines.
+Every ``<kind>.schema.json`` file in this package defines one of Assay's own kinds
+(:data:`BUILTIN_KINDS`); adding one means adding a file (and its example and docs, which the
+tests demand) and listing it in the ``assay.kinds`` entry-point group. Plugins add kinds
+through the same group (:mod:`assay.evidence.kinds.plugins`). Collectors must produce facts
+valid against their kind's schema, and control expectations may only name facts it defines.
 
-``python -m assay.evidence.kinds`` prints the reference page, docs/evidence-kinds.md.
+``python -m assay.evidence.kinds`` prints the reference page of the built-in kinds,
+docs/evidence-kinds.md.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from assay.evidence.kinds.plugins import KIND_GROUP, plugin_schemas
 from assay.schemas.markdown import anchor as _anchor
 from assay.schemas.markdown import cell as _cell
 from assay.schemas.markdown import schema_rows
@@ -25,13 +28,15 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 __all__ = [
-    "KIND_NAMES",
+    "BUILTIN_KINDS",
+    "KIND_GROUP",
     "SCHEMA_SUFFIX",
     "fact_names",
     "kind_names",
     "kind_schema",
     "kind_validator",
     "read_schema",
+    "reload_kinds",
     "render_markdown",
     "required_facts",
 ]
@@ -49,21 +54,43 @@ def _discover() -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-KIND_NAMES: tuple[str, ...] = _discover()
+#: Assay's own kinds, one per schema file in this package.
+BUILTIN_KINDS: tuple[str, ...] = _discover()
 
 
+@cache
+def _plugins() -> dict[str, dict[str, Any]]:
+    return plugin_schemas(BUILTIN_KINDS, __name__, SCHEMA_SUFFIX)
+
+
+@cache
 def kind_names() -> tuple[str, ...]:
-    """Every known kind, sorted."""
-    return KIND_NAMES
+    """Every known kind, built-in or from a plugin, sorted.
+
+    Raises :class:`assay.errors.CollectorError` when a kind plugin cannot be used.
+    """
+    return tuple(sorted((*BUILTIN_KINDS, *_plugins())))
+
+
+def reload_kinds() -> None:
+    """Look at the ``assay.kinds`` entry points again (a plugin installed in this process)."""
+    _plugins.cache_clear()
+    kind_names.cache_clear()
+    _load.cache_clear()
+    kind_validator.cache_clear()
 
 
 @cache
 def _load(name: str) -> dict[str, Any]:
-    if name not in KIND_NAMES:
-        raise KeyError(f"unknown evidence kind {name!r}; known kinds: {', '.join(KIND_NAMES)}")
-    text = resources.files(__name__).joinpath(name + SCHEMA_SUFFIX).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    if name in BUILTIN_KINDS:
+        text = resources.files(__name__).joinpath(name + SCHEMA_SUFFIX).read_text(encoding="utf-8")
+        schema: dict[str, Any] = json.loads(text)
+        return schema
+    plugins = _plugins()
+    if name not in plugins:
+        known = ", ".join(kind_names())
+        raise KeyError(f"unknown evidence kind {name!r}; known kinds: {known}")
+    return plugins[name]
 
 
 def kind_schema(name: str) -> dict[str, Any]:
@@ -116,6 +143,8 @@ valid against the kind's JSON Schema (draft 2020-12), shipped in the package as
 `assay/evidence/kinds/<kind>.schema.json`. A control's test names a kind and an
 *expectation*, a JSON Schema over those facts; an expectation may only name facts the kind
 defines. This page is generated from the schemas, so it is always the current contract.
+It lists Assay's own kinds; plugins add theirs through the `assay.kinds` entry-point group
+(see [adding an evidence kind](collectors.md#adding-an-evidence-kind)).
 
 ## Conventions
 
@@ -155,10 +184,10 @@ def render_markdown() -> str:
     """The evidence kinds reference page (docs/evidence-kinds.md), generated from the schemas."""
     parts = [_HEADER, "## Kinds\n"]
     parts.extend(
-        f"- [{kind}](#{_anchor(kind)}): {len(fact_names(kind))} facts" for kind in KIND_NAMES
+        f"- [{kind}](#{_anchor(kind)}): {len(fact_names(kind))} facts" for kind in BUILTIN_KINDS
     )
     parts.append("")
-    for kind in KIND_NAMES:
+    for kind in BUILTIN_KINDS:
         schema = _load(kind)
         parts.append(f"## {kind}\n")
         parts.append(_cell(schema["description"]) + "\n")

@@ -4,51 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
-from assay.evidence.collectors._artefact import ArtefactFile, ArtefactParser
-from assay.evidence.collectors.ai import EvaluationParser, ModelCardParser
-from assay.evidence.collectors.coverage import CoverageParser
-from assay.evidence.collectors.interface import CollectContext
-from assay.evidence.collectors.junit import JUnitParser
-from assay.evidence.collectors.provenance import ProvenanceParser
-from assay.evidence.collectors.reviews import ReviewsParser
-from assay.evidence.collectors.sarif import SarifParser
-from assay.evidence.collectors.sbom import SbomParser
-from assay.evidence.collectors.slo import SloReportParser
-from assay.evidence.collectors.vulns import VulnerabilityParser
+from assay.evidence.collectors.interface import (
+    ENTRY_POINT_GROUP,
+    ArtefactParser,
+    ArtefactTarget,
+    CollectContext,
+)
 from assay.evidence.kinds import kind_validator
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.registry import load_plugin
+from tests.support.entry_points import declared
 from tests.support.paths import DATA
 
 FIXTURES = DATA / "artefacts"
 CI_FIXTURES = DATA / "ci"
 FIXED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
-PARSERS: tuple[ArtefactParser, ...] = (
-    JUnitParser(),
-    CoverageParser(),
-    SarifParser(),
-    VulnerabilityParser(),
-    SbomParser(),
-    ProvenanceParser(),
-    EvaluationParser(),
-    ModelCardParser(),
-    SloReportParser(),
-    ReviewsParser(),
-)
+
+def _declared_parsers() -> tuple[ArtefactParser, ...]:
+    """Every artefact parser in Assay's ``assay.collectors`` entry points."""
+    loaded = (
+        load_plugin(EntryPoint(name, value, ENTRY_POINT_GROUP))
+        for name, value in sorted(declared(ENTRY_POINT_GROUP).items())
+    )
+    return tuple(c for c in loaded if isinstance(c, ArtefactParser))
 
 
-def fixture(relpath: str) -> ArtefactFile:
+PARSERS = _declared_parsers()
+
+
+def fixture(relpath: str) -> ArtefactTarget:
     """A committed fixture as an artefact target (dated FIXED when it states no time)."""
     path = FIXTURES / relpath
-    return ArtefactFile(path=path, name=relpath, data=path.read_bytes(), modified_at=FIXED)
+    return ArtefactTarget(path=path, name=relpath, data=path.read_bytes(), modified_at=FIXED)
 
 
-def artefact(name: str, data: bytes | str, **kwargs: Any) -> ArtefactFile:
+def artefact(name: str, data: bytes | str, **kwargs: Any) -> ArtefactTarget:
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    return ArtefactFile(
+    return ArtefactTarget(
         path=Path("/nonexistent") / name, name=name, data=raw, modified_at=FIXED, **kwargs
     )
 
@@ -57,13 +54,13 @@ def context(**kwargs: Any) -> CollectContext:
     return CollectContext(service="payments", **kwargs)
 
 
-def takers(target: ArtefactFile) -> list[str]:
+def takers(target: ArtefactTarget) -> list[str]:
     """Names of the built-in parsers that recognise ``target``."""
     return [parser.name for parser in PARSERS if parser.accepts(target)]
 
 
 def collect(
-    parser: ArtefactParser, targets: Sequence[ArtefactFile], ctx: CollectContext | None = None
+    parser: ArtefactParser, targets: Sequence[ArtefactTarget], ctx: CollectContext | None = None
 ) -> list[EvidenceDraft]:
     """Run a parser and check every draft's facts against its kind's schema."""
     drafts = parser.collect_all(list(targets), ctx or context())
@@ -74,7 +71,7 @@ def collect(
 
 
 def one(
-    parser: ArtefactParser, target: ArtefactFile, ctx: CollectContext | None = None
+    parser: ArtefactParser, target: ArtefactTarget, ctx: CollectContext | None = None
 ) -> dict[str, Any]:
     (draft,) = collect(parser, [target], ctx)
     return draft.facts

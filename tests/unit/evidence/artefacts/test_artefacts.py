@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assay.evidence.collectors._artefact import ArtefactFile
-from assay.evidence.collectors._safe import ArtefactError
 from assay.evidence.collectors.interface import ArtefactTarget
 from assay.evidence.collectors.junit import JUnitParser
-from assay.evidence.collectors.registry import collectors_for
+from assay.evidence.parsing.errors import ArtefactError
+from assay.evidence.registry import collectors_for
 from tests.unit.evidence.artefacts.helpers import (
     FIXTURES,
     PARSERS,
@@ -56,25 +55,39 @@ def test_unrecognised_files_are_accepted_by_nobody(content: bytes) -> None:
 @pytest.mark.parametrize("unit", [b"<?", b"<a", b"<!--", b"<a b='"])
 def test_a_crafted_xml_head_is_recognised_in_linear_time(unit: bytes) -> None:
     """64 KB of unclosed openings: a backtracking pattern took seconds to give up here."""
-    from assay.evidence.collectors._safe import sniff
+    from assay.evidence.parsing.recognition import recognise
 
     data = unit * (65536 // len(unit))
     started = time.monotonic()
-    found = sniff(data, "crafted.xml")
+    found = recognise(data, "crafted.xml")
     assert time.monotonic() - started < 0.5
     assert (found.form, found.xml_root) == ("xml", None)
     assert takers(artefact("crafted.xml", data)) == []
 
 
 def test_comments_and_instructions_before_the_root_are_skipped() -> None:
-    from assay.evidence.collectors._safe import sniff
+    from assay.evidence.parsing.recognition import recognise
 
-    found = sniff(b'<?xml version="1.0"?><!-- c --><?pi x?><cov:coverage version="1">', "c")
+    found = recognise(b'<?xml version="1.0"?><!-- c --><?pi x?><cov:coverage version="1">', "c")
     assert (found.xml_root, found.xml_attrs) == ("coverage", {"version": "1"})
+
+
+def test_a_target_is_recognised_once_and_keeps_its_recognition() -> None:
+    target = fixture("sarif/codeql.sarif")
+    assert takers(target) == ["sarif"]
+    found = target.recognition
+    assert found.parsed
+    assert {"runs", "version"} <= set(found.document)
+    assert target.recognition is found, "every parser shares one reading"
+    again = ArtefactTarget(path=target.path, name=target.name, data=target.data)
+    assert again.recognition is not found, "nothing is shared between targets"
+    assert again.recognition == found
 
 
 def test_parsers_are_registered_as_plugins() -> None:
     registered = {c.name: c for c in collectors_for("artefact")}
+    assert set(registered) == {parser.name for parser in PARSERS}
+    assert len(PARSERS) >= 10, "the built-in parsers are declared in pyproject.toml"
     for parser in PARSERS:
         assert registered[parser.name].kinds == (parser.kind,)
         assert type(registered[parser.name]) is type(parser)
@@ -137,7 +150,7 @@ def test_the_same_files_give_the_same_evidence_id() -> None:
 
 def test_modified_at_of_a_target_is_used() -> None:
     when = datetime(2025, 5, 5, 5, 5, 5, 123456, tzinfo=UTC)
-    target = ArtefactFile(path=Path("/x"), name="r.xml", data=REPORT.encode(), modified_at=when)
+    target = ArtefactTarget(path=Path("/x"), name="r.xml", data=REPORT.encode(), modified_at=when)
     (draft,) = JUNIT.collect_all([target], context())
     assert draft.observed_at == when.replace(microsecond=0)
 
@@ -183,7 +196,7 @@ def test_a_dsse_payload_is_read_as_strictly_as_any_json(payload: bytes) -> None:
 
 
 def test_an_infinite_number_is_refused_as_json() -> None:
-    from assay.evidence.collectors._safe import load_json
+    from assay.evidence.parsing.strict_json import load_json
 
     with pytest.raises(ArtefactError, match="1e999 is too large a number for JSON evidence"):
         load_json(b'{"budget": -1e999}', "slo.json")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assay.errors import CollectorError
 from assay.evidence.collectors.ci_run import CiRunCollector, run_context
 from assay.evidence.collectors.interface import EnvironmentTarget
-from assay.evidence.collectors.registry import collectors_for
 from assay.evidence.kinds import kind_validator
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.registry import collectors_for
 from tests.unit.evidence.artefacts.helpers import context
 
 SHA = "1a954628a960aaef81d7b2d4521929579f3541e6"
@@ -52,8 +53,8 @@ GITLAB = {
 }
 
 
-def drafts(environ: dict[str, str], **options: object) -> list[EvidenceDraft]:
-    found = list(COLLECTOR.collect(EnvironmentTarget(environ), context(options=options)))
+def drafts(environ: dict[str, str], **fields: Any) -> list[EvidenceDraft]:
+    found = list(COLLECTOR.collect(EnvironmentTarget(environ), context(**fields)))
     for draft in found:
         assert list(kind_validator("ci.run").iter_errors(draft.facts)) == []
     return found
@@ -163,7 +164,7 @@ def test_incomplete_or_wrong_context_is_an_error() -> None:
 def test_no_start_time_anywhere_is_an_error_not_the_clock() -> None:
     with pytest.raises(CollectorError, match="cannot tell when github run 8259391021 started"):
         drafts(GITHUB)
-    (draft,) = drafts(GITHUB, commit_time="2026-03-12T20:00:00Z")
+    (draft,) = drafts(GITHUB, commit_time=datetime(2026, 3, 12, 20, tzinfo=UTC))
     assert draft.observed_at == datetime(2026, 3, 12, 20, tzinfo=UTC)
 
 

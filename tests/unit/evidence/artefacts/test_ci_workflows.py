@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from assay.errors import InvalidInput
-from assay.evidence.collectors.ci_tables import load_tables, workspace_table_files
+from assay.evidence.ci.tables import load_tables, workspace_table_files
 from assay.evidence.collectors.ci_workflows import CiWorkflowsCollector
 from assay.evidence.collectors.interface import RepoTarget
 from assay.evidence.kinds import kind_validator
@@ -30,7 +30,7 @@ def fixture_files() -> dict[str, str | bytes]:
     return files
 
 
-def facts_at(repo: GitRepo, commit: str, **options: Any) -> dict[str, Any]:
+def facts_at(repo: GitRepo, commit: str, **fields: Any) -> dict[str, Any]:
     target = RepoTarget(
         name="payments-api",
         path=repo.path,
@@ -38,7 +38,7 @@ def facts_at(repo: GitRepo, commit: str, **options: Any) -> dict[str, Any]:
         branch="main",
         commit_time=datetime(2026, 1, 1, 1, tzinfo=UTC),
     )
-    (draft,) = COLLECTOR.collect(target, context(options=options))
+    (draft,) = COLLECTOR.collect(target, context(**fields))
     assert list(kind_validator("ci.workflows").iter_errors(draft.facts)) == []
     assert draft.subject == {"repo": "payments-api", "commit": commit}
     assert draft.observed_at == datetime(2026, 1, 1, 1, tzinfo=UTC)
@@ -310,7 +310,7 @@ script_rules:
     )
     tables = workspace_table_files(tmp_path)
     assert tables == [folder / "house.yaml"]
-    facts = facts_at(repo, commit, ci_tables=[str(p) for p in tables])
+    facts = facts_at(repo, commit, ci_tables=tuple(tables))
     assert facts["tools"]["sast"] == ["codeql", "gitlab-sast", "house-scanner"]
     assert ("sudo_in_ci", ".github/workflows/house.yml", 5) in {
         (f["rule"], f["file"], f["line"]) for f in facts["findings"]
@@ -396,7 +396,7 @@ def test_gitlab_extends_named_many_times_over_many_levels(
 ) -> None:
     """Each template extends the next one eight times over: searched once per name, not
     once per path (8**12 paths)."""
-    from assay.evidence.collectors.ci_gitlab import GitlabPipeline
+    from assay.evidence.ci.gitlab import GitlabPipeline
 
     calls = 0
     resolve = GitlabPipeline._resolve

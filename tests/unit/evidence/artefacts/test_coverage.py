@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assay.evidence.collectors._safe import ArtefactError
 from assay.evidence.collectors.coverage import CoverageParser
+from assay.evidence.parsing.errors import ArtefactError
 from tests.unit.evidence.artefacts.helpers import FIXED, artefact, collect, fixture, one, takers
 
 PARSER = CoverageParser()

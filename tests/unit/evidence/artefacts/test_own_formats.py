@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from assay.evidence.collectors._safe import ArtefactError
 from assay.evidence.collectors.ai import EvaluationParser, ModelCardParser
 from assay.evidence.collectors.reviews import ReviewsParser
 from assay.evidence.collectors.slo import SloReportParser
+from assay.evidence.parsing.errors import ArtefactError
 from assay.schemas import validator_for
 from tests.unit.evidence.artefacts.helpers import (
     FIXED,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from assay.evidence.collectors._safe import ArtefactError
 from assay.evidence.collectors.sarif import SarifParser, severity_band
+from assay.evidence.parsing.errors import ArtefactError
 from tests.unit.evidence.artefacts.helpers import artefact, collect, fixture, one, takers
 
 PARSER = SarifParser()

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from assay.evidence.collectors._safe import ArtefactError
 from assay.evidence.collectors.provenance import ProvenanceParser, split_uri
 from assay.evidence.collectors.sbom import SbomParser
+from assay.evidence.parsing.errors import ArtefactError
 from tests.unit.evidence.artefacts.helpers import artefact, collect, context, fixture, one, takers
 
 SBOM = SbomParser()

@@ -12,7 +12,8 @@ import pytest
 import assay.evidence.collectors as package
 from assay.errors import CollectorError
 from assay.evidence.collectors.interface import ENTRY_POINT_GROUP, Collector
-from assay.evidence.collectors.registry import _load, collectors_for, load_collectors
+from assay.evidence.registry import collectors_for, load_collectors, load_plugin
+from tests.support.entry_points import declared
 
 
 def built_in_collectors() -> set[type[Collector]]:
@@ -35,6 +36,10 @@ def test_every_built_in_collector_is_registered() -> None:
     registered = {type(collector) for collector in load_collectors().values()}
     missing = sorted(c.__qualname__ for c in built_in_collectors() - registered)
     assert missing == [], f"add these to [project.entry-points.{ENTRY_POINT_GROUP!r}]"
+
+
+def test_the_registered_collectors_are_those_assay_declares() -> None:
+    assert sorted(load_collectors()) == sorted(declared(ENTRY_POINT_GROUP))
 
 
 def test_the_git_collectors_are_repo_collectors() -> None:
@@ -67,5 +72,5 @@ def entry(name: str, value: str) -> EntryPoint:
 )
 def test_a_bad_plugin_is_an_error_naming_it(name: str, value: str, message: str) -> None:
     with pytest.raises(CollectorError) as caught:
-        _load(entry(name, value))
+        load_plugin(entry(name, value))
     assert caught.value.message == message

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from assay.errors import CollectorError
-from assay.evidence.collectors import file_facts
 from assay.evidence.collectors.repo_files import RepoFilesCollector
 from assay.evidence.kinds import kind_validator
+from assay.evidence.repofiles import file_facts
 from tests.support.gitrepo import GitRepo
 from tests.unit.evidence.collection.helpers import context, only, target
 

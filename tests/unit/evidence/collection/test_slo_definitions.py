@@ -11,14 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from assay.cli.app import app
+from assay.evidence.collectors.interface import CollectContext
 from assay.evidence.collectors.slo_definitions import (
-    SERVICE_SLOS,
     SloDefinitionsCollector,
     split_documents,
 )
-from assay.evidence.collectors.slo_formats import iso_duration
 from assay.evidence.context import CI_MARKERS
 from assay.evidence.kinds import kind_validator
+from assay.evidence.repofiles.slo_formats import iso_duration
 from tests.support.gitrepo import GitRepo
 from tests.unit.evidence.collection.helpers import context, only, target, workspace
 
@@ -114,8 +114,8 @@ slos:
 
 
 def facts(repo: GitRepo, *, service_slos: Any = None, **ref: Any) -> dict[str, Any]:
-    options = {SERVICE_SLOS: service_slos} if service_slos is not None else {}
-    draft = only(SloDefinitionsCollector().collect(target(repo, **ref), context(**options)))
+    ctx = CollectContext(service="svc", service_slos=tuple(service_slos or ()))
+    draft = only(SloDefinitionsCollector().collect(target(repo, **ref), ctx))
     assert list(kind_validator("slo.definitions").iter_errors(draft.facts)) == []
     assert draft.kind == "slo.definitions"
     assert draft.subject == {"repo": "api", "branch": "main", "commit": repo.head()}

@@ -19,7 +19,8 @@ from assay.evidence.kinds import kind_names
 TARGETS = ("repo", "artefact", "environment")
 
 
-def _load(entry: EntryPoint) -> Collector:
+def load_plugin(entry: EntryPoint) -> Collector:
+    """The collector an entry point names, created and checked against its entry."""
     where = f"collector plugin '{entry.name}' ({entry.value})"
     try:
         loaded = entry.load()
@@ -55,7 +56,7 @@ def load_collectors() -> dict[str, Collector]:
     for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         if entry.name in found:
             raise CollectorError(f"collector plugin '{entry.name}' is registered twice")
-        found[entry.name] = _load(entry)
+        found[entry.name] = load_plugin(entry)
     return found
 
 

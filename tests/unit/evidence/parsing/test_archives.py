@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assay.evidence.collectors._safe import ArtefactError
-from assay.evidence.collectors.archive import expand_archives, expand_zip, inspect_zip
 from assay.evidence.collectors.junit import JUnitParser
+from assay.evidence.parsing.archives import expand_archives, expand_zip, inspect_zip
+from assay.evidence.parsing.errors import ArtefactError
 from tests.unit.evidence.artefacts.helpers import artefact, collect, fixture, takers
 
 CAP = 100 * 1024 * 1024

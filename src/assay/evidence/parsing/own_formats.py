@@ -1,7 +1,7 @@
 """Assay's own JSON artefact formats: recognised by a ``format`` marker, checked by schema.
 
 The model evaluation, model card, SLO report and review export formats are documented
-JSON Schemas shipped in ``assay/evidence/collectors/data/`` (and listed on the file
+JSON Schemas shipped in ``assay/evidence/parsing/schemas/`` (and listed on the file
 formats page). A file is recognised by its top-level ``"format": "assay.<name>/v1"``
 value, validated against its schema, and every problem is reported with its line and
 column (the JSON is re-read by the located YAML loader, JSON being YAML, only when it is
@@ -15,12 +15,13 @@ import re
 from typing import Any
 
 from assay.errors import InvalidInput, Problem
-from assay.evidence.collectors._safe import ArtefactError, Sniff
+from assay.evidence.parsing.errors import ArtefactError
+from assay.evidence.parsing.recognition import Recognition
 
 _MARKER = re.compile(r'"format"\s*:\s*"(assay\.[a-z-]+/v\d+)"')
 
 
-def format_marker(found: Sniff) -> str | None:
+def format_marker(found: Recognition) -> str | None:
     """The ``format`` value of one of Assay's own JSON formats, or None."""
     if found.parsed:
         document = found.document

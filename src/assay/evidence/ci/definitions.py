@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assay.evidence.collectors.ci_tables import CiTables
+from assay.evidence.ci.tables import CiTables
 
 PRE_MERGE = frozenset({"pull_request", "merge_request"})
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")

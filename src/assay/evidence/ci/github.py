@@ -31,14 +31,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assay.evidence.collectors.ci_definitions import (
+from assay.evidence.ci.definitions import (
     Definition,
     action_pinned,
     image_pinned,
     locate_text,
     normalise_trigger,
 )
-from assay.evidence.collectors.ci_tables import CiTables
+from assay.evidence.ci.tables import CiTables
 from assay.yamlfile import JsonPath, YamlDocument
 
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)

@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from assay.evidence.collectors.ci_definitions import (
+from assay.evidence.ci.definitions import (
     Definition,
     Finding,
     image_name,
     normalise_trigger,
 )
-from assay.evidence.collectors.ci_tables import CiTables
+from assay.evidence.ci.tables import CiTables
 from assay.yamlfile import JsonPath, YamlDocument
 
 MAX_FILES = 150

@@ -173,9 +173,9 @@ class _Builder:
 
 
 def _builtin_documents() -> list[YamlDocument]:
-    package = resources.files("assay.evidence.collectors.data")
+    package = resources.files("assay.evidence.ci.data")
     return [
-        parse_yaml(package.joinpath(name).read_bytes(), f"assay/evidence/collectors/data/{name}")
+        parse_yaml(package.joinpath(name).read_bytes(), f"assay/evidence/ci/data/{name}")
         for name in BUILTIN_FILES
     ]
 

@@ -27,9 +27,8 @@ import zlib
 from datetime import UTC, datetime
 
 from assay.errors import Problem
-from assay.evidence.collectors._artefact import ArtefactFile
-from assay.evidence.collectors._safe import ArtefactError, refuse
 from assay.evidence.collectors.interface import ArtefactTarget
+from assay.evidence.parsing.errors import ArtefactError, refuse
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 DEFAULT_MAX_RATIO = 200.0
@@ -136,13 +135,13 @@ def expand_zip(
     *,
     max_total_bytes: int,
     max_ratio: float = DEFAULT_MAX_RATIO,
-) -> list[ArtefactFile]:
+) -> list[ArtefactTarget]:
     """Every file member of a checked zip, in memory, as artefact targets."""
     members = inspect_zip(
         target.data, target.name, max_total_bytes=max_total_bytes, max_ratio=max_ratio
     )
     archive = zipfile.ZipFile(io.BytesIO(target.data))
-    found: list[ArtefactFile] = []
+    found: list[ArtefactTarget] = []
     for info in members:
         label = f"{target.name}!{info.filename}"
         try:
@@ -157,7 +156,7 @@ def expand_zip(
         except ValueError:
             stamp = None
         found.append(
-            ArtefactFile(
+            ArtefactTarget(
                 path=target.path,
                 name=label,
                 data=content,

@@ -1,0 +1,1 @@
+"""CI tables: the tools and patterns recognised in CI definitions, and their schema."""

@@ -1,1 +1,0 @@
-"""Collector data: CI tool and pattern tables, and the schemas of Assay's own JSON formats."""

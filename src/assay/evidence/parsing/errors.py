@@ -1,0 +1,52 @@
+"""Artefact errors and the size limit every artefact is checked against before parsing.
+
+Errors are :class:`ArtefactError`, a :class:`CollectorError` that lists one located problem
+per line, worded for the person who produced the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from assay.errors import CollectorError, Problem, problem_order
+
+#: The default of ``collect.max_artefact_bytes``: 100 MB.
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+
+
+class ArtefactError(CollectorError):
+    """An artefact that cannot be read: every problem on its own ``path:line:col:`` line."""
+
+    def __init__(self, problems: Iterable[Problem], *, hint: str | None = None) -> None:
+        self.problems = sorted(set(problems), key=problem_order)
+        first = str(self.problems[0]) if self.problems else "unreadable artefact"
+        super().__init__(first, hint=hint)
+
+    def diagnostics(self) -> list[str]:
+        lines = [str(problem) for problem in self.problems]
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return lines
+
+
+def refuse(
+    name: str, message: str, line: int | None = None, col: int | None = None
+) -> ArtefactError:
+    """An :class:`ArtefactError` for one problem in artefact ``name``."""
+    return ArtefactError([Problem(name, line, col, message)])
+
+
+def check_size(name: str, size: int, max_bytes: int) -> None:
+    """Refuse an artefact larger than the configured cap, before reading or parsing it."""
+    if size > max_bytes:
+        raise ArtefactError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"artefact is {size:,} bytes, over the {max_bytes:,} byte limit",
+                )
+            ],
+            hint="raise [collect] max_artefact_bytes in assay.toml if this file is expected",
+        )
