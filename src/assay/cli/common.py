@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from assay.workspace import Workspace
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -25,21 +22,6 @@ FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Output format: text or json."),
 ]
-
-
-def require_workspace(path: Path | None) -> Workspace:
-    from assay.workspace import open_workspace
-
-    return open_workspace(path)
-
-
-def optional_workspace(path: Path | None) -> Workspace | None:
-    """The workspace when one is named or found; ``None`` outside any workspace."""
-    from assay.workspace import find_root, open_workspace
-
-    if path is None and find_root(Path.cwd()) is None:
-        return None
-    return open_workspace(path)
 
 
 def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
