@@ -282,8 +282,6 @@ def open_workspace(
     is :class:`WorkspaceError`, or ``None`` with ``required=False`` (commands that also
     work outside a workspace). A named folder without ``assay.toml`` is always an error.
     """
-    if explicit is None and not required and find_root(cwd or Path.cwd()) is None:
-        return None
     if explicit is not None:
         root = explicit.resolve()
         if not (root / CONFIG_NAME).is_file():
@@ -293,6 +291,8 @@ def open_workspace(
     else:
         found = find_root(cwd or Path.cwd())
         if found is None:
+            if not required:
+                return None
             raise WorkspaceError(
                 f"no {CONFIG_NAME} in this folder or any parent",
                 hint="run 'assay init' to create a workspace, or pass --workspace DIR",
