@@ -2,45 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format
+from assay.cli.common import (
+    AsOfOption,
+    FormatOption,
+    StoreUrlOption,
+    WorkspaceOption,
+    check_format,
+    parse_as_of,
+)
 from assay.cli.output import echo_json, table
-from assay.cli.store import StoreUrlOption
 
 if TYPE_CHECKING:
     from assay.assess.model import Assessment
 
 MAX_REASON = 110
 
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Assess as of this date (YYYY-MM-DD, end of day UTC) or date-time: only "
-        "evidence observed and collected by then counts. Default: now.",
-    ),
-]
-
 
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
-
-
-def parse_as_of(value: str | None) -> datetime | None:
-    from assay.durations import parse_instant
-    from assay.errors import AssessmentError
-
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError as exc:
-        raise AssessmentError(f"--as-of: {exc}") from None
 
 
 def check(

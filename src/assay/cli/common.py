@@ -1,11 +1,14 @@
-"""Options and loaders shared by command modules."""
+"""Options shared by command modules, and their checks."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -23,6 +26,27 @@ FormatOption = Annotated[
     typer.Option("--format", "-f", help="Output format: text or json."),
 ]
 
+StoreUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store-url",
+        help="Store URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
+        "(default: ASSAY_STORE_URL, else the workspace's store).",
+        envvar="ASSAY_STORE_URL",
+        show_envvar=False,
+    ),
+]
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Assess as of this date (YYYY-MM-DD, end of day UTC) or date-time: only "
+        "evidence observed and collected by then counts. Default: now.",
+    ),
+]
+
 
 def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
     from assay.errors import AssayError
@@ -30,3 +54,15 @@ def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> str
     if value not in allowed:
         raise AssayError(f"unknown format '{value}'", hint="choose one of: " + ", ".join(allowed))
     return value
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    from assay.durations import parse_instant
+    from assay.errors import AssessmentError
+
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise AssessmentError(f"--as-of: {exc}") from None

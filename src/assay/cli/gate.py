@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.check import AsOfOption, parse_as_of
-from assay.cli.common import WorkspaceOption, check_format
-from assay.cli.store import StoreUrlOption
+from assay.cli.common import AsOfOption, StoreUrlOption, WorkspaceOption, check_format, parse_as_of
 from assay.reports.formats import FORMATS
 
 if TYPE_CHECKING:

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.common import WorkspaceOption
+from assay.cli.common import StoreUrlOption, WorkspaceOption
 from assay.cli.output import echo_json
-from assay.cli.store import StoreUrlOption
 
 if TYPE_CHECKING:
     from assay.reports.run import Written
@@ -51,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _request(service: str | None, as_of: str | None, max_bytes: int | None = None) -> ReportRequest:
-    from assay.cli.check import parse_as_of
+    from assay.cli.common import parse_as_of
     from assay.errors import ReportError
     from assay.reports.gather import DEFAULT_MAX_ATTACHMENT_BYTES
     from assay.reports.sources import ReportRequest

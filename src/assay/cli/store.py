@@ -8,27 +8,16 @@ workspace's ``[store] url``, else ``.assay/assay.db`` beside ``assay.toml`` (the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format
+from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, table
 
 if TYPE_CHECKING:
     from assay.evidence.store import Store
     from assay.workspace import Workspace
-
-StoreUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store-url",
-        help="Store URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
-        "(default: ASSAY_STORE_URL, else the workspace's store).",
-        envvar="ASSAY_STORE_URL",
-        show_envvar=False,
-    ),
-]
 
 store_app = typer.Typer(help="The evidence store: upgrade, status.", no_args_is_help=True)
 
