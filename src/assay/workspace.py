@@ -13,9 +13,15 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
-from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
+from assay.errors import (
+    InvalidInput,
+    Problem,
+    StoreError,
+    WorkspaceError,
+    raise_if_problems,
+)
 from assay.schemas import check_document, check_mapping
 from assay.yamlfile import YamlDocument, parse_folder
 
@@ -80,13 +86,8 @@ class Workspace:
 
     @property
     def store_url(self) -> str:
-        env = os.environ.get("ASSAY_STORE_URL")
-        if env:
-            return env
-        url = self.config.get("store", {}).get("url")
-        if url:
-            return str(url)
-        return f"sqlite:///{self.root / '.assay' / 'assay.db'}"
+        """The store this workspace uses when no URL is named (see :func:`resolve_store_url`)."""
+        return resolve_store_url(None, self)
 
     @property
     def control_paths(self) -> list[Path]:
@@ -259,8 +260,28 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def open_workspace(explicit: Path | None = None, *, cwd: Path | None = None) -> Workspace:
-    """Find and load the workspace, validating ``assay.toml``."""
+@overload
+def open_workspace(
+    explicit: Path | None = None, *, cwd: Path | None = None, required: Literal[True] = True
+) -> Workspace: ...
+
+
+@overload
+def open_workspace(
+    explicit: Path | None = None, *, cwd: Path | None = None, required: bool
+) -> Workspace | None: ...
+
+
+def open_workspace(
+    explicit: Path | None = None, *, cwd: Path | None = None, required: bool = True
+) -> Workspace | None:
+    """Find and load the workspace, validating ``assay.toml``.
+
+    ``explicit`` names the folder; otherwise the nearest folder at or above ``cwd`` (the
+    working directory) holding ``assay.toml`` is used. When none is named or found, this
+    is :class:`WorkspaceError`, or ``None`` with ``required=False`` (commands that also
+    work outside a workspace). A named folder without ``assay.toml`` is always an error.
+    """
     if explicit is not None:
         root = explicit.resolve()
         if not (root / CONFIG_NAME).is_file():
@@ -270,12 +291,38 @@ def open_workspace(explicit: Path | None = None, *, cwd: Path | None = None) -> 
     else:
         found = find_root(cwd or Path.cwd())
         if found is None:
+            if not required:
+                return None
             raise WorkspaceError(
                 f"no {CONFIG_NAME} in this folder or any parent",
                 hint="run 'assay init' to create a workspace, or pass --workspace DIR",
             )
         root = found
     return Workspace(root=root, config=load_config(root / CONFIG_NAME))
+
+
+def resolve_store_url(explicit: str | None, workspace: Workspace | None) -> str:
+    """The store every command uses: ``explicit`` (``--store-url``), else ``ASSAY_STORE_URL``,
+    else the workspace's ``[store] url``, else ``.assay/assay.db`` beside ``assay.toml``.
+
+    Without a workspace, only a named URL or the environment can say where the store is:
+    :class:`StoreError` otherwise.
+    """
+    if explicit:
+        return explicit
+    env = os.environ.get("ASSAY_STORE_URL")
+    if env:
+        return env
+    if workspace is None:
+        raise StoreError(
+            "no store to use: not inside a workspace",
+            hint="pass --store-url URL, set ASSAY_STORE_URL, or run inside a folder with "
+            "assay.toml (assay init)",
+        )
+    url = workspace.config.get("store", {}).get("url")
+    if url:
+        return str(url)
+    return f"sqlite:///{workspace.root / '.assay' / 'assay.db'}"
 
 
 def load_config(path: Path) -> dict[str, Any]:

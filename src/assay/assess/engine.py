@@ -4,7 +4,8 @@
 control library, an :class:`~assay.evidence.reader.EvidenceReader` (the store, or
 :class:`~assay.evidence.reader.MemoryEvidence` in tests) and frozen options, and returns
 an :class:`~assay.assess.model.Assessment`. It never writes anything: storing and sealing
-the record is the caller's job.
+the record is the caller's job (:mod:`assay.assess.run`, which also builds the assessor
+from a workspace's inputs).
 
 How a test is decided, for each subject (each of the service's repositories for kinds
 collected per repository; each pipeline or the service otherwise):

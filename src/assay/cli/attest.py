@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, require_workspace
+from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json
-from assay.cli.store import StoreUrlOption, open_cli_store
+from assay.cli.store import open_cli_store
 
 
 def register(app: typer.Typer) -> None:
@@ -36,9 +36,10 @@ def attest(
     from assay.assess.inputs import load_workspace_library
     from assay.assess.sealing import record_attestation
     from assay.evidence.store import collection_context
+    from assay.workspace import open_workspace
 
     check_format(output_format)
-    ws = require_workspace(workspace)
+    ws = open_workspace(workspace)
     library = load_workspace_library(ws)
     services = ws.load_services()
     if not file.is_absolute() and not file.exists() and (ws.root / file).exists():

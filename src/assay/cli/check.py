@@ -2,45 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, require_workspace
+from assay.cli.common import (
+    AsOfOption,
+    FormatOption,
+    StoreUrlOption,
+    WorkspaceOption,
+    check_format,
+    parse_as_of,
+)
 from assay.cli.output import echo_json, table
-from assay.cli.store import StoreUrlOption, open_cli_store
 
 if TYPE_CHECKING:
     from assay.assess.model import Assessment
 
 MAX_REASON = 110
 
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Assess as of this date (YYYY-MM-DD, end of day UTC) or date-time: only "
-        "evidence observed and collected by then counts. Default: now.",
-    ),
-]
-
 
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
-
-
-def parse_as_of(value: str | None) -> datetime | None:
-    from assay.durations import parse_instant
-    from assay.errors import AssessmentError
-
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError as exc:
-        raise AssessmentError(f"--as-of: {exc}") from None
 
 
 def check(
@@ -59,31 +42,19 @@ def check(
 
     Exit 1 when any control is fail, gap, stale or error (unless --no-fail).
     """
-    from assay.assess.engine import AssessOptions, Assessor
-    from assay.assess.inputs import load_inputs
-    from assay.assess.sealing import seal
-    from assay.durations import utc_now
-    from assay.evidence.store import collection_context
+    from assay.assess.run import CheckOptions
+    from assay.assess.run import check as run_check
 
     check_format(output_format)
-    moment = parse_as_of(as_of) or utc_now()  # one point in time for every service
-    ws = require_workspace(workspace)
-    inputs = load_inputs(ws)
-    services = inputs.selected(service)
-    context = collection_context()
-    assessments: list[tuple[str, Assessment]] = []
-    with open_cli_store(store_url, ws, create=True) as store:
-        assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
-        for item in services:
-            assessment = assessor.assess(item, AssessOptions(as_of=moment))
-            record = seal(store, assessment, context)
-            assessments.append((record.id, assessment))
+    options = CheckOptions(
+        service=service, as_of=parse_as_of(as_of), workspace=workspace, store_url=store_url
+    )
+    run = run_check(options)
     if output_format == "json":
-        echo_json([assessment.document() for _, assessment in assessments])
+        echo_json([assessment.document() for assessment in run.assessments])
     else:
-        typer.echo(render_check([(i, a) for i, a in assessments]))
-    failing = [a for _, a in assessments if a.problems]
-    if failing and not no_fail:
+        typer.echo(render_check([(s.record_id, s.assessment) for s in run.sealed]))
+    if run.failing and not no_fail:
         raise typer.Exit(1)
 
 

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, require_workspace
+from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, is_tty, table
+from assay.cli.store import open_cli_store
 
 if TYPE_CHECKING:
     from assay.evidence.collect import ProgressCallback
@@ -48,6 +49,7 @@ def collect(
         typer.Option("--artefacts", help="Also read reports from this folder (repeatable)."),
     ] = None,
     output_format: FormatOption = "text",
+    store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Run the collectors for each service and store the evidence (one transaction each).
@@ -57,10 +59,10 @@ def collect(
     """
     from assay.evidence.collect import CollectOptions
     from assay.evidence.collect import collect as run_collect
-    from assay.evidence.store import open_store
+    from assay.workspace import open_workspace
 
     check_format(output_format)
-    ws = require_workspace(workspace)
+    ws = open_workspace(workspace)
     options = CollectOptions(
         services=tuple(service or ()),
         repo=repo,
@@ -68,7 +70,10 @@ def collect(
         since=since,
         artefacts=tuple(artefacts or ()),
     )
-    with open_store(ws.store_url) as store, _progress(output_format) as progress:
+    with (
+        open_cli_store(store_url, ws, create=True) as store,
+        _progress(output_format) as progress,
+    ):
         report = run_collect(ws, store, options, progress=progress)
     if output_format == "json":
         echo_json(report.to_dict())

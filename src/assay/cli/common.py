@@ -1,4 +1,4 @@
-"""Options and loaders shared by command modules."""
+"""Options shared by command modules, and their checks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from assay.workspace import Workspace
+    from datetime import datetime
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -26,20 +26,26 @@ FormatOption = Annotated[
     typer.Option("--format", "-f", help="Output format: text or json."),
 ]
 
+StoreUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store-url",
+        help="Store URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
+        "(default: ASSAY_STORE_URL, else the workspace's store).",
+        envvar="ASSAY_STORE_URL",
+        show_envvar=False,
+    ),
+]
 
-def require_workspace(path: Path | None) -> Workspace:
-    from assay.workspace import open_workspace
-
-    return open_workspace(path)
-
-
-def optional_workspace(path: Path | None) -> Workspace | None:
-    """The workspace when one is named or found; ``None`` outside any workspace."""
-    from assay.workspace import find_root, open_workspace
-
-    if path is None and find_root(Path.cwd()) is None:
-        return None
-    return open_workspace(path)
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Assess as of this date (YYYY-MM-DD, end of day UTC) or date-time: only "
+        "evidence observed and collected by then counts. Default: now.",
+    ),
+]
 
 
 def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
@@ -48,3 +54,15 @@ def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> str
     if value not in allowed:
         raise AssayError(f"unknown format '{value}'", hint="choose one of: " + ", ".join(allowed))
     return value
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    from assay.durations import parse_instant
+    from assay.errors import AssessmentError
+
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise AssessmentError(f"--as-of: {exc}") from None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
+from assay.cli.common import FormatOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, table
 
 
@@ -25,9 +25,10 @@ def coverage(
     from assay.governance import load_governance
     from assay.mappings.catalog import get_framework
     from assay.mappings.coverage import compute_coverage
+    from assay.workspace import open_workspace
 
     check_format(output_format)
-    governance = load_governance(optional_workspace(workspace))
+    governance = load_governance(open_workspace(workspace, required=False))
     frameworks = (
         [get_framework(governance.frameworks, framework)]
         if framework

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format
+from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, table
-from assay.cli.store import StoreUrlOption, open_cli_store
+from assay.cli.store import open_cli_store
 
 if TYPE_CHECKING:
     from assay.evidence.model import Evidence

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
+from assay.cli.common import FormatOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, table
 
 if TYPE_CHECKING:
@@ -22,8 +22,9 @@ def register(app: typer.Typer) -> None:
 
 def _frameworks(workspace: WorkspaceOption) -> dict[str, Framework]:
     from assay.mappings.catalog import load_frameworks
+    from assay.workspace import open_workspace
 
-    ws = optional_workspace(workspace)
+    ws = open_workspace(workspace, required=False)
     return dict(load_frameworks([ws.frameworks_dir] if ws else []))
 
 
@@ -104,11 +105,11 @@ def import_catalog(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Import an OSCAL catalog as a framework of the workspace (frameworks/ID.yaml)."""
-    from assay.cli.common import require_workspace
     from assay.mappings.catalog import load_frameworks
     from assay.mappings.oscal_import import import_oscal_catalog
+    from assay.workspace import open_workspace
 
-    ws = require_workspace(workspace)
+    ws = open_workspace(workspace)
     existing = set(load_frameworks([ws.frameworks_dir], ws.display))
     result = import_oscal_catalog(
         source,

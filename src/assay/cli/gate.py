@@ -12,17 +12,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.check import AsOfOption, parse_as_of
-from assay.cli.common import WorkspaceOption, check_format, require_workspace
-from assay.cli.store import StoreUrlOption, open_cli_store
+from assay.cli.common import AsOfOption, StoreUrlOption, WorkspaceOption, check_format, parse_as_of
+from assay.reports.formats import FORMATS
 
 if TYPE_CHECKING:
-    from assay.evidence.store import Store
-    from assay.workspace import Workspace
+    from assay.evidence.collect_results import CollectReport
 
 
 def register(app: typer.Typer) -> None:
     app.command("gate")(gate)
+
+
+def _choices(names: tuple[str, ...]) -> str:
+    """``a, b or c``: the registered formats, for the help text."""
+    *first, last = names
+    return f"{', '.join(first)} or {last}" if first else last
 
 
 def gate(
@@ -36,7 +40,7 @@ def gate(
     as_of: AsOfOption = None,
     output_format: Annotated[
         str,
-        typer.Option("--format", "-f", help="Output: text, json, junit, sarif, github or gitlab."),
+        typer.Option("--format", "-f", help=f"Output: {_choices(tuple(FORMATS))}."),
     ] = "text",
     output: Annotated[
         str | None,
@@ -81,35 +85,33 @@ def _gate(
     import os
 
     from assay import __version__
-    from assay.assess.engine import AssessOptions, Assessor
-    from assay.assess.gate import check_scope, decide, stage_policy
-    from assay.assess.inputs import load_inputs
-    from assay.assess.sealing import seal_decision
-    from assay.evidence.store import collection_context
-    from assay.reports.formats import FORMATS, FormatContext, gate_format
+    from assay.assess.run import GateOptions
+    from assay.assess.run import gate as run_gate
+    from assay.reports.formats import FormatContext, gate_format
 
     check_format(output_format, tuple(FORMATS))
     saved = [_saved(item) for item in save or ()]
     for path in [Path(output)] if output else []:
         _writable(path)
-    moment = parse_as_of(as_of)
-    ws = require_workspace(workspace)
-    policy = stage_policy(ws.config, stage)
-    inputs = load_inputs(ws, only=service)
-    check_scope(policy, inputs.library.controls)
-    target = inputs.service(service)
-    context = collection_context()
-    with open_cli_store(store_url, ws, create=True) as store:
-        if collect:
-            _collect(ws, store, target.id)
-        assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
-        assessment = assessor.assess(target, AssessOptions(as_of=moment))
-        decision = decide(assessment, policy)
-        seal_decision(store, decision, context)
+    options = GateOptions(
+        service=service,
+        stage=stage,
+        as_of=parse_as_of(as_of),
+        collect=collect,
+        workspace=workspace,
+        store_url=store_url,
+    )
+
+    def collected(report: CollectReport) -> None:
+        count = len(report.collected)
+        typer.echo(f"collected {count} evidence records for {service}", err=True)
+
+    run = run_gate(options, on_collected=collected)
+    decision = run.decision
     formatter = gate_format(output_format)
     format_context = FormatContext(
         tool_version=__version__,
-        service_file=target.source,
+        service_file=run.service.source,
         environ=dict(os.environ),
     )
     text = formatter.render(decision, format_context)
@@ -135,8 +137,6 @@ def _saved(item: str) -> tuple[str, Path]:
         from assay.errors import AssayError
 
         raise AssayError(f"--save {item!r}: expected FORMAT=FILE, e.g. sarif=gate.sarif")
-    from assay.reports.formats import FORMATS
-
     check_format(name, tuple(FORMATS))
     _writable(Path(file))
     return name, Path(file)
@@ -164,18 +164,3 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     except OSError as exc:
         raise AssayError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _collect(ws: Workspace, store: Store, service: str) -> None:
-    """Collect the service's evidence first; a failed collection means no decision (exit 2)."""
-    from assay.errors import CollectorError
-    from assay.evidence.collect import CollectOptions, collect
-
-    report = collect(ws, store, CollectOptions(services=(service,)))
-    if report.failures:
-        lines = [line for failure in report.failures for line in failure.lines]
-        raise CollectorError(
-            f"--collect: {service} could not be collected: " + "; ".join(lines),
-            hint="fix the collection problem, or run the gate without --collect",
-        )
-    typer.echo(f"collected {len(report.collected)} evidence records for {service}", err=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
+from assay.cli.common import FormatOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, table
 
 library_app = typer.Typer(help="The control library: validate, list, show.", no_args_is_help=True)
@@ -27,8 +27,9 @@ def validate(
 ) -> None:
     """Check the built-in library, the workspace's controls and PATHs; list every problem."""
     from assay.governance import load_governance
+    from assay.workspace import open_workspace
 
-    ws = optional_workspace(workspace)
+    ws = open_workspace(workspace, required=False)
     governance = load_governance(ws, paths or [], strict=True)
     library = governance.library
     links = len(governance.crosswalks.links)
@@ -46,9 +47,10 @@ def list_controls(
 ) -> None:
     """List the controls in force."""
     from assay.governance import load_governance
+    from assay.workspace import open_workspace
 
     check_format(output_format)
-    library = load_governance(optional_workspace(workspace)).library
+    library = load_governance(open_workspace(workspace, required=False)).library
     controls = [c for c in library.sorted() if family is None or c.family == family]
     if output_format == "json":
         echo_json([c.to_dict() for c in controls])
@@ -72,9 +74,10 @@ def show(
 
     from assay.errors import LibraryError
     from assay.governance import load_governance
+    from assay.workspace import open_workspace
 
     check_format(output_format)
-    governance = load_governance(optional_workspace(workspace))
+    governance = load_governance(open_workspace(workspace, required=False))
     control = governance.library.get(control_id)
     if control is None:
         raise LibraryError(
@@ -142,7 +145,8 @@ def export(
     from assay.durations import utc_now
     from assay.governance import load_governance
     from assay.reports.oscal_catalog import export_library, export_time
+    from assay.workspace import open_workspace
 
-    governance = load_governance(optional_workspace(workspace))
+    governance = load_governance(open_workspace(workspace, required=False))
     for path in export_library(governance, oscal, export_time(utc_now())):
         typer.echo(f"wrote {path}")

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.common import WorkspaceOption
+from assay.cli.common import StoreUrlOption, WorkspaceOption
 from assay.cli.output import echo_json
-from assay.cli.store import StoreUrlOption
 
 if TYPE_CHECKING:
     from assay.reports.run import Written
@@ -51,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _request(service: str | None, as_of: str | None, max_bytes: int | None = None) -> ReportRequest:
-    from assay.cli.check import parse_as_of
+    from assay.cli.common import parse_as_of
     from assay.errors import ReportError
     from assay.reports.gather import DEFAULT_MAX_ATTACHMENT_BYTES
     from assay.reports.sources import ReportRequest
@@ -86,12 +85,12 @@ def _finish(written: Written, scope: Scope) -> None:
 
 
 def _run(workspace: Path | None, store_url: str | None, request: ReportRequest, work: Run) -> None:
-    from assay.cli.common import require_workspace
     from assay.cli.store import open_cli_store
     from assay.governance import load_governance
     from assay.reports.sources import load_scope
+    from assay.workspace import open_workspace
 
-    ws = require_workspace(workspace)
+    ws = open_workspace(workspace)
     governance = load_governance(ws)
     with open_cli_store(store_url, ws, create=False) as store:
         scope = load_scope(ws, governance, store, request)
@@ -236,13 +235,13 @@ def verify_pack_command(
     from assay.cli.store import open_cli_store
     from assay.errors import StoreError
     from assay.reports.verify_pack import verify_pack
-    from assay.workspace import find_root
+    from assay.workspace import open_workspace
 
     explicit = store_url is not None
-    implicit = not explicit and (workspace is not None or find_root(Path.cwd()) is not None)
-    if explicit or implicit:
+    ws = None if explicit else open_workspace(workspace, required=False)
+    if explicit or ws is not None:
         try:
-            store = open_cli_store(store_url, workspace, create=False)
+            store = open_cli_store(store_url, ws, create=False)
         except StoreError as exc:
             if explicit:
                 raise

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, require_workspace
+from assay.cli.common import FormatOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, table
 
 if TYPE_CHECKING:
@@ -30,8 +30,10 @@ def service_dict(service: Service) -> dict[str, Any]:
 @services_app.command("list")
 def list_services(output_format: FormatOption = "text", workspace: WorkspaceOption = None) -> None:
     """List the services in the workspace."""
+    from assay.workspace import open_workspace
+
     check_format(output_format)
-    ws = require_workspace(workspace)
+    ws = open_workspace(workspace)
     services = [ws_service for _, ws_service in sorted(ws.load_services().items())]
     if output_format == "json":
         echo_json([service_dict(s) for s in services])
@@ -59,8 +61,10 @@ def show(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Show one service: owner, tier, tags, repositories, pipelines, SLOs and exclusions."""
+    from assay.workspace import open_workspace
+
     check_format(output_format)
-    ws = require_workspace(workspace)
+    ws = open_workspace(workspace)
     service = ws.service(service_id)
     if output_format == "json":
         echo_json(service_dict(service))
@@ -111,8 +115,9 @@ def render_service(service: Service, ws: Workspace) -> str:
 def validate(workspace: WorkspaceOption = None) -> None:
     """Check every service file; list every problem as path:line:col: message (exit 2)."""
     from assay.service_checks import validate_services
+    from assay.workspace import open_workspace
 
-    ws = require_workspace(workspace)
+    ws = open_workspace(workspace)
     result = validate_services(ws)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)

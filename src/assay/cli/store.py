@@ -1,33 +1,23 @@
 """``assay store``: create or upgrade the evidence store, and show its state.
 
-Also the one place commands find their store: ``--store-url``, else ``ASSAY_STORE_URL``,
-else the workspace's ``[store] url``, else ``.assay/assay.db`` beside ``assay.toml``.
+Also where commands open their store: ``--store-url``, else ``ASSAY_STORE_URL``, else the
+workspace's ``[store] url``, else ``.assay/assay.db`` beside ``assay.toml`` (the order
+:func:`assay.workspace.resolve_store_url` keeps for the core as well).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, optional_workspace
+from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, table
 
 if TYPE_CHECKING:
     from assay.evidence.store import Store
     from assay.workspace import Workspace
-
-StoreUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store-url",
-        help="Store URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
-        "(default: ASSAY_STORE_URL, else the workspace's store).",
-        envvar="ASSAY_STORE_URL",
-        show_envvar=False,
-    ),
-]
 
 store_app = typer.Typer(help="The evidence store: upgrade, status.", no_args_is_help=True)
 
@@ -37,24 +27,18 @@ def register(app: typer.Typer) -> None:
 
 
 def resolve_store_url(store_url: str | None, workspace: Path | Workspace | None) -> str:
-    """The store URL a command should use (see the module docstring for the order).
+    """The store URL a command should use (:func:`assay.workspace.resolve_store_url`).
 
     ``workspace`` may be the workspace a command has already opened, so ``assay.toml``
-    is not read and validated a second time.
+    is not read and validated a second time; a folder (or ``None``) is only opened when
+    no URL is named.
     """
-    from assay.errors import StoreError
-    from assay.workspace import Workspace
+    from assay.workspace import Workspace, open_workspace
+    from assay.workspace import resolve_store_url as resolve
 
-    if store_url:
-        return store_url
-    ws = workspace if isinstance(workspace, Workspace) else optional_workspace(workspace)
-    if ws is None:
-        raise StoreError(
-            "no store to use: not inside a workspace",
-            hint="pass --store-url URL, set ASSAY_STORE_URL, or run inside a folder with "
-            "assay.toml (assay init)",
-        )
-    return ws.store_url
+    if isinstance(workspace, Workspace) or store_url:
+        return resolve(store_url, workspace if isinstance(workspace, Workspace) else None)
+    return resolve(None, open_workspace(workspace, required=False))
 
 
 def open_cli_store(

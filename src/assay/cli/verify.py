@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format
+from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json
-from assay.cli.store import StoreUrlOption, open_cli_store
+from assay.cli.store import open_cli_store
 
 
 def register(app: typer.Typer) -> None:

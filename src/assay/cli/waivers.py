@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, WorkspaceOption, check_format, require_workspace
+from assay.cli.common import FormatOption, WorkspaceOption, check_format
 from assay.cli.output import echo_json, table
 
 waivers_app = typer.Typer(help="Waivers: list, with expiry.", no_args_is_help=True)
@@ -34,6 +34,7 @@ def list_waivers(
     from assay.assess.waivers import WaiverBook, load_waivers
     from assay.durations import parse_duration, utc_now
     from assay.errors import AssayError
+    from assay.workspace import open_workspace
 
     check_format(output_format)
     within = None
@@ -42,7 +43,7 @@ def list_waivers(
             within = parse_duration(expiring)
         except ValueError as exc:
             raise AssayError(f"--expiring: {exc}") from None
-    ws = require_workspace(workspace)
+    ws = open_workspace(workspace)
     library = load_workspace_library(ws)
     services = ws.load_services()
     book = WaiverBook(

@@ -26,6 +26,8 @@ ORGANISATION_WIDE = ("governance", "organisational", "people", "physical")
 #: The service whose own manual controls are attested.
 ATTESTED_SERVICE = "payments-api"
 GATE_OUTPUTS = {"json": "json", "junit": "xml", "sarif": "sarif"}
+#: Stored with every record the demo seals, in place of a CI run's context.
+DEMO_CONTEXT = {"demo": True}
 
 
 def write_waiver(ctx: DemoContext) -> None:
@@ -104,26 +106,17 @@ def record_attestations(ctx: DemoContext) -> None:
                 root=ws.root,
             )
             record_attestation(
-                store, attestation, context={"demo": True}, max_bytes=ws.max_artefact_bytes
+                store, attestation, context=DEMO_CONTEXT, max_bytes=ws.max_artefact_bytes
             )
     ctx.state["attestations"] = len(paths)
 
 
 def check_services(ctx: DemoContext) -> None:
     """Assess every service, seal each assessment, and write DIR/check.json."""
-    from assay.assess.engine import AssessOptions, Assessor
-    from assay.assess.inputs import load_inputs
-    from assay.assess.sealing import seal
-    from assay.evidence.store import open_store
+    from assay.assess.run import CheckOptions, check
 
-    inputs = load_inputs(ctx.workspace())
-    assessments = []
-    with open_store(ctx.store_url) as store:
-        assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
-        for service in inputs.selected(None):
-            assessment = assessor.assess(service, AssessOptions())
-            seal(store, assessment, {"demo": True})
-            assessments.append(assessment)
+    run = check(CheckOptions(workspace=ctx.root, store_url=ctx.store_url, context=DEMO_CONTEXT))
+    assessments = list(run.assessments)
     (ctx.out / "check.json").write_text(
         json.dumps([a.document() for a in assessments], indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
@@ -136,36 +129,31 @@ def check_services(ctx: DemoContext) -> None:
 
 def gate_services(ctx: DemoContext) -> None:
     """The release gate for each service; outputs in DIR/gates/SERVICE.{json,xml,sarif,txt}."""
-    from assay.assess.engine import AssessOptions, Assessor
-    from assay.assess.gate import decide, stage_policy
-    from assay.assess.inputs import load_inputs
-    from assay.assess.sealing import seal_decision
-    from assay.evidence.store import open_store
+    from assay.assess.run import GateOptions, gate
     from assay.reports.formats import FormatContext, gate_format
 
-    ws = ctx.workspace()
-    inputs = load_inputs(ws)
-    policy = stage_policy(ws.config, "release")
     folder = ctx.out / "gates"
     folder.mkdir(parents=True, exist_ok=True)
     decisions = {}
-    with open_store(ctx.store_url) as store:
-        assessor = Assessor(inputs.library, store, inputs.waivers, inputs.attestations)
-        for service in inputs.selected(None):
-            assessment = assessor.assess(service, AssessOptions())
-            decision = decide(assessment, policy)
-            seal_decision(store, decision, {"demo": True})
-            context = FormatContext(tool_version=__version__, service_file=service.source)
-            for name, suffix in (*GATE_OUTPUTS.items(), ("text", "txt")):
-                text = gate_format(name).render(decision, context)
-                (folder / f"{service.id}.{suffix}").write_text(text.rstrip("\n") + "\n")
-            decisions[service.id] = decision
-            line = f"  gate release {service.id}: {decision.decision}"
-            if decision.blocking:
-                first = decision.blocking[0]
-                line += (
-                    f" ({len(decision.blocking)} controls; first {first.control}: {first.reason})"
-                )
-            ctx.echo(line[:200])
+    for service_id in sorted(ctx.workspace().load_services()):
+        options = GateOptions(
+            service=service_id,
+            stage="release",
+            workspace=ctx.root,
+            store_url=ctx.store_url,
+            context=DEMO_CONTEXT,
+        )
+        run = gate(options)
+        decision = run.decision
+        context = FormatContext(tool_version=__version__, service_file=run.service.source)
+        for name, suffix in (*GATE_OUTPUTS.items(), ("text", "txt")):
+            text = gate_format(name).render(decision, context)
+            (folder / f"{service_id}.{suffix}").write_text(text.rstrip("\n") + "\n")
+        decisions[service_id] = decision
+        line = f"  gate release {service_id}: {decision.decision}"
+        if decision.blocking:
+            first = decision.blocking[0]
+            line += f" ({len(decision.blocking)} controls; first {first.control}: {first.reason})"
+        ctx.echo(line[:200])
     ctx.state["gates"] = decisions
     ctx.echo(f"gate outputs written to {folder}")
