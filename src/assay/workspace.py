@@ -91,8 +91,23 @@ class Workspace:
 
     @property
     def control_paths(self) -> list[Path]:
-        paths = self.config.get("library", {}).get("paths", ["controls"])
-        return [self.root / p for p in paths if (self.root / p).exists()]
+        """The folders (or files) of the workspace's own controls.
+
+        The default ``controls`` folder may be absent; a path that ``library.paths`` names
+        must exist, or a typo would silently drop every control it holds (exit 2).
+        """
+        library = self.config.get("library", {})
+        if "paths" not in library:
+            default = self.root / "controls"
+            return [default] if default.exists() else []
+        missing = [p for p in library["paths"] if not (self.root / p).exists()]
+        if missing:
+            raise WorkspaceError(
+                f"{self.config_path}: library.paths names {', '.join(map(repr, missing))}, "
+                "which does not exist",
+                hint="create the folder, or remove it from library.paths",
+            )
+        return [self.root / p for p in library["paths"]]
 
     @property
     def use_builtin_library(self) -> bool:

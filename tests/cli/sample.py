@@ -99,6 +99,11 @@ class Sample:
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
 
+    def empty_store(self) -> None:
+        """Create the workspace's store with nothing in it (as a first collection would)."""
+        with open_store(self.url):
+            pass
+
     def record(self, *drafts: EvidenceDraft, collected_at: datetime | None = None) -> list[str]:
         with open_store(self.url) as store:
             results = store.record(list(drafts), context={"test": True}, collected_at=collected_at)

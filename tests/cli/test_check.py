@@ -54,7 +54,17 @@ def test_check_one_service_as_json(runner: CliRunner, sample: Sample) -> None:
 
 
 def test_no_fail_exits_zero(runner: CliRunner, sample: Sample) -> None:
+    sample.empty_store()
     assert run(runner, sample, "check", "--no-fail").exit_code == 0
+
+
+def test_check_without_a_store_cannot_decide_and_creates_none(
+    runner: CliRunner, sample: Sample
+) -> None:
+    result = run(runner, sample, "check")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].startswith("error: no store at ")
+    assert not (sample.root / ".assay" / "assay.db").exists()
 
 
 def test_check_passes_when_everything_passes(runner: CliRunner, sample: Sample) -> None:

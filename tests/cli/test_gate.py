@@ -81,7 +81,15 @@ def test_blocks_with_control_reason_and_fix_most_severe_first(
     assert "  CHG-04  low      fail    Ticket references" in lines
 
 
+def test_no_store_cannot_decide_and_creates_none(runner: CliRunner, sample: Sample) -> None:
+    result = gate(runner, sample)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].startswith("error: no store at ")
+    assert not (sample.root / ".assay" / "assay.db").exists()
+
+
 def test_no_evidence_blocks_and_says_to_collect(runner: CliRunner, sample: Sample) -> None:
+    sample.empty_store()
     result = gate(runner, sample)
     assert result.exit_code == 1
     assert (
@@ -94,6 +102,7 @@ def test_no_evidence_blocks_and_says_to_collect(runner: CliRunner, sample: Sampl
 def test_decision_is_recorded_as_evidence_and_the_assessment_sealed(
     runner: CliRunner, sample: Sample
 ) -> None:
+    sample.empty_store()
     result = gate(runner, sample)
     assert result.exit_code == 1
     with open_store(sample.url) as store:
@@ -377,6 +386,7 @@ def test_unknown_format_cannot_decide(runner: CliRunner, sample: Sample) -> None
 
 
 def test_gate_does_not_import_report_renderers_or_an_orm(sample: Sample) -> None:
+    sample.empty_store()
     probe = (
         "import sys\n"
         "from assay.cli.app import app\n"
@@ -442,3 +452,40 @@ def test_an_unwritable_destination_stops_the_gate_before_it_decides(
         )
     with open_store(sample.url) as store:
         assert store.counts().ledger == 0
+
+
+def test_a_missing_library_folder_cannot_decide(runner: CliRunner, sample: Sample) -> None:
+    sample.good_evidence()
+    sample.write("assay.toml", '[library]\nbuiltin = false\npaths = ["controls", "contrls"]\n')
+    result = gate(runner, sample)
+    assert result.exit_code == 2
+    assert "library.paths names 'contrls', which does not exist" in result.stderr
+
+
+def test_an_empty_library_cannot_decide(runner: CliRunner, sample: Sample) -> None:
+    sample.good_evidence()
+    (sample.root / "empty").mkdir()
+    sample.write("assay.toml", '[library]\nbuiltin = false\npaths = ["empty"]\n')
+    result = gate(runner, sample)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: the control library is empty: nothing can be assessed or gated"
+    )
+    with open_store(sample.url) as store:
+        assert store.latest("payments", ["gate.decision"]) == []
+
+
+def test_a_stage_that_selects_no_control_of_the_service_cannot_decide(
+    runner: CliRunner, sample: Sample
+) -> None:
+    sample.good_evidence()
+    sample.write(
+        "assay.toml",
+        '[library]\nbuiltin = false\npaths = ["controls"]\n\n'
+        '[gate.stages.release]\nmin_severity = "critical"\n',
+    )
+    result = gate(runner, sample)
+    assert result.exit_code == 2, result.output
+    assert "selects none of the controls that apply to payments" in result.stderr
+    with open_store(sample.url) as store:
+        assert store.latest("payments", ["gate.decision"]) == []

@@ -39,6 +39,12 @@ class StagePolicy:
             return False
         return not (self.families and result.family not in self.families)
 
+    def selects(self, result: Result) -> bool:
+        """Whether this stage judges the result at all: in scope and severe enough."""
+        return self.in_scope(result) and (
+            severity_rank(result.severity) <= severity_rank(self.min_severity)
+        )
+
     def blocks(self, result: Result) -> bool:
         """Whether this result stops the stage."""
         if not self.in_scope(result):
@@ -153,7 +159,14 @@ class GateDecision:
 
     @property
     def allowed(self) -> bool:
-        return not self.blocking
+        """Nothing blocks, and the decision rests on evidence: a store holding none for the
+        service (a mistyped store URL, a collection that never ran) never allows."""
+        return not self.blocking and not self.unfounded
+
+    @property
+    def unfounded(self) -> bool:
+        """True when the assessment read no stored evidence at all."""
+        return not self.assessment.evidence_ids
 
     @property
     def decision(self) -> str:
@@ -179,6 +192,11 @@ class GateDecision:
         count = len(self.blocking)
         if self.allowed:
             line = f"allow: {self.service} may pass {self.stage}"
+        elif not self.blocking:
+            line = (
+                f"block: {self.service} may not pass {self.stage}: no evidence is stored "
+                f"for {self.service}"
+            )
         else:
             noun = "control blocks" if count == 1 else "controls block"
             line = f"block: {self.service} may not pass {self.stage}: {count} {noun}"
@@ -187,7 +205,7 @@ class GateDecision:
     def hints(self) -> list[str]:
         """What to do next, in order of usefulness."""
         hints: list[str] = []
-        if self.no_evidence:
+        if self.no_evidence or self.unfounded:
             hints.append(
                 f"no evidence is stored for {self.service}: run 'assay collect --service "
                 f"{self.service}' before the gate (or pass --collect)"

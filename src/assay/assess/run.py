@@ -5,15 +5,18 @@ command line only parses options into it and prints the result. Both
 
 1. open the workspace (named, or found by walking up from the working directory) and
    load its library, services, waivers and attestations together;
-2. open the store (:func:`assay.workspace.resolve_store_url`), creating it if needed;
+2. open the store (:func:`assay.workspace.resolve_store_url`); only ``gate --collect``,
+   which writes evidence first, may create it: an assessment of a store that is not there
+   (a mistyped URL, say) cannot be decided;
 3. assess with the one :class:`~assay.assess.engine.Assessor` :func:`build_assessor`
    makes from those inputs;
 4. store each assessment and seal it into the ledger. The gate also decides, and records
    its decision as ``gate.decision`` evidence in the same transaction.
 
 Problems are :class:`~assay.errors.AssayError` subclasses, raised before anything is
-stored where they can be: an unknown service or stage, an invalid workspace, a stage
-whose scope names what the library does not have.
+stored where they can be: an unknown service or stage, an invalid workspace, a library
+with no controls, a stage whose scope names what the library does not have or that
+selects none of the service's controls, a store that does not exist.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from assay.assess.inputs import Inputs, load_inputs
 from assay.assess.model import Assessment
 from assay.assess.sealing import seal, seal_decision
 from assay.durations import utc_now
+from assay.errors import GateError, LibraryError
 from assay.evidence.store import collection_context, open_store
 from assay.workspace import Service, Workspace, open_workspace, resolve_store_url
 
@@ -116,11 +120,11 @@ def check(options: CheckOptions) -> CheckRun:
     """Assess the selected services, store each assessment and seal it."""
     moment = options.as_of or utc_now()
     ws = open_workspace(options.workspace)
-    inputs = load_inputs(ws)
+    inputs = _load_inputs(ws)
     services = inputs.selected(options.service)
     context = _context(options.context)
     sealed: list[Sealed] = []
-    with _open_store(ws, options.store_url) as store:
+    with _open_store(ws, options.store_url, create=False) as store:
         assessor = build_assessor(inputs, store)
         for service in services:
             assessment = assessor.assess(service, AssessOptions(as_of=moment))
@@ -140,12 +144,12 @@ def gate(
     """
     ws = open_workspace(options.workspace)
     policy = stage_policy(ws.config, options.stage)
-    inputs = load_inputs(ws, only=options.service)
+    inputs = _load_inputs(ws, only=options.service)
     check_scope(policy, inputs.library.controls)
     target = inputs.service(options.service)
     context = _context(options.context)
     collected = None
-    with _open_store(ws, options.store_url) as store:
+    with _open_store(ws, options.store_url, create=options.collect) as store:
         if options.collect:
             collected = _collect(ws, store, target.id)
             if on_collected is not None:
@@ -154,6 +158,13 @@ def gate(
             target, AssessOptions(as_of=options.as_of)
         )
         decision = decide(assessment, policy)
+        if not any(policy.selects(result) for result in assessment.results):
+            raise GateError(
+                f"stage '{policy.name}' selects none of the controls that apply to "
+                f"{target.id}: there is nothing to decide on",
+                hint=f"check [gate.stages.{policy.name}] in assay.toml and the service's "
+                "tier and tags",
+            )
         record = seal_decision(store, decision, context)
     return GateRun(target, decision, record.id, collected)
 
@@ -162,8 +173,19 @@ def _context(given: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(given) if given is not None else collection_context()
 
 
-def _open_store(ws: Workspace, store_url: str | None) -> Store:
-    return open_store(resolve_store_url(store_url, ws), create=True)
+def _load_inputs(ws: Workspace, only: str | None = None) -> Inputs:
+    """The workspace's inputs; a library with no controls cannot decide anything (exit 2)."""
+    inputs = load_inputs(ws, only=only)
+    if not inputs.library.controls:
+        raise LibraryError(
+            "the control library is empty: nothing can be assessed or gated",
+            hint="set library.builtin = true in assay.toml, or add controls under library.paths",
+        )
+    return inputs
+
+
+def _open_store(ws: Workspace, store_url: str | None, *, create: bool) -> Store:
+    return open_store(resolve_store_url(store_url, ws), create=create)
 
 
 def _collect(ws: Workspace, store: Store, service: str) -> CollectReport:

@@ -73,10 +73,22 @@ def test_error_blocks_whatever_the_severity_or_block_list() -> None:
 
 
 def test_merge_ignores_gaps() -> None:
-    decision = decide(assessment(result("A-01", "gap", "critical")), DEFAULT_STAGES["merge"])
+    tested = Result("B-01", "b", "ops", "high", "o", "pass", evidence_ids=("e" * 64,))
+    decision = decide(
+        assessment(result("A-01", "gap", "critical"), tested), DEFAULT_STAGES["merge"]
+    )
     assert decision.allowed
     assert decision.exit_code == 0
     assert [r.control for r in decision.warnings] == ["A-01"]
+
+
+def test_no_stored_evidence_at_all_blocks_even_where_gaps_do_not() -> None:
+    decision = decide(assessment(result("A-01", "gap", "critical")), DEFAULT_STAGES["merge"])
+    assert decision.blocking == ()
+    assert decision.unfounded
+    assert not decision.allowed
+    assert decision.exit_code == 1
+    assert decision.summary() == "block: svc may not pass merge: no evidence is stored for svc"
 
 
 def test_scope_limits_what_can_block() -> None:

@@ -188,6 +188,8 @@ def test_gate_of_an_unknown_service(sample: Sample) -> None:
 
 def test_store_url_named_in_the_options_wins(sample: Sample, tmp_path: Path) -> None:
     other = f"sqlite:///{tmp_path / 'other.db'}"
+    with open_store(other):
+        pass
     run = gate(options(sample, store_url=other))
     with open_store(other, create=False) as store:
         assert store.get_assessment(run.record_id) is not None
@@ -204,13 +206,23 @@ def test_store_url_from_the_environment_before_assay_toml(
         f'[store]\nurl = "sqlite:///{configured}"\n',
     )
     env = tmp_path / "env.db"
+    for url in (f"sqlite:///{env}", f"sqlite:///{configured}"):
+        with open_store(url):
+            pass
+
+    def sealed() -> tuple[int, int]:
+        counts = []
+        for path in (env, configured):
+            with open_store(f"sqlite:///{path}", create=False) as store:
+                counts.append(len(store.list_assessments(service="search")))
+        return counts[0], counts[1]
+
     monkeypatch.setenv("ASSAY_STORE_URL", f"sqlite:///{env}")
     check(CheckOptions(service="search", workspace=sample.root))
-    assert env.exists()
-    assert not configured.exists()
+    assert sealed() == (1, 0)
     monkeypatch.delenv("ASSAY_STORE_URL")
     check(CheckOptions(service="search", workspace=sample.root))
-    assert configured.exists()
+    assert sealed() == (1, 1)
 
 
 def test_an_unreachable_store_cannot_decide(sample: Sample) -> None:
