@@ -14,6 +14,7 @@ import typer
 
 from assay.cli.check import AsOfOption, parse_as_of
 from assay.cli.common import WorkspaceOption, check_format, require_workspace
+from assay.cli.output import echo
 from assay.cli.store import StoreUrlOption, open_cli_store
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def _gate(
     if output:
         _write(Path(output), text)
     else:
-        typer.echo(text)
+        echo(text)
     for name, path in saved:
         _write(path, gate_format(name).render(decision, format_context))
     for path, extra in formatter.side_outputs(decision, format_context):
@@ -124,7 +125,7 @@ def _gate(
             with path.open("a", encoding="utf-8") as handle:
                 handle.write(extra)
         except OSError as exc:
-            typer.echo(f"warning: cannot write {path}: {exc.strerror}", err=True)
+            echo(f"warning: cannot write {path}: {exc.strerror}", err=True)
     raise typer.Exit(decision.exit_code)
 
 
@@ -149,7 +150,9 @@ def _writable(path: Path) -> None:
     import os
 
     from assay.errors import AssayError
+    from assay.reports.output import refuse_special_file
 
+    refuse_special_file(path)
     folder = path.parent
     if not folder.is_dir():
         raise AssayError(f"cannot write {path}: no such folder {folder}")
@@ -158,12 +161,9 @@ def _writable(path: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    from assay.errors import AssayError
+    from assay.reports.output import write_atomic
 
-    try:
-        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise AssayError(f"cannot write {path}: {exc.strerror}") from None
+    write_atomic(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
 
 def _collect(ws: Workspace, store: Store, service: str) -> None:
@@ -178,4 +178,4 @@ def _collect(ws: Workspace, store: Store, service: str) -> None:
             f"--collect: {service} could not be collected: " + "; ".join(lines),
             hint="fix the collection problem, or run the gate without --collect",
         )
-    typer.echo(f"collected {len(report.collected)} evidence records for {service}", err=True)
+    echo(f"collected {len(report.collected)} evidence records for {service}", err=True)
