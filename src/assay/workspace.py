@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assay.display import mask_url
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
 from assay.schemas import check_document, check_mapping
 from assay.yamlfile import YamlDocument, parse_folder
@@ -195,8 +196,8 @@ def parse_service(
                 problems.append(
                     document.problem(
                         ("repos", index, key),
-                        f"{key} {value!r} is refused: it could be read by git as an option "
-                        "or a remote helper",
+                        f"{key} {mask_url(value)!r} is refused: it could be read by git as an "
+                        "option or a remote helper",
                     )
                 )
         path = raw.get("path")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format, require_workspace
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 from assay.cli.store import StoreUrlOption, open_cli_store
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def check(
     if output_format == "json":
         echo_json([assessment.document() for _, assessment in assessments])
     else:
-        typer.echo(render_check([(i, a) for i, a in assessments]))
+        echo(render_check([(i, a) for i, a in assessments]))
     failing = [a for _, a in assessments if a.problems]
     if failing and not no_fail:
         raise typer.Exit(1)
