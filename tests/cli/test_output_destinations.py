@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 from assay.cli.app import app
 from assay.errors import ReportError
 from assay.evidence.store import open_store
-from assay.reports import output
 from assay.reports.output import write_atomic
 from tests.cli.sample import Sample, make_sample
 from tests.unit.reports.workspace import ReportWorkspace, build
@@ -53,7 +52,9 @@ def link(folder: Path) -> Path:
     return path
 
 
-def test_a_report_to_a_fifo_is_refused(runner: CliRunner, ws: ReportWorkspace, tmp_path: Path):
+def test_a_report_to_a_fifo_is_refused(
+    runner: CliRunner, ws: ReportWorkspace, tmp_path: Path
+) -> None:
     path = fifo(tmp_path)
     code, out, err = ws.invoke(runner, "report", "json", "-o", str(path))
     assert code == 2
@@ -65,7 +66,7 @@ def test_a_report_to_a_fifo_is_refused(runner: CliRunner, ws: ReportWorkspace, t
 
 def test_a_report_to_a_symbolic_link_is_refused(
     runner: CliRunner, ws: ReportWorkspace, tmp_path: Path
-):
+) -> None:
     path = link(tmp_path)
     code, _, err = ws.invoke(runner, "report", "oscal", "-o", str(path))
     assert code == 2
@@ -77,7 +78,7 @@ def test_a_report_to_a_symbolic_link_is_refused(
 
 def test_a_symbolic_link_to_a_folder_is_a_link_not_a_folder(
     runner: CliRunner, ws: ReportWorkspace, tmp_path: Path
-):
+) -> None:
     (tmp_path / "folder").mkdir()
     path = tmp_path / "out.xlsx"
     path.symlink_to(tmp_path / "folder")
@@ -90,7 +91,7 @@ def test_a_symbolic_link_to_a_folder_is_a_link_not_a_folder(
 @as_root
 def test_a_report_to_dev_full_is_refused_and_the_device_stays(
     runner: CliRunner, ws: ReportWorkspace
-):
+) -> None:
     before = os.lstat("/dev/full")
     code, _, err = ws.invoke(runner, "report", "json", "-o", "/dev/full")
     assert code == 2
@@ -103,7 +104,7 @@ def test_a_report_to_dev_full_is_refused_and_the_device_stays(
 
 def test_a_regular_file_is_replaced_and_a_new_path_created(
     runner: CliRunner, ws: ReportWorkspace, tmp_path: Path
-):
+) -> None:
     existing = tmp_path / "old.json"
     existing.write_text("old\n")
     for path in (existing, tmp_path / "new.json"):
@@ -124,7 +125,7 @@ def sample(tmp_path: Path) -> Sample:
 @pytest.mark.parametrize("option", ["--output", "--save"])
 def test_the_gate_refuses_a_special_destination_before_it_decides(
     runner: CliRunner, sample: Sample, tmp_path: Path, make: Callable[[Path], Path], option: str
-):
+) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     path = make(folder)
@@ -143,7 +144,9 @@ def test_the_gate_refuses_a_special_destination_before_it_decides(
         assert store.counts().ledger == 0
 
 
-def test_the_gate_writes_its_output_file_whole(runner: CliRunner, sample: Sample, tmp_path: Path):
+def test_the_gate_writes_its_output_file_whole(
+    runner: CliRunner, sample: Sample, tmp_path: Path
+) -> None:
     path = tmp_path / "gate.json"
     path.write_text("stale\n")
     args = ["gate", "-s", "payments", "--stage", "release", "-w", str(sample.root)]
@@ -155,7 +158,7 @@ def test_the_gate_writes_its_output_file_whole(runner: CliRunner, sample: Sample
 
 def test_a_link_made_between_the_check_and_the_write_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     """The destination is checked again just before the rename."""
     target = tmp_path / "precious.txt"
     target.write_text("keep me\n")
@@ -166,7 +169,7 @@ def test_a_link_made_between_the_check_and_the_write_is_refused(
         real_fsync(fd)
         path.symlink_to(target)
 
-    monkeypatch.setattr(output.os, "fsync", race)
+    monkeypatch.setattr(os, "fsync", race)
     with pytest.raises(ReportError, match="is a symbolic link, not a regular file"):
         write_atomic(path, b"{}")
     assert target.read_text() == "keep me\n"
@@ -175,7 +178,7 @@ def test_a_link_made_between_the_check_and_the_write_is_refused(
 
 def test_a_link_made_after_the_last_check_is_replaced_never_followed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     target = tmp_path / "precious.txt"
     target.write_text("keep me\n")
     path = tmp_path / "out.json"
