@@ -9,6 +9,7 @@ in a repository URL is masked wherever the URL is printed.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,23 @@ def test_masking_in_free_text_and_terminal_safe_together() -> None:
     )
     assert terminal_safe("ok\tline\n\x1b[31mred\x7f") == "ok\tline\n\\u001b[31mred\\u007f"
     assert terminal_safe("a\tb\nc", keep_breaks=False) == "a\\u0009b\\u000ac"
+
+
+def test_the_progress_bar_shows_escapes_not_controls(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assay.cli import collect
+    from assay.evidence.collect import ProgressEvent
+
+    monkeypatch.setattr(collect, "is_tty", lambda: True)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws as on a terminal
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setattr("assay.evidence.collect.in_ci", lambda environ: False)
+    with collect._progress("text") as update:
+        assert update is not None
+        update(ProgressEvent(f"api{CLEAR}", f"cloning https://u:pw@h/x.git [b]{OSC52}", 1, 2))
+    err = capsys.readouterr().err
+    assert "api\\u001b[2J" in err
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", err)  # rich's own drawing codes
+    assert_no_controls(drawn)
+    assert "u:***@h" in drawn
