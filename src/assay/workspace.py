@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from assay.display import mask_url
 from assay.errors import (
     InvalidInput,
     Problem,
@@ -211,8 +212,8 @@ def parse_service(
                 problems.append(
                     document.problem(
                         ("repos", index, key),
-                        f"{key} {value!r} is refused: it could be read by git as an option "
-                        "or a remote helper",
+                        f"{key} {mask_url(value)!r} is refused: it could be read by git as an "
+                        "option or a remote helper",
                     )
                 )
         path = raw.get("path")

@@ -300,6 +300,12 @@ def load_yaml(
 ) -> YamlDocument:
     """Read and parse a YAML file from disk with the checks of :func:`parse_yaml`."""
     name = display or str(path)
+    raw = read_capped(path, name, max_bytes=max_bytes)
+    return parse_yaml(raw, name, max_bytes=max_bytes, max_nodes=max_nodes)
+
+
+def read_capped(path: Path, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A YAML file's bytes, at most ``max_bytes`` of them; problems as :class:`InvalidInput`."""
     if path.is_dir():
         raise InvalidInput([Problem(name, None, None, "is a directory, expected a YAML file")])
     try:
@@ -322,7 +328,7 @@ def load_yaml(
         raise InvalidInput([Problem(name, None, None, "no such file")]) from None
     except OSError as exc:
         raise InvalidInput([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
-    return parse_yaml(raw, name, max_bytes=max_bytes, max_nodes=max_nodes)
+    return raw
 
 
 def yaml_names(folder: Path) -> list[str]:

@@ -1,11 +1,10 @@
 """Everything an assessment reads from the workspace, loaded and cross-checked together.
 
 The control library is the slow part to load (YAML parsing, then every control and every
-expectation checked against JSON Schema). ``assay gate`` runs in every pipeline, so the
-validated library is cached under ``.assay/cache/`` as plain JSON, keyed by the sha256 of
-every library file and the assay version: any edit to any control file, or a new assay,
-misses the cache and the library is validated again. The cache is checked against the
-library digest it records and ignored when anything about it is off.
+expectation checked against JSON Schema). It is built from its source files on every run:
+``.assay/`` is never trusted to hold the library. ``assay gate`` runs in every pipeline, so
+``.assay/cache/`` remembers only which workspace control files (by the sha256 of their
+bytes) passed the schema checks, the part that is safe to skip for the same bytes.
 """
 
 from __future__ import annotations
@@ -15,18 +14,16 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from assay import __version__
 from assay.assess.attestations import Attestation, load_attestations
 from assay.assess.waivers import WaiverBook, load_waivers
 from assay.controls.loader import Library, builtin_library_dir, load_library
-from assay.controls.model import Control
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
 from assay.workspace import Service, Workspace, parse_service, unknown_service
 from assay.yamlfile import load_yaml, yaml_files, yaml_names
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CACHE_DIR = Path(".assay") / "cache"
 
 
@@ -148,74 +145,65 @@ def library_files(workspace: Workspace) -> list[Path]:
     return files
 
 
-def cache_key(workspace: Workspace, files: list[Path]) -> str:
-    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|".encode())
-    for path in files:
-        # Absolute, not resolved: resolving costs a system call per path component, and
-        # the worst a symlinked alias can do is miss the cache.
-        digest.update(str(path.absolute()).encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    digest.update(str(workspace.root.resolve()).encode("utf-8"))
-    return digest.hexdigest()
+def cache_key(workspace: Workspace) -> str:
+    """Names the cache file: one per cache format, assay version and workspace folder."""
+    text = f"{CACHE_FORMAT}|{__version__}|{workspace.root.resolve()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_workspace_library(workspace: Workspace, *, cache: bool = True) -> Library:
-    """The workspace's library, from the cache when every file is unchanged."""
+    """The workspace's library, built from its source files on every run.
 
-    def load() -> Library:
-        return load_library(
-            workspace.control_paths,
-            builtin=workspace.use_builtin_library,
-            display_root=workspace.root,
-        )
-
-    if not cache:
-        return load()
-    try:
-        key = cache_key(workspace, library_files(workspace))
-    except OSError:
-        return load()
+    Nothing read from ``.assay/`` is taken as the library: anyone who can write there
+    can also recompute whatever digest a cache records. The cache holds only the sha256
+    of workspace control files that passed their schema checks; a file whose bytes hash
+    to one of those is parsed but not checked again. The built-in controls ship with
+    assay and are parsed without the checks (``assay library validate`` runs them all).
+    """
     folder = workspace.root / CACHE_DIR
-    path = folder / f"library-{key}.json"
-    cached = _read_cache(path)
-    if cached is not None:
-        return cached
-    library = load()
-    _write_cache(folder, path, library)
+    path = folder / f"library-{cache_key(workspace)}.json"
+    checked = _read_cache(path) if cache else frozenset()
+    library = load_library(
+        workspace.control_paths,
+        builtin=workspace.use_builtin_library,
+        display_root=workspace.root,
+        strict=False,
+        checked=checked,
+    )
+    if cache and library.checked != checked:
+        _write_cache(folder, path, library)
     return library
 
 
-def _read_cache(path: Path) -> Library | None:
+def _read_cache(path: Path) -> frozenset[str]:
+    """The digests of files checked before; empty when the cache is missing or off."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != CACHE_FORMAT:
-            return None
-        library = Library(
-            controls={item["id"]: _control(item) for item in data["controls"]},
-            overridden=dict(data["overridden"]),
-        )
+        if data.get("format") != CACHE_FORMAT or data.get("assay") != __version__:
+            return frozenset()
+        digests = data["checked"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    return library if library.digest == data.get("digest") else None
+        return frozenset()
+    if not isinstance(digests, list) or not all(_is_sha256(d) for d in digests):
+        return frozenset()
+    return frozenset(digests)
+
+
+def _is_sha256(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 def _write_cache(folder: Path, path: Path, library: Library) -> None:
-    payload = {
-        "format": CACHE_FORMAT,
-        "digest": library.digest,
-        "overridden": library.overridden,
-        "controls": [{**c.to_dict(), "source": c.source} for c in library.sorted()],
-    }
+    payload = {"format": CACHE_FORMAT, "assay": __version__, "checked": sorted(library.checked)}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("library-*.json"):
-            old.unlink(missing_ok=True)
+            if old != path:
+                old.unlink(missing_ok=True)
         temporary = folder / f".{path.name}.{os.getpid()}.tmp"
         temporary.write_text(json.dumps(payload, sort_keys=True), encoding="utf-8")
         temporary.replace(path)
     except OSError:
         return  # a read-only workspace still works, just without the cache
-
-
-def _control(data: dict[str, Any]) -> Control:
-    return Control.from_dict(data, source=data.get("source", ""))

@@ -14,6 +14,7 @@ import typer
 import typer.core
 
 from assay import __version__
+from assay.cli.output import echo
 from assay.errors import AssayError
 
 
@@ -49,7 +50,7 @@ class AssayGroup(typer.core.TyperGroup):
                 return super().invoke(ctx)
         except AssayError as exc:
             for line in exc.diagnostics():
-                typer.echo(line, err=True)
+                echo(line, err=True)
             ctx.exit(exc.exit_code)
         except (KeyboardInterrupt, SystemExit):
             raise
@@ -57,8 +58,8 @@ class AssayGroup(typer.core.TyperGroup):
             if type(exc).__module__.startswith("typer"):
                 raise  # usage errors, --help, typer.Exit: typer prints and exits as usual
             # A bug, not bad input: never let it read as "the gate blocks" (exit 1).
-            typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
-            typer.echo("hint: this is a bug in assay; please report it with the command", err=True)
+            echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            echo("hint: this is a bug in assay; please report it with the command", err=True)
             ctx.exit(2)
 
 
@@ -75,7 +76,7 @@ def quiet_third_party_warnings() -> None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"assay {__version__}")
+        echo(f"assay {__version__}")
         raise typer.Exit(0)
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 from assay.cli.store import open_cli_store
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def list_assessments(
         )
         return
     if not assessments:
-        typer.echo("no assessments stored" + (f" for {service}" if service else ""))
+        echo("no assessments stored" + (f" for {service}" if service else ""))
         return
     rows = [
         [record.id[:12], a.service, isoformat(a.as_of), isoformat(a.created_at)]
@@ -76,7 +76,7 @@ def list_assessments(
         "N/A",
         "ERROR",
     ]
-    typer.echo(table(rows, headers))
+    echo(table(rows, headers))
 
 
 def find_record(store: Store, ident: str) -> AssessmentRecord:
@@ -116,4 +116,4 @@ def show(
             lines.append(f"  fix: {result.remediation}")
         if result.evidence_ids:
             lines.append("  evidence: " + ", ".join(e[:12] for e in result.evidence_ids))
-    typer.echo("\n".join(lines).rstrip())
+    echo("\n".join(lines).rstrip())

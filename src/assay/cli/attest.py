@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json
+from assay.cli.output import echo, echo_json
 from assay.cli.store import open_cli_store
 
 
@@ -72,9 +72,9 @@ def attest(
         return
     for result, made in zip(results, drafts, strict=True):
         state = "recorded" if result.new else "already recorded; re-sealed"
-        typer.echo(
+        echo(
             f"{state}: {attestation.control} for {made.service}, evidence {result.evidence_id[:12]}"
         )
-    typer.echo(f"{attestation.file}: sha256 {digest}")
+    echo(f"{attestation.file}: sha256 {digest}")
     if pinned:
-        typer.echo(f"pinned the sha256 in {attestation.source}: commit it with the attestation")
+        echo(f"pinned the sha256 in {attestation.source}: commit it with the attestation")

@@ -14,7 +14,7 @@ from assay.cli.common import (
     check_format,
     parse_as_of,
 )
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 
 if TYPE_CHECKING:
     from assay.assess.model import Assessment
@@ -53,7 +53,7 @@ def check(
     if output_format == "json":
         echo_json([assessment.document() for assessment in run.assessments])
     else:
-        typer.echo(render_check([(s.record_id, s.assessment) for s in run.sealed]))
+        echo(render_check([(s.record_id, s.assessment) for s in run.sealed]))
     if run.failing and not no_fail:
         raise typer.Exit(1)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, is_tty, table
+from assay.cli.output import echo, echo_json, is_tty, table
 from assay.cli.store import open_cli_store
 
 if TYPE_CHECKING:
@@ -78,11 +78,11 @@ def collect(
     if output_format == "json":
         echo_json(report.to_dict())
     else:
-        typer.echo(render_report(report))
+        echo(render_report(report))
     for failure in report.failures:
-        typer.echo(f"error: service {failure.service} was not collected:", err=True)
+        echo(f"error: service {failure.service} was not collected:", err=True)
         for line in failure.lines:
-            typer.echo(f"  {line}", err=True)
+            echo(f"  {line}", err=True)
     if report.failures:
         raise typer.Exit(2)
 
@@ -129,9 +129,14 @@ def _progress(output_format: str) -> Iterator[ProgressCallback | None]:
         yield None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn
 
+    from assay.display import terminal_safe
     from assay.evidence.collect import ProgressEvent
+
+    def safe(text: str) -> str:
+        return escape(terminal_safe(text, keep_breaks=False))
 
     bar = Progress(
         TextColumn("{task.description}"),
@@ -144,12 +149,12 @@ def _progress(output_format: str) -> Iterator[ProgressCallback | None]:
 
     def update(event: ProgressEvent) -> None:
         if event.service not in tasks:
-            tasks[event.service] = bar.add_task(event.service, total=event.steps)
+            tasks[event.service] = bar.add_task(safe(event.service), total=event.steps)
         bar.update(
             tasks[event.service],
             completed=event.step,
             total=event.steps,
-            description=f"{event.service}: {event.message}",
+            description=safe(f"{event.service}: {event.message}"),
         )
 
     with bar:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +38,7 @@ def coverage(
     if output_format == "json":
         echo_json(report)
         return
-    typer.echo(render_coverage_text(report))
+    echo(render_coverage_text(report))
 
 
 def render_coverage_text(report: dict[str, object]) -> str:

@@ -17,6 +17,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from assay.cli.app import app
+from assay.cli.output import echo
 
 HEADER = """\
 # Command reference
@@ -62,4 +63,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    typer.echo(render(), nl=False)
+    echo(render(), nl=False)

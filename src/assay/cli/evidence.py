@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 from assay.cli.store import open_cli_store
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def list_evidence(
         echo_json([record.to_dict() for record in records])
         return
     if not records:
-        typer.echo("no evidence records" + (" match" if service or kind else ""))
+        echo("no evidence records" + (" match" if service or kind else ""))
         return
     rows = [
         [
@@ -60,9 +60,9 @@ def list_evidence(
         for record in records
     ]
     headers = ["ID", "KIND", "SERVICE", "SUBJECT", "OBSERVED", "LAST COLLECTED"]
-    typer.echo(table(rows, headers))
+    echo(table(rows, headers))
     noun = "record" if len(records) == 1 else "records"
-    typer.echo(f"\n{len(records)} evidence {noun}")
+    echo(f"\n{len(records)} evidence {noun}")
 
 
 @evidence_app.command("show")
@@ -85,7 +85,7 @@ def show(
     if output_format == "json":
         echo_json(record.to_dict())
         return
-    typer.echo(_describe(record))
+    echo(_describe(record))
 
 
 def _describe(record: Evidence) -> str:

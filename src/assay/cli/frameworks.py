@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 
 if TYPE_CHECKING:
     from assay.mappings.catalog import Framework
@@ -51,7 +51,7 @@ def list_frameworks(
         )
         return
     rows = [[f.id, f.version, str(len(f.assessable)), f.title] for f in frameworks]
-    typer.echo(table(rows, ["ID", "VERSION", "REQUIREMENTS", "TITLE"]))
+    echo(table(rows, ["ID", "VERSION", "REQUIREMENTS", "TITLE"]))
 
 
 @frameworks_app.command("show")
@@ -87,12 +87,12 @@ def show(
             }
         )
         return
-    typer.echo(f"{framework.title} ({framework.id}, version {framework.version})")
+    echo(f"{framework.title} ({framework.id}, version {framework.version})")
     if framework.description:
-        typer.echo(framework.description)
-    typer.echo("")
+        echo(framework.description)
+    echo("")
     rows = [[r.id, "" if r.assessable else "heading", r.title] for r in framework.requirements]
-    typer.echo(table(rows, ["ID", "NOTE", "TITLE"]))
+    echo(table(rows, ["ID", "NOTE", "TITLE"]))
 
 
 @frameworks_app.command("import")
@@ -119,7 +119,7 @@ def import_catalog(
         force=force,
         display=str(source),
     )
-    typer.echo(
+    echo(
         f"imported {result.framework_id}: {result.requirements} requirements "
         f"({result.withdrawn} withdrawn) in {result.groups} groups -> {ws.display(result.path)}"
     )

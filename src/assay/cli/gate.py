@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assay.cli.common import AsOfOption, StoreUrlOption, WorkspaceOption, check_format, parse_as_of
+from assay.cli.output import echo
 from assay.reports.formats import FORMATS
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def _gate(
 
     def collected(report: CollectReport) -> None:
         count = len(report.collected)
-        typer.echo(f"collected {count} evidence records for {service}", err=True)
+        echo(f"collected {count} evidence records for {service}", err=True)
 
     run = run_gate(options, on_collected=collected)
     decision = run.decision
@@ -118,7 +119,7 @@ def _gate(
     if output:
         _write(Path(output), text)
     else:
-        typer.echo(text)
+        echo(text)
     for name, path in saved:
         _write(path, gate_format(name).render(decision, format_context))
     for path, extra in formatter.side_outputs(decision, format_context):
@@ -126,7 +127,7 @@ def _gate(
             with path.open("a", encoding="utf-8") as handle:
                 handle.write(extra)
         except OSError as exc:
-            typer.echo(f"warning: cannot write {path}: {exc.strerror}", err=True)
+            echo(f"warning: cannot write {path}: {exc.strerror}", err=True)
     raise typer.Exit(decision.exit_code)
 
 
@@ -149,7 +150,9 @@ def _writable(path: Path) -> None:
     import os
 
     from assay.errors import AssayError
+    from assay.reports.output import refuse_special_file
 
+    refuse_special_file(path)
     folder = path.parent
     if not folder.is_dir():
         raise AssayError(f"cannot write {path}: no such folder {folder}")
@@ -158,9 +161,6 @@ def _writable(path: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    from assay.errors import AssayError
+    from assay.reports.output import write_atomic
 
-    try:
-        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise AssayError(f"cannot write {path}: {exc.strerror}") from None
+    write_atomic(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))

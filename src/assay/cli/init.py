@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from assay.cli.output import echo
+
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
@@ -25,10 +27,10 @@ def init(
     from assay.scaffold import init_workspace
 
     result = init_workspace(directory, force=force)
-    typer.echo(f"created a workspace in {result.root}:")
+    echo(f"created a workspace in {result.root}:")
     for path in result.written:
-        typer.echo(f"  {path.relative_to(result.root).as_posix()}")
-    typer.echo(
+        echo(f"  {path.relative_to(result.root).as_posix()}")
+    echo(
         "next: describe your service in services/, check it with 'assay services validate', "
         "then run 'assay collect'"
     )

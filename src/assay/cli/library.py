@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 
 library_app = typer.Typer(help="The control library: validate, list, show.", no_args_is_help=True)
 
@@ -33,7 +33,7 @@ def validate(
     governance = load_governance(ws, paths or [], strict=True)
     library = governance.library
     links = len(governance.crosswalks.links)
-    typer.echo(
+    echo(
         f"ok: {len(library)} controls, {len(governance.frameworks)} frameworks, "
         f"{links} crosswalk links"
     )
@@ -59,8 +59,8 @@ def list_controls(
         [c.id, c.family, c.severity, c.freshness, c.applicability.describe(), c.title]
         for c in controls
     ]
-    typer.echo(table(rows, ["ID", "FAMILY", "SEVERITY", "FRESHNESS", "APPLIES TO", "TITLE"]))
-    typer.echo(f"\n{len(controls)} controls")
+    echo(table(rows, ["ID", "FAMILY", "SEVERITY", "FRESHNESS", "APPLIES TO", "TITLE"]))
+    echo(f"\n{len(controls)} controls")
 
 
 @library_app.command("show")
@@ -126,7 +126,7 @@ def show(
             f"  {link.framework} {link.requirement} ({link.relationship}): {link.rationale}"
             for link in links
         ]
-    typer.echo("\n".join(lines))
+    echo("\n".join(lines))
 
 
 @library_app.command("export")
@@ -149,4 +149,4 @@ def export(
 
     governance = load_governance(open_workspace(workspace, required=False))
     for path in export_library(governance, oscal, export_time(utc_now())):
-        typer.echo(f"wrote {path}")
+        echo(f"wrote {path}")

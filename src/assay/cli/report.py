@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assay.cli.common import StoreUrlOption, WorkspaceOption
-from assay.cli.output import echo_json
+from assay.cli.output import echo, echo_json
 
 if TYPE_CHECKING:
     from assay.reports.run import Written
@@ -77,11 +77,11 @@ def _destination(output: str, *, binary: bool) -> Path | None:
 
 def _finish(written: Written, scope: Scope) -> None:
     for note in scope.notes:
-        typer.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     if written.path is None:
-        typer.echo(written.data.decode("utf-8"), nl=False)
+        echo(written.data.decode("utf-8"), nl=False)
     else:
-        typer.echo(f"wrote {written.path}: {written.summary}")
+        echo(f"wrote {written.path}: {written.summary}")
 
 
 def _run(workspace: Path | None, store_url: str | None, request: ReportRequest, work: Run) -> None:
@@ -245,7 +245,7 @@ def verify_pack_command(
         except StoreError as exc:
             if explicit:
                 raise
-            typer.echo(f"note: store not checked: {exc.message}", err=True)
+            echo(f"note: store not checked: {exc.message}", err=True)
         else:
             with store:
                 check = verify_pack(pack_path, store=store, store_label=f"store {store.url}")
@@ -259,7 +259,7 @@ def _report_check(check: PackCheck, output_format: str) -> None:
         echo_json(check.to_dict())
     else:
         for line in (*check.problems, *check.notes):
-            typer.echo(line)
-        typer.echo(check.summary())
+            echo(line)
+        echo(check.summary())
     if not check.ok:
         raise typer.Exit(1)

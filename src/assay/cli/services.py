@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 
 if TYPE_CHECKING:
     from assay.workspace import Service, Workspace
@@ -24,7 +24,14 @@ def register(app: typer.Typer) -> None:
 
 def service_dict(service: Service) -> dict[str, Any]:
     """A service as JSON: the file's content plus where it came from."""
-    return {**service.raw, "source": service.source}
+    from assay.display import mask_url
+
+    repos = [
+        {**repo, "url": mask_url(repo["url"])} if isinstance(repo.get("url"), str) else repo
+        for repo in service.raw.get("repos", [])
+    ]
+    extra = {"repos": repos} if "repos" in service.raw else {}
+    return {**service.raw, **extra, "source": service.source}
 
 
 @services_app.command("list")
@@ -50,8 +57,8 @@ def list_services(output_format: FormatOption = "text", workspace: WorkspaceOpti
         ]
         for s in services
     ]
-    typer.echo(table(rows, ["ID", "TIER", "OWNER", "TAGS", "REPOS", "PIPELINES", "NAME"]))
-    typer.echo(f"\n{len(services)} service{'s' if len(services) != 1 else ''}")
+    echo(table(rows, ["ID", "TIER", "OWNER", "TAGS", "REPOS", "PIPELINES", "NAME"]))
+    echo(f"\n{len(services)} service{'s' if len(services) != 1 else ''}")
 
 
 @services_app.command("show")
@@ -69,10 +76,12 @@ def show(
     if output_format == "json":
         echo_json(service_dict(service))
         return
-    typer.echo(render_service(service, ws))
+    echo(render_service(service, ws))
 
 
 def render_service(service: Service, ws: Workspace) -> str:
+    from assay.display import mask_url
+
     lines = [
         f"{service.id}: {service.name}",
         f"owner:    {service.owner}",
@@ -85,7 +94,7 @@ def render_service(service: Service, ws: Workspace) -> str:
         lines.append(f"about:    {service.description}")
     lines.append("repos:" if service.repos else "repos:    none")
     for repo in service.repos:
-        where = ws.display(repo.path) if repo.path else repo.url
+        where = ws.display(repo.path) if repo.path else mask_url(repo.url or repo.name)
         branch = repo.branch or "default branch"
         tags = repo.tag_pattern or ws.tag_pattern
         lines.append(f"  {repo.name}: {where} ({branch}; release tags {tags})")
@@ -120,6 +129,6 @@ def validate(workspace: WorkspaceOption = None) -> None:
     ws = open_workspace(workspace)
     result = validate_services(ws)
     for note in result.notes:
-        typer.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     count = len(result.services)
-    typer.echo(f"ok: {count} service{'s' if count != 1 else ''} valid")
+    echo(f"ok: {count} service{'s' if count != 1 else ''} valid")

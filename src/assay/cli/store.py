@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 
 if TYPE_CHECKING:
     from assay.evidence.store import Store
@@ -61,11 +61,11 @@ def upgrade(
     store, before = upgrade_store(resolve_store_url(store_url, workspace))
     with store:
         if before is None:
-            typer.echo(f"created store {store.url} at revision {store.revision}")
+            echo(f"created store {store.url} at revision {store.revision}")
         elif before != store.revision:
-            typer.echo(f"upgraded store {store.url} from revision {before} to {store.revision}")
+            echo(f"upgraded store {store.url} from revision {before} to {store.revision}")
         else:
-            typer.echo(f"store {store.url} is up to date (revision {store.revision})")
+            echo(f"store {store.url} is up to date (revision {store.revision})")
 
 
 @store_app.command("status")
@@ -101,4 +101,4 @@ def status(
         ["assessments", str(counts.assessments)],
     ]
     lines = table(rows, ["FIELD", "VALUE"]).splitlines()[2:]  # a key/value list, no header
-    typer.echo("\n".join(line.rstrip() for line in lines))
+    echo("\n".join(line.rstrip() for line in lines))

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json
+from assay.cli.output import echo, echo_json
 from assay.cli.store import open_cli_store
 
 
@@ -61,8 +61,8 @@ def _verify_store(store_url: str | None, workspace: Path | None, output_format: 
         echo_json(report.to_dict())
     else:
         for problem in report.problems:
-            typer.echo(problem)
-        typer.echo(report.summary())
+            echo(problem)
+        echo(report.summary())
     if not report.ok:
         raise typer.Exit(1)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from assay.cli.common import FormatOption, WorkspaceOption, check_format
-from assay.cli.output import echo_json, table
+from assay.cli.output import echo, echo_json, table
 
 waivers_app = typer.Typer(help="Waivers: list, with expiry.", no_args_is_help=True)
 
@@ -60,7 +60,7 @@ def list_waivers(
         echo_json([w.to_dict(today) for w in waivers])
         return
     if not waivers:
-        typer.echo("no waivers" + (f" expiring within {expiring}" if expiring else ""))
+        echo("no waivers" + (f" expiring within {expiring}" if expiring else ""))
         return
     rows = [
         [
@@ -76,10 +76,10 @@ def list_waivers(
         for w in waivers
     ]
     headers = ["SERVICE", "CONTROL", "EXPIRES", "STATE", "DAYS LEFT", "APPROVER", "TICKET", "FILE"]
-    typer.echo(table(rows, headers))
+    echo(table(rows, headers))
     expired = sum(1 for w in waivers if w.state(today) == "expired")
     noun = "waiver" if len(waivers) == 1 else "waivers"
     tail = f"\n{len(waivers)} {noun}"
     if expired:
         tail += f"; {expired} expired and no longer applied"
-    typer.echo(tail)
+    echo(tail)

@@ -31,6 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
+from assay.display import mask_url
 from assay.durations import parse_duration
 from assay.errors import AssayError, CollectorError, InvalidInput, WorkspaceError
 from assay.evidence.artefact_files import ArtefactScan, scan_folder
@@ -266,7 +267,7 @@ class _ServiceRun:
         from assay.evidence.repos import prepare_repo
 
         where = path or ref.path
-        display = self.workspace.display(where) if where else ref.url or ref.name
+        display = self.workspace.display(where) if where else mask_url(ref.url or ref.name)
         self.tell(f"{ref.name}: resolving {display}")
         return prepare_repo(
             ref,

@@ -17,6 +17,7 @@ from typing import Any
 from assay import __version__
 from assay.assess.model import Assessment, Result
 from assay.controls.model import Control, ControlTest, severity_rank
+from assay.display import mask_url
 from assay.evidence.model import Evidence
 from assay.evidence.reader import EvidenceReader
 from assay.governance import Governance
@@ -115,7 +116,8 @@ def _facts(sources: ReportSources) -> PackFacts:
         outcome=service.outcome,
         description=service.description,
         repos=tuple(
-            f"{repo.name}: {repo.url or repo.name}" + (f" ({repo.branch})" if repo.branch else "")
+            f"{repo.name}: {mask_url(repo.url or repo.name)}"
+            + (f" ({repo.branch})" if repo.branch else "")
             for repo in service.repos
         ),
         pipelines=tuple(
