@@ -70,3 +70,20 @@ def test_bandit_high_findings_are_high(tmp_path: Path, runner: CliRunner) -> Non
     # Bandit's two HIGH (issue_severity) join CodeQL's three high and one critical.
     assert sast["by_severity"] == {"critical": 1, "high": 5, "medium": 0, "low": 2, "unknown": 1}
     assert not meets("SDL-01", "no-high-findings", sast)
+
+
+def test_a_run_that_skipped_every_test_fails_tst01(tmp_path: Path, runner: CliRunner) -> None:
+    root, head, reports = setup(tmp_path)
+    for report in (reports / "junit").iterdir():
+        report.unlink()
+    (reports / "junit" / "skipped.xml").write_text(
+        '<testsuite name="unit"><testcase classname="t" name="a"><skipped/></testcase>'
+        '<testcase classname="t" name="b"><skipped/></testcase></testsuite>',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["collect", "-w", str(root), "-f", "json"], env=github_env(head))
+    assert result.exit_code == 0, result.output
+    facts = {e["kind"]: e["facts"] for e in json.loads(result.stdout)["evidence"]}
+    tests = facts["test.results"]
+    assert (tests["tests"], tests["skipped"], tests["pass_ratio"]) == (2, 2, 0.0)
+    assert not meets("TST-01", "tests-pass", tests), "TST-01 fails (it does not gap)"
