@@ -87,3 +87,15 @@ def test_a_run_that_skipped_every_test_fails_tst01(tmp_path: Path, runner: CliRu
     tests = facts["test.results"]
     assert (tests["tests"], tests["skipped"], tests["pass_ratio"]) == (2, 2, 0.0)
     assert not meets("TST-01", "tests-pass", tests), "TST-01 fails (it does not gap)"
+
+
+def test_nyc_nan_coverage_stops_collection(tmp_path: Path, runner: CliRunner) -> None:
+    nyc = (
+        '<?xml version="1.0" ?>\n<coverage lines-valid="0" lines-covered="0" line-rate="NaN" '
+        'branches-valid="0" branches-covered="0" branch-rate="NaN" timestamp="1741817560">'
+        "<packages/></coverage>\n"
+    )
+    stderr = refused(tmp_path, runner, "cobertura-coverage.xml", nyc)
+    assert (
+        "cobertura-coverage.xml: line-rate is 'NaN': coverage must be a finite number from 0 to 1"
+    ) in stderr
