@@ -56,6 +56,12 @@ def test_wrong_shaped_scan_entries_stop_collection(tmp_path: Path, runner: CliRu
         "trivy.json: Results[0].Vulnerabilities[0].Severity must be a severity word or score, "
         "not an object"
     ) in stderr
+    match = {"vulnerability": {"id": "CVE-2024-2", "severity": None}, "artifact": {"name": "z"}}
+    grype = {"matches": [match], "descriptor": {"name": "grype"}}
+    stderr = refused(tmp_path / "grype", runner, "grype.json", json.dumps(grype))
+    assert (
+        "grype.json: matches[0].vulnerability.severity must be a severity word or score, not null"
+    ) in stderr
     sarif = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Semgrep"}},
                                            "results": [None, 1, "x"]}]}  # fmt: skip
     stderr = refused(tmp_path / "sarif", runner, "semgrep.sarif", json.dumps(sarif))
