@@ -36,9 +36,9 @@ from datetime import datetime
 from typing import Any
 
 from assay.evidence.collectors._artefact import ArtefactParser, Part
-from assay.evidence.collectors._safe import Sniff, parse_time, refuse
+from assay.evidence.collectors._safe import Sniff, parse_time, refuse, shape
 from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
-from assay.evidence.collectors.severity import SEVERITIES, checked_severity, shape
+from assay.evidence.collectors.severity import SEVERITIES, checked_severity
 
 SARIF_VERSION = "2.1.0"
 LEVELS = ("error", "warning", "note", "none")

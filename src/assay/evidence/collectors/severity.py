@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assay.evidence.collectors._safe import refuse
+from assay.evidence.collectors._safe import refuse, shape
 
 SEVERITIES = ("critical", "high", "medium", "low", "unknown")
 
@@ -53,19 +53,6 @@ def severity_word(value: Any) -> str:
         return "unknown"
     word = _SEVERITY_WORDS.get(value.strip().lower())
     return word if word is not None else severity_band(value)
-
-
-def shape(value: Any) -> str:
-    """What a JSON value is, for a message: ``null``, ``a number``, ``an object`` ..."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list" if isinstance(value, list) else "an object"
 
 
 def checked_severity(value: Any, where: str, name: str) -> str:

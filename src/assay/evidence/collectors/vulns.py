@@ -26,13 +26,12 @@ from datetime import datetime
 from typing import Any
 
 from assay.evidence.collectors._artefact import ArtefactParser, Part
-from assay.evidence.collectors._safe import Sniff, parse_time, refuse, text_of
+from assay.evidence.collectors._safe import Sniff, parse_time, refuse, shape, text_of
 from assay.evidence.collectors.interface import ArtefactTarget, CollectContext
 from assay.evidence.collectors.sarif import from_dependency_scanner, is_sarif, walk_sarif
 from assay.evidence.collectors.severity import (
     SEVERITIES,
     checked_severity,
-    shape,
 )
 
 MAX_ADVISORY_IDS = 100
