@@ -151,9 +151,16 @@ def init_workspace(root: Path, *, force: bool = False) -> Scaffold:
     written = []
     for rel, text in files.items():
         target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_symlink():
-            target.unlink()  # replace the link itself, never write through it
-        target.write_text(text, encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink():
+                target.unlink()  # replace the link itself, never write through it
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            where = str(exc.filename) if exc.filename else str(target)
+            if where != str(root):
+                reason += f" ({where})"
+            raise AssayError(f"cannot create a workspace in {root}: {reason}") from None
         written.append(target)
     return Scaffold(root, tuple(written))

@@ -561,6 +561,16 @@ BAD_CASES: list[tuple[str, str, str, Patch]] = [
         ),
     ),
     (
+        "TST-01",
+        "tests-pass",
+        "all-skipped",
+        patches(
+            set_path("passed", 0),
+            set_path("skipped", 1287),
+            set_path("pass_ratio", 0.0),
+        ),
+    ),
+    (
         "TST-02",
         "line-coverage",
         "low",

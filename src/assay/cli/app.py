@@ -2,13 +2,19 @@
 
 Importing this module must stay cheap: ``assay --version`` and ``assay gate``
 run in every pipeline. Command modules import the core lazily, inside commands.
+
+Output closed early (``assay library list | head -1``) ends every command the same way:
+silently, with exit status 141 (128 + SIGPIPE, what a shell reports for a program that
+signal ended). Never 0: a gate whose decision nobody read has not allowed anything.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import warnings
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
 import typer.core
@@ -16,6 +22,53 @@ import typer.core
 from assay import __version__
 from assay.cli.output import echo
 from assay.errors import AssayError
+
+#: Exit status when standard output (or error) was closed before the command finished.
+EXIT_OUTPUT_CLOSED = 141
+
+
+def _stream_closed(stream: TextIO | None) -> bool:
+    """Whether the reader of ``stream`` has gone away (a pipe or socket with no reader)."""
+    try:
+        fd = stream.fileno() if stream is not None else -1
+    except (AttributeError, OSError, ValueError):
+        return False  # not a real file (an in-process test's buffer): it cannot close
+    if fd < 0:
+        return False
+    import select
+
+    if not hasattr(select, "poll"):  # pragma: no cover - Windows has no poll()
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+
+
+def output_closed(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write to our own stdout or stderr after its reader went away.
+
+    A broken pipe anywhere else (a subprocess, a socket) is a real failure and is not
+    silenced.
+    """
+    if not isinstance(exc, OSError) or exc.errno != errno.EPIPE:
+        return False
+    return _stream_closed(sys.stdout) or _stream_closed(sys.stderr)
+
+
+def exit_output_closed() -> NoReturn:
+    """End quietly after output closed early: exit status :data:`EXIT_OUTPUT_CLOSED`.
+
+    The closed streams are pointed at /dev/null first, so the interpreter's last flush of
+    what is still buffered neither fails nor prints a second error.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if _stream_closed(stream):
+                os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+    raise typer.Exit(EXIT_OUTPUT_CLOSED)
 
 
 class AssayGroup(typer.core.TyperGroup):
@@ -43,7 +96,24 @@ class AssayGroup(typer.core.TyperGroup):
         self.add_command(command, cmd_name)
         return command
 
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        # `assay --help | head -1`, `assay --version | ...`: printed while parsing.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except OSError as exc:
+            if output_closed(exc):
+                exit_output_closed()
+            raise
+
     def invoke(self, ctx: Any) -> Any:
+        try:
+            return self._invoke_reporting(ctx)
+        except OSError as exc:  # also a report that could not be written: stderr closed
+            if output_closed(exc):
+                exit_output_closed()
+            raise
+
+    def _invoke_reporting(self, ctx: Any) -> Any:
         try:
             with warnings.catch_warnings():
                 quiet_third_party_warnings()
@@ -55,6 +125,8 @@ class AssayGroup(typer.core.TyperGroup):
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
+            if output_closed(exc):
+                raise  # not a bug: the reader went away (handled in invoke)
             if type(exc).__module__.startswith("typer"):
                 raise  # usage errors, --help, typer.Exit: typer prints and exits as usual
             # A bug, not bad input: never let it read as "the gate blocks" (exit 1).
@@ -112,3 +184,16 @@ def main() -> None:
         for line in exc.diagnostics():
             sys.stderr.write(line + "\n")
         sys.exit(exc.exit_code)
+    except SystemExit:
+        # What is still buffered is written now, while a closed pipe can be handled,
+        # rather than by the interpreter on its way out.
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            if not output_closed(exc):
+                raise
+            try:
+                exit_output_closed()
+            except typer.Exit as closed:
+                sys.exit(closed.exit_code)
+        raise

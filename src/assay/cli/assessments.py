@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
+from assay.cli.common import (
+    MAX_LIMIT,
+    FormatOption,
+    StoreUrlOption,
+    WorkspaceOption,
+    check_format,
+    check_limit,
+)
 from assay.cli.output import echo, echo_json, table
 from assay.cli.store import open_cli_store
 
@@ -25,7 +32,9 @@ def list_assessments(
     service: Annotated[
         str | None, typer.Option("--service", "-s", help="Only this service.")
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    limit: Annotated[
+        int, typer.Option(help=f"At most this many, newest first (1 to {MAX_LIMIT:,}).")
+    ] = 50,
     output_format: FormatOption = "text",
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
@@ -36,6 +45,7 @@ def list_assessments(
     from assay.durations import isoformat
 
     check_format(output_format)
+    check_limit(limit)
     with open_cli_store(store_url, workspace, create=False) as store:
         records = store.list_assessments(service=service, limit=limit)
     assessments = [(record, read_assessment(record)) for record in records]

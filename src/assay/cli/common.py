@@ -48,6 +48,20 @@ AsOfOption = Annotated[
 ]
 
 
+#: The most records one list command returns: a clear bound, far below what the store's
+#: integer columns or the memory of one process would otherwise hit first.
+MAX_LIMIT = 100_000
+
+
+def check_limit(value: int) -> int:
+    """A ``--limit`` from 1 to :data:`MAX_LIMIT`; anything else is one line and exit 2."""
+    from assay.errors import AssayError
+
+    if not 1 <= value <= MAX_LIMIT:
+        raise AssayError(f"--limit must be from 1 to {MAX_LIMIT:,}, not {value}")
+    return value
+
+
 def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
     from assay.errors import AssayError
 

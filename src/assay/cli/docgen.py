@@ -25,7 +25,9 @@ HEADER = """\
 Generated from the commands' own `--help` by `python -m assay.cli.docgen > docs/cli.md`;
 a test keeps this page current. Exit codes everywhere: `0` success (the gate allows),
 `1` the gate blocks or a check finds failures, `2` the command could not decide (bad input,
-bad configuration, store unreachable).
+bad configuration, store unreachable), `141` its output was closed before it finished
+(`assay library list | head -1`): it stops quietly, as a program ended by SIGPIPE does, and
+never reports success it could not finish writing.
 """
 
 

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
+from assay.cli.common import (
+    MAX_LIMIT,
+    FormatOption,
+    StoreUrlOption,
+    WorkspaceOption,
+    check_format,
+    check_limit,
+)
 from assay.cli.output import echo, echo_json, table
 from assay.cli.store import open_cli_store
 
@@ -33,13 +40,16 @@ def _when(moment: object) -> str:
 def list_evidence(
     service: Annotated[str | None, typer.Option(help="Only this service's evidence.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only evidence of this kind.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many records.")] = 100,
+    limit: Annotated[
+        int, typer.Option(help=f"At most this many records (1 to {MAX_LIMIT:,}).")
+    ] = 100,
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
     output_format: FormatOption = "text",
 ) -> None:
     """List evidence, newest observation first."""
     check_format(output_format)
+    check_limit(limit)
     with open_cli_store(store_url, workspace, create=False) as store:
         records = store.list_evidence(service=service, kind=kind, limit=limit)
     if output_format == "json":

@@ -11,10 +11,16 @@ Recognised by content:
 
 Several reports from one run are added together (for example a Python and a JavaScript
 suite); the ``format`` is then ``mixed`` if they differ.
+
+A report must measure something, in numbers that mean something: a rate that is not a
+finite number from 0 to 1 (Istanbul writes ``line-rate="NaN"`` when it measured nothing), a
+count that is not a whole number, or a report that measured no line at all is refused,
+naming the file. Read as 100%, any of these would pass a coverage floor on no evidence.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +34,54 @@ from assay.evidence.parsing.safe_xml import local_name, stream_xml
 from assay.evidence.parsing.values import as_int, parse_time, ratio
 
 _LCOV_START = re.compile(r"^(TN|SF):", re.M)
+_ROOT_COUNTS = ("lines-valid", "lines-covered", "branches-valid", "branches-covered")
+_ROOT_RATES = ("line-rate", "branch-rate")
+
+
+def _number(text: Any) -> float | None:
+    """A finite number from an attribute or field; None for anything else."""
+    if isinstance(text, bool):
+        return None
+    try:
+        value = float(text)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number of 0 or more (``12`` or ``"12"``); None for anything else."""
+    number = _number(value)
+    if number is None or number < 0 or not number.is_integer():
+        return None
+    return int(number)
+
+
+def _check_cobertura_root(root: dict[str, str], name: str) -> None:
+    """Refuse root counts and rates that are not numbers, or rates outside 0..1."""
+    for key in _ROOT_COUNTS:
+        if key in root and _whole(root[key]) is None:
+            raise refuse(name, f"{key} is {root[key]!r}: a count must be a whole number")
+    for key in _ROOT_RATES:
+        if key not in root:
+            continue
+        rate = _number(root[key])
+        if rate is not None and 0 <= rate <= 1:
+            continue
+        if key == "branch-rate" and _whole(root.get("branches-valid")) == 0:
+            continue  # Istanbul's NaN for "no branches": branch_rate is then null
+        raise refuse(name, f"{key} is {root[key]!r}: coverage must be a finite number from 0 to 1")
+
+
+def _measured(totals: CoverageTotals, name: str) -> CoverageTotals:
+    """The totals of a report that measured at least one line; otherwise a refusal."""
+    if totals.lines_valid <= 0:
+        raise refuse(
+            name,
+            "the report measured no lines: there is no coverage to read "
+            "(check the coverage tool's source and include settings)",
+        )
+    return totals
 
 
 @dataclass
@@ -86,6 +140,7 @@ def read_cobertura(data: bytes, name: str) -> tuple[CoverageTotals, datetime | N
     target = _CoberturaTarget()
     stream_xml(data, name, target, bare_doctype=True)
     root = target.root
+    _check_cobertura_root(root, name)
     totals = CoverageTotals("cobertura", files=len(target.files))
     if "lines-valid" in root and "lines-covered" in root:
         totals.lines_valid = as_int(root["lines-valid"])
@@ -98,7 +153,7 @@ def read_cobertura(data: bytes, name: str) -> tuple[CoverageTotals, datetime | N
     else:
         totals.branches_valid = target.branches_valid
         totals.branches_covered = target.branches_covered
-    return totals, parse_time(root.get("timestamp"))
+    return _measured(totals, name), parse_time(root.get("timestamp"))
 
 
 def read_coverage_py(document: dict[str, Any], name: str) -> tuple[CoverageTotals, datetime | None]:
@@ -106,17 +161,27 @@ def read_coverage_py(document: dict[str, Any], name: str) -> tuple[CoverageTotal
     files = document.get("files")
     if not isinstance(totals_in, dict) or not isinstance(files, dict):
         raise refuse(name, "coverage.py JSON needs 'totals' and 'files' objects")
+    counts: dict[str, int] = {}
+    for key in ("num_statements", "covered_lines", "num_branches", "covered_branches"):
+        if key not in totals_in and key in ("num_branches", "covered_branches"):
+            counts[key] = 0  # written only when branch coverage was measured
+            continue
+        value = totals_in.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            shown = "missing" if key not in totals_in else repr(value)
+            raise refuse(name, f"totals.{key} is {shown}: a count must be a whole number")
+        counts[key] = value
     totals = CoverageTotals(
         "coverage-py",
         files=len(files),
-        lines_valid=as_int(totals_in.get("num_statements")),
-        lines_covered=as_int(totals_in.get("covered_lines")),
-        branches_valid=as_int(totals_in.get("num_branches")),
-        branches_covered=as_int(totals_in.get("covered_branches")),
+        lines_valid=counts["num_statements"],
+        lines_covered=counts["covered_lines"],
+        branches_valid=counts["num_branches"],
+        branches_covered=counts["covered_branches"],
     )
     meta = document.get("meta")
     stamp = parse_time(meta.get("timestamp")) if isinstance(meta, dict) else None
-    return totals, stamp
+    return _measured(totals, name), stamp
 
 
 def read_lcov(data: bytes, name: str) -> CoverageTotals:
@@ -125,7 +190,7 @@ def read_lcov(data: bytes, name: str) -> CoverageTotals:
     record: dict[str, int] = {}
     counted = {"da": 0, "da_hit": 0, "brda": 0, "brda_hit": 0}
     in_record = False
-    for number, raw in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+    for lineno, raw in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("TN:"):
             continue
@@ -136,14 +201,17 @@ def read_lcov(data: bytes, name: str) -> CoverageTotals:
             totals.files += 1
         elif key == "end_of_record":
             if not in_record:
-                raise refuse(name, "end_of_record without a matching SF: line", number, 1)
+                raise refuse(name, "end_of_record without a matching SF: line", lineno, 1)
             in_record = False
             totals.lines_valid += record.get("LF", counted["da"])
             totals.lines_covered += record.get("LH", counted["da_hit"])
             totals.branches_valid += record.get("BRF", counted["brda"])
             totals.branches_covered += record.get("BRH", counted["brda_hit"])
         elif key in ("LF", "LH", "BRF", "BRH"):
-            record[key] = as_int(value)
+            number = _whole(value.strip())
+            if number is None:
+                raise refuse(name, f"{key} is {value!r}: a count must be a whole number", lineno, 1)
+            record[key] = number
         elif key == "DA":
             counted["da"] += 1
             fields = value.split(",")
@@ -156,7 +224,7 @@ def read_lcov(data: bytes, name: str) -> CoverageTotals:
                 counted["brda_hit"] += 1
     if in_record:
         raise refuse(name, "lcov record not closed by end_of_record: the file is truncated")
-    return totals
+    return _measured(totals, name)
 
 
 def _is_lcov(head: str) -> bool:

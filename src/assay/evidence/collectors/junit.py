@@ -6,7 +6,8 @@ callbacks that count each test case as it passes; no tree is built, so memory st
 however many cases a report holds, and the pass is faster than building the tree. Counts
 come from the ``testcase`` elements themselves, not from the suites' summary attributes,
 which tools fill in inconsistently. A case's outcome is its worst child: ``failure``, then
-``error``, then ``skipped``.
+``error``, then ``skipped``. The pass ratio is of the cases that ran, and 0 when none ran:
+a report whose every case was skipped proves nothing passed.
 
 Several reports from one run are added together into one record.
 """
@@ -170,6 +171,7 @@ class JUnitParser(ArtefactParser):
             "errors": totals.errors,
             "skipped": totals.skipped,
             "time_seconds": round(totals.time, 3),
-            "pass_ratio": ratio(passed, ran),
+            # A report where no test ran (none, or every one skipped) is not a passing one.
+            "pass_ratio": ratio(passed, ran) if ran > 0 else 0.0,
             "failed_tests": sorted(totals.failed)[:MAX_FAILED_NAMES],
         }

@@ -13,8 +13,18 @@ reused) and its results walked once. For each result:
   ``suppressed`` and nowhere else;
 - its level is the result's ``level``; else ``none`` when its ``kind`` is not ``fail``;
   else its rule's ``defaultConfiguration.level``; else ``warning`` (SARIF 2.1.0 §3.27.10);
-- its security severity is the ``security-severity`` property of the result, else of its
-  rule, banded as GitHub does: critical ≥ 9.0, high ≥ 7.0, medium ≥ 4.0, low > 0.
+- its severity is the first the report states, in this order: the ``security-severity``
+  property of the result, then of its rule (banded as GitHub does: critical ≥ 9.0,
+  high ≥ 7.0, medium ≥ 4.0, low > 0); the tool's own severity property
+  (:data:`TOOL_SEVERITY_PROPERTIES`) on the result, then on its rule; the level the report
+  states (the result's, else its rule's default: error is high, warning medium, note low);
+  ``unknown`` only when the report states none of these.
+
+Entries of the wrong shape are refused, never skipped: a run without ``results`` (SARIF 2.1.0
+requires them of a log that represents a scan), a result or rule that is not an object, a level
+outside the four SARIF names, a severity property that is neither a score nor a word. A
+skipped entry would read as a finding fewer, which is the one mistake this evidence must
+never make.
 """
 
 from __future__ import annotations
@@ -28,14 +38,14 @@ from typing import Any
 from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
 from assay.evidence.parsing.errors import refuse
 from assay.evidence.parsing.recognition import Recognition
-from assay.evidence.parsing.values import parse_time
+from assay.evidence.parsing.severity import SEVERITIES, checked_severity
+from assay.evidence.parsing.values import parse_time, shape
 
 SARIF_VERSION = "2.1.0"
 LEVELS = ("error", "warning", "note", "none")
 #: Level -> rank (none lowest), and back.
 _LEVEL_RANK = {level: rank for rank, level in enumerate(reversed(LEVELS))}
 _RANKED_LEVELS = tuple(reversed(LEVELS))
-SEVERITIES = ("critical", "high", "medium", "low", "unknown")
 MAX_TOP_RULES = 20
 
 #: Tool names (``tool.driver.name``, lower case) whose SARIF reports dependency advisories.
@@ -54,23 +64,12 @@ DEPENDENCY_SCANNERS = frozenset(
 )
 
 
-def severity_band(score: Any) -> str:
-    """A CVSS-style score (number or numeric text) as critical/high/medium/low/unknown."""
-    try:
-        value = float(score)
-    except (TypeError, ValueError):
-        return "unknown"
-    if value != value:
-        return "unknown"
-    if value >= 9.0:
-        return "critical"
-    if value >= 7.0:
-        return "high"
-    if value >= 4.0:
-        return "medium"
-    if value > 0:
-        return "low"
-    return "unknown"
+#: Properties in which tools state a result's severity in their own terms: Bandit's
+#: ``issue_severity`` (LOW, MEDIUM, HIGH) on each result, Snyk Open Source's
+#: ``cvssv3_baseScore`` on each rule. Read after ``security-severity``, before the level.
+TOOL_SEVERITY_PROPERTIES = ("issue_severity", "cvssv3_baseScore")
+#: A level the report states, as a severity, when it states nothing better.
+LEVEL_SEVERITY = {"error": "high", "warning": "medium", "note": "low"}
 
 
 @dataclass(frozen=True)
@@ -89,35 +88,81 @@ class SarifResult:
 class _Rule:
     id: str
     level: str | None
-    severity: str
+    security: str | None
+    tool: str | None
 
 
-def _properties_severity(holder: Any) -> Any:
-    props = holder.get("properties") if isinstance(holder, dict) else None
-    return props.get("security-severity") if isinstance(props, dict) else None
+def _properties(holder: dict[str, Any], where: str, name: str) -> dict[str, Any] | None:
+    """The ``properties`` bag of a result or rule (None when absent); refused if not an object."""
+    props = holder.get("properties")
+    if props is None and "properties" not in holder:
+        return None
+    if not isinstance(props, dict):
+        raise refuse(name, f"{where}.properties must be an object, not {shape(props)}")
+    return props
 
 
-def _rules(run: dict[str, Any]) -> tuple[list[_Rule], dict[str, _Rule]]:
+def _stated(props: dict[str, Any] | None, keys: Sequence[str], where: str, name: str) -> str | None:
+    """The first severity stated under ``keys`` (None when none is); a value that is
+    neither a score nor a word is refused."""
+    if not props:
+        return None
+    for key in keys:
+        if key not in props:
+            continue
+        word = checked_severity(props[key], f"{where}.properties.{key}", name)
+        if word != "unknown":
+            return word
+    return None
+
+
+def _level(holder: dict[str, Any], key: str, where: str, name: str) -> str | None:
+    """A SARIF level (None when absent); anything but the four names is refused."""
+    level = holder.get(key)
+    if level is None and key not in holder:
+        return None
+    if not isinstance(level, str) or level not in _LEVEL_RANK:
+        shown = repr(level) if isinstance(level, str) else shape(level)
+        raise refuse(name, f"{where}.{key} must be one of {', '.join(LEVELS)}, not {shown}")
+    return level
+
+
+def _rules(run: dict[str, Any], where: str, name: str) -> tuple[list[_Rule], dict[str, _Rule]]:
     """Rules of a run's driver (by index) and of every component (by id)."""
     tool = run.get("tool")
     driver = tool.get("driver") if isinstance(tool, dict) else None
-    components = [driver] if isinstance(driver, dict) else []
+    components = [(f"{where}.tool.driver", driver)] if isinstance(driver, dict) else []
     extensions = tool.get("extensions") if isinstance(tool, dict) else None
     if isinstance(extensions, list):
-        components.extend(ext for ext in extensions if isinstance(ext, dict))
+        components.extend(
+            (f"{where}.tool.extensions[{n}]", ext)
+            for n, ext in enumerate(extensions)
+            if isinstance(ext, dict)
+        )
     by_index: list[_Rule] = []
     by_id: dict[str, _Rule] = {}
-    for position, component in enumerate(components):
+    for position, (place, component) in enumerate(components):
         rules = component.get("rules")
-        for rule in rules if isinstance(rules, list) else ():
+        if rules is None:
+            continue
+        if not isinstance(rules, list):
+            raise refuse(name, f"{place}.rules must be a list, not {shape(rules)}")
+        for number, rule in enumerate(rules):
+            at = f"{place}.rules[{number}]"
             if not isinstance(rule, dict):
-                continue
+                raise refuse(name, f"{at} must be an object, not {shape(rule)}")
             config = rule.get("defaultConfiguration")
-            level = config.get("level") if isinstance(config, dict) else None
+            level = (
+                _level(config, "level", f"{at}.defaultConfiguration", name)
+                if isinstance(config, dict)
+                else None
+            )
+            props = _properties(rule, at, name)
             entry = _Rule(
                 str(rule.get("id") or ""),
-                level if level in LEVELS else None,
-                severity_band(_properties_severity(rule)),
+                level,
+                _stated(props, ("security-severity",), at, name),
+                _stated(props, TOOL_SEVERITY_PROPERTIES, at, name),
             )
             if position == 0:
                 by_index.append(entry)
@@ -203,32 +248,46 @@ def walk_sarif(document: Any, name: str, *, keep: bool = False) -> SarifWalk:
     package and versions there).
     """
     walk = SarifWalk()
-    for run in check_version(document, name):
+    for number, run in enumerate(check_version(document, name)):
         walk.runs += 1
         tool = _tool_name(run)
         if tool:
             walk.tools.add(tool)
         walk.finished = _latest(walk.finished, _run_time(run))
         results = run.get("results")
-        if isinstance(results, list):
-            _tally(walk, run, tool, results, keep)
+        if not isinstance(results, list):
+            what = "no 'results'" if results is None else f"'results' as {shape(results)}"
+            raise refuse(
+                name,
+                f"runs[{number}] has {what}: a SARIF scan lists its results, "
+                "an empty list when it found nothing",
+            )
+        _tally(walk, run, f"runs[{number}]", tool, results, keep, name)
     return walk
 
 
-def _tally(walk: SarifWalk, run: dict[str, Any], tool: str, results: list[Any], keep: bool) -> None:
+def _tally(
+    walk: SarifWalk,
+    run: dict[str, Any],
+    where: str,
+    tool: str,
+    results: list[Any],
+    keep: bool,
+    name: str,
+) -> None:
     """The hot loop: one pass over a run's results, one counter update per result."""
-    by_index, by_id = _rules(run)
+    by_index, by_id = _rules(run, where, name)
     artifacts = run.get("artifacts")
     seen: Counter[tuple[str, str, str]] = Counter()
     files = walk.files
     suppressed = 0
-    for result in results:
+    for number, result in enumerate(results):
         if not isinstance(result, dict):
-            continue
+            raise refuse(name, f"{where}.results[{number}] must be an object, not {shape(result)}")
         if "suppressions" in result and _suppressed(result):
             suppressed += 1
             continue
-        resolved = _resolve(result, by_index, by_id)
+        resolved = _resolve(result, by_index, by_id, f"{where}.results[{number}]", name)
         seen[resolved] += 1
         uri = _uri(result, artifacts)
         if uri is not None:
@@ -281,9 +340,9 @@ def _suppressed(result: dict[str, Any]) -> bool:
 
 
 def _resolve(
-    result: dict[str, Any], by_index: list[_Rule], by_id: dict[str, _Rule]
+    result: dict[str, Any], by_index: list[_Rule], by_id: dict[str, _Rule], where: str, name: str
 ) -> tuple[str, str, str]:
-    """(rule id, level, severity band) of one result, following SARIF's defaulting rules."""
+    """(rule id, level, severity) of one result, following SARIF's defaulting rules."""
     rule_id = result.get("ruleId")
     index = result.get("ruleIndex")
     if "rule" in result:
@@ -298,19 +357,23 @@ def _resolve(
         rule = by_id.get(rule_id) or by_id.get(rule_id.split("/", 1)[0])
     if not isinstance(rule_id, str) or not rule_id:
         rule_id = rule.id if rule is not None and rule.id else "unknown"
-    level = result.get("level")
-    if level not in _LEVEL_RANK:
+    stated = _level(result, "level", where, name) if "level" in result else None
+    if stated is None:
         kind = result.get("kind")
         if kind is not None and kind != "fail":
-            level = "none"
-        else:
-            level = rule.level if rule is not None and rule.level else "warning"
-    severity = "unknown"
-    if "properties" in result:
-        severity = severity_band(_properties_severity(result))
-    if severity == "unknown" and rule is not None:
-        severity = rule.severity
-    return rule_id, level, severity
+            stated = "none"
+        elif rule is not None:
+            stated = rule.level
+    props = _properties(result, where, name) if "properties" in result else None
+    severity = (
+        _stated(props, ("security-severity",), where, name)
+        or (rule.security if rule is not None else None)
+        or _stated(props, TOOL_SEVERITY_PROPERTIES, where, name)
+        or (rule.tool if rule is not None else None)
+        or LEVEL_SEVERITY.get(stated or "")
+        or "unknown"
+    )
+    return rule_id, stated or "warning", severity
 
 
 def _message(result: dict[str, Any]) -> str | None:

@@ -12,6 +12,9 @@ Components are counted recursively (CycloneDX nests components); the subject (Cy
 component is licensed when it has a licence id, name or expression (SPDX: a concluded or
 declared licence other than NOASSERTION or NONE).
 
+A component, package or licence entry that is not an object refuses the document, naming
+the entry: skipping it would count one component fewer and raise the licensed share.
+
 Each document is its own record (documents describe different subjects).
 """
 
@@ -27,7 +30,7 @@ from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, 
 from assay.evidence.parsing.errors import refuse
 from assay.evidence.parsing.recognition import Recognition
 from assay.evidence.parsing.safe_xml import local_name, namespace, parse_xml
-from assay.evidence.parsing.values import SHA256_HEX, parse_time, ratio, text_of
+from assay.evidence.parsing.values import SHA256_HEX, parse_time, ratio, shape, text_of
 
 MAX_LICENCE_IDS = 200
 _CDX_NS = re.compile(r"^http://cyclonedx\.org/schema/bom/(\d+\.\d+)$")
@@ -39,11 +42,21 @@ def _sha256(value: Any) -> str | None:
     return text if SHA256_HEX.match(text) else None
 
 
-def _cdx_licences(component: dict[str, Any]) -> list[str]:
+def _objects(value: Any, where: str, name: str) -> list[dict[str, Any]]:
+    """A list of objects (absent or null: empty); any other shape refuses the document."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise refuse(name, f"{where} must be a list, not {shape(value)}")
+    for number, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise refuse(name, f"{where}[{number}] must be an object, not {shape(item)}")
+    return value
+
+
+def _cdx_licences(component: dict[str, Any], where: str, name: str) -> list[str]:
     found: list[str] = []
-    for entry in component.get("licenses") or ():
-        if not isinstance(entry, dict):
-            continue
+    for entry in _objects(component.get("licenses"), f"{where}.licenses", name):
         if text_of(entry.get("expression")):
             found.append(entry["expression"].strip())
         licence = entry.get("license")
@@ -54,11 +67,12 @@ def _cdx_licences(component: dict[str, Any]) -> list[str]:
     return found
 
 
-def _cdx_components(items: Any) -> Iterator[dict[str, Any]]:
-    for item in items if isinstance(items, list) else ():
-        if isinstance(item, dict):
-            yield item
-            yield from _cdx_components(item.get("components"))
+def _cdx_components(items: Any, where: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every component, nested ones included, with where it sits in the document."""
+    for number, item in enumerate(_objects(items, where, name)):
+        at = f"{where}[{number}]"
+        yield at, item
+        yield from _cdx_components(item.get("components"), f"{at}.components", name)
 
 
 def _cdx_digest(component: Any) -> str | None:
@@ -115,8 +129,8 @@ def read_cyclonedx_json(document: dict[str, Any], name: str) -> dict[str, Any]:
         "digest": _cdx_digest(top),
     }
     components = [
-        (text_of(item.get("version")), _cdx_licences(item))
-        for item in _cdx_components(document.get("components"))
+        (text_of(item.get("version")), _cdx_licences(item, at, name))
+        for at, item in _cdx_components(document.get("components"), "components", name)
     ]
     return _facts(
         fmt="cyclonedx",
@@ -225,7 +239,7 @@ def read_spdx_json(document: dict[str, Any], name: str) -> dict[str, Any]:
     spec = text_of(document.get("spdxVersion"))
     if spec is None or not spec.startswith("SPDX-2."):
         raise refuse(name, f"SPDX version {spec!r} is not supported: Assay reads SPDX 2.x JSON")
-    packages = [p for p in document.get("packages") or () if isinstance(p, dict)]
+    packages = _objects(document.get("packages"), "packages", name)
     described = _described(document)
     subjects = [p for p in packages if p.get("SPDXID") in described]
     top = subjects[0] if subjects else None

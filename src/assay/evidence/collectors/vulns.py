@@ -26,29 +26,13 @@ from datetime import datetime
 from typing import Any
 
 from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
-from assay.evidence.collectors.sarif import (
-    SEVERITIES,
-    from_dependency_scanner,
-    is_sarif,
-    severity_band,
-    walk_sarif,
-)
+from assay.evidence.collectors.sarif import from_dependency_scanner, is_sarif, walk_sarif
 from assay.evidence.parsing.errors import refuse
 from assay.evidence.parsing.recognition import Recognition
-from assay.evidence.parsing.values import parse_time, text_of
+from assay.evidence.parsing.severity import SEVERITIES, checked_severity
+from assay.evidence.parsing.values import parse_time, shape, text_of
 
 MAX_ADVISORY_IDS = 100
-
-_SEVERITY_WORDS = {
-    "critical": "critical",
-    "high": "high",
-    "important": "high",
-    "medium": "medium",
-    "moderate": "medium",
-    "low": "low",
-    "negligible": "low",
-    "minor": "low",
-}
 
 #: Package types scanners use, to the ecosystem names OSV uses (lower case).
 _ECOSYSTEMS = {
@@ -82,16 +66,6 @@ _ECOSYSTEMS = {
     "apk": "alpine",
     "rpm": "rpm",
 }
-
-
-def severity_word(value: Any) -> str:
-    """A scanner's severity word or score, normalised."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return severity_band(value)
-    if not isinstance(value, str):
-        return "unknown"
-    word = _SEVERITY_WORDS.get(value.strip().lower())
-    return word if word is not None else severity_band(value)
 
 
 def ecosystem(value: Any) -> str | None:
@@ -173,66 +147,121 @@ def _pip_audit_dep(item: Any) -> bool:
     return isinstance(item, dict) and "name" in item and ("vulns" in item or "skip_reason" in item)
 
 
+def _objects(holder: dict[str, Any], key: str, where: str, name: str) -> list[dict[str, Any]]:
+    """The list of objects under ``key``: absent or null is empty (Go writes null for an
+    empty list); any other shape, or an entry that is not an object, refuses the file."""
+    value = holder.get(key)
+    if value is None:
+        return []
+    at = f"{where}.{key}" if where else key
+    if not isinstance(value, list):
+        raise refuse(name, f"{at} must be a list, not {shape(value)}")
+    for number, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise refuse(name, f"{at}[{number}] must be an object, not {shape(item)}")
+    return value
+
+
+def _object(holder: dict[str, Any], key: str, where: str, name: str) -> dict[str, Any]:
+    value = holder.get(key)
+    if not isinstance(value, dict):
+        raise refuse(name, f"{where}.{key} must be an object, not {shape(value)}")
+    return value
+
+
+def _advisory(holder: dict[str, Any], key: str, where: str, name: str) -> str:
+    """The advisory id an entry must name."""
+    value = holder.get(key)
+    if isinstance(value, str) and value.strip():
+        return value
+    found = "is missing" if key not in holder else f"is {shape(value)}"
+    raise refuse(name, f"{where}.{key} {found}: every finding names its advisory")
+
+
+def _severity(holder: dict[str, Any], key: str, where: str, name: str) -> str:
+    """The severity an entry states; ``unknown`` only when it states none."""
+    if key not in holder:
+        return "unknown"
+    return checked_severity(holder[key], f"{where}.{key}", name)
+
+
+def _text(holder: dict[str, Any], key: str) -> str:
+    value = holder.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def read_pip_audit(document: Any, name: str) -> Scan:
     dependencies = document if isinstance(document, list) else document.get("dependencies")
     if not isinstance(dependencies, list):
         raise refuse(name, "pip-audit JSON needs a 'dependencies' list")
     scan = Scan("pip-audit", ecosystems={"pypi"}, scanned=len(dependencies))
-    for dep in dependencies:
+    for number, dep in enumerate(dependencies):
+        where = f"dependencies[{number}]"
         if not isinstance(dep, dict):
-            continue
-        package, version = str(dep.get("name", "")), str(dep.get("version", ""))
-        for vuln in dep.get("vulns") or ():
-            if isinstance(vuln, dict) and text_of(vuln.get("id")):
-                fixed = vuln.get("fix_versions")
-                scan.findings.append(Finding(package, version, vuln["id"], "unknown", bool(fixed)))
+            raise refuse(name, f"{where} must be an object, not {shape(dep)}")
+        package, version = _text(dep, "name"), _text(dep, "version")
+        for index, vuln in enumerate(_objects(dep, "vulns", where, name)):
+            advisory = _advisory(vuln, "id", f"{where}.vulns[{index}]", name)
+            fixed = vuln.get("fix_versions")
+            scan.findings.append(Finding(package, version, advisory, "unknown", bool(fixed)))
     return scan
 
 
 def read_osv(document: dict[str, Any], name: str) -> Scan:
     scan = Scan("osv-scanner")
-    for result in document.get("results") or ():
-        for entry in (result.get("packages") or ()) if isinstance(result, dict) else ():
-            if isinstance(entry, dict):
-                _osv_package(entry, scan)
+    for number, result in enumerate(_objects(document, "results", "", name)):
+        where = f"results[{number}]"
+        for index, entry in enumerate(_objects(result, "packages", where, name)):
+            _osv_package(entry, f"{where}.packages[{index}]", scan, name)
     return scan
 
 
-def _osv_package(entry: dict[str, Any], scan: Scan) -> None:
-    package = entry.get("package") if isinstance(entry.get("package"), dict) else {}
-    assert isinstance(package, dict)
-    name, version = str(package.get("name", "")), str(package.get("version", ""))
+def _osv_package(entry: dict[str, Any], where: str, scan: Scan, name: str) -> None:
+    package = _object(entry, "package", where, name)
+    package_name, version = _text(package, "name"), _text(package, "version")
     system = ecosystem(package.get("ecosystem"))
     if system:
         scan.ecosystems.add(system)
-    vulns = {
-        vuln["id"]: vuln
-        for vuln in entry.get("vulnerabilities") or ()
-        if isinstance(vuln, dict) and text_of(vuln.get("id"))
-    }
-    groups = [g for g in entry.get("groups") or () if isinstance(g, dict) and g.get("ids")]
+    vulns: dict[str, dict[str, Any]] = {}
+    for index, vuln in enumerate(_objects(entry, "vulnerabilities", where, name)):
+        vulns[_advisory(vuln, "id", f"{where}.vulnerabilities[{index}]", name)] = vuln
+    groups = _objects(entry, "groups", where, name)
     if not groups:
         groups = [{"ids": [vid]} for vid in vulns]
-    for group in groups:
-        ids = [i for i in group["ids"] if isinstance(i, str)]
-        if not ids:
-            continue
+    for index, group in enumerate(groups):
+        at = f"{where}.groups[{index}]"
+        ids = group.get("ids")
+        if (
+            not isinstance(ids, list)
+            or not ids
+            or not all(isinstance(i, str) and i.strip() for i in ids)
+        ):
+            raise refuse(name, f"{at}.ids must list advisory ids, not {shape(ids)}")
         members = [vulns[i] for i in ids if i in vulns]
         severity = (
-            severity_band(group.get("max_severity")) if group.get("max_severity") else "unknown"
+            _severity(group, "max_severity", at, name) if group.get("max_severity") else "unknown"
         )
         if severity == "unknown":
-            severity = _osv_severity(members)
-        fixable = any(_osv_fixed(vuln, name) for vuln in members)
-        scan.findings.append(Finding(name, version, sorted(ids)[0], severity, fixable))
+            severity = _osv_severity(members, where, name)
+        fixable = any(_osv_fixed(vuln, package_name) for vuln in members)
+        scan.findings.append(Finding(package_name, version, sorted(ids)[0], severity, fixable))
 
 
-def _osv_severity(vulns: list[dict[str, Any]]) -> str:
+def _osv_severity(vulns: list[dict[str, Any]], where: str, name: str) -> str:
     ranks = {word: rank for rank, word in enumerate(reversed(SEVERITIES))}
     best = "unknown"
     for vuln in vulns:
         specific = vuln.get("database_specific")
-        word = severity_word(specific.get("severity")) if isinstance(specific, dict) else "unknown"
+        word = (
+            _severity(
+                specific,
+                "severity",
+                f"{where}.vulnerabilities[{vuln.get('id')}].database_specific",
+                name,
+            )
+            if isinstance(specific, dict)
+            else "unknown"
+        )
         if ranks[word] > ranks[best]:
             best = word
     return best
@@ -254,33 +283,29 @@ def _osv_fixed(vuln: dict[str, Any], package: str) -> bool:
 
 def read_trivy(document: dict[str, Any], name: str) -> Scan:
     scan = Scan("trivy", created=parse_time(document.get("CreatedAt")))
-    results = document.get("Results") or []
-    if not isinstance(results, list):
-        raise refuse(name, "Trivy JSON 'Results' must be a list")
     counted: int | None = 0
-    for result in results:
-        if not isinstance(result, dict):
-            continue
+    for number, result in enumerate(_objects(document, "Results", "", name)):
+        where = f"Results[{number}]"
         system = ecosystem(result.get("Type"))
         packages = result.get("Packages")
         if isinstance(packages, list) and counted is not None:
             counted += len(packages)
         elif result.get("Class") in ("lang-pkgs", "os-pkgs"):
             counted = None
-        vulns = result.get("Vulnerabilities") or ()
+        vulns = _objects(result, "Vulnerabilities", where, name)
         if system and (vulns or isinstance(packages, list)):
             scan.ecosystems.add(system)
-        for vuln in vulns:
-            if isinstance(vuln, dict) and text_of(vuln.get("VulnerabilityID")):
-                scan.findings.append(
-                    Finding(
-                        str(vuln.get("PkgName", "")),
-                        str(vuln.get("InstalledVersion", "")),
-                        vuln["VulnerabilityID"],
-                        severity_word(vuln.get("Severity")),
-                        bool(text_of(vuln.get("FixedVersion"))),
-                    )
+        for index, vuln in enumerate(vulns):
+            at = f"{where}.Vulnerabilities[{index}]"
+            scan.findings.append(
+                Finding(
+                    _text(vuln, "PkgName"),
+                    _text(vuln, "InstalledVersion"),
+                    _advisory(vuln, "VulnerabilityID", at, name),
+                    _severity(vuln, "Severity", at, name),
+                    bool(text_of(vuln.get("FixedVersion"))),
                 )
+            )
     scan.scanned = counted if counted else None
     return scan
 
@@ -289,18 +314,12 @@ def read_grype(document: dict[str, Any], name: str) -> Scan:
     descriptor = document.get("descriptor")
     stamp = parse_time(descriptor.get("timestamp")) if isinstance(descriptor, dict) else None
     scan = Scan("grype", created=stamp)
-    matches = document.get("matches")
-    if not isinstance(matches, list):
+    if not isinstance(document.get("matches"), list):
         raise refuse(name, "Grype JSON 'matches' must be a list")
-    for match in matches:
-        if not isinstance(match, dict):
-            continue
-        vuln = match.get("vulnerability")
-        artifact = match.get("artifact")
-        if not isinstance(vuln, dict) or not isinstance(artifact, dict):
-            continue
-        if not text_of(vuln.get("id")):
-            continue
+    for number, match in enumerate(_objects(document, "matches", "", name)):
+        where = f"matches[{number}]"
+        vuln = _object(match, "vulnerability", where, name)
+        artifact = _object(match, "artifact", where, name)
         system = ecosystem(artifact.get("type"))
         if system:
             scan.ecosystems.add(system)
@@ -310,10 +329,10 @@ def read_grype(document: dict[str, Any], name: str) -> Scan:
         )
         scan.findings.append(
             Finding(
-                str(artifact.get("name", "")),
-                str(artifact.get("version", "")),
-                vuln["id"],
-                severity_word(vuln.get("severity")),
+                _text(artifact, "name"),
+                _text(artifact, "version"),
+                _advisory(vuln, "id", f"{where}.vulnerability", name),
+                _severity(vuln, "severity", f"{where}.vulnerability", name),
                 fixable,
             )
         )

@@ -74,3 +74,16 @@ def ratio(part: int, whole: int) -> float:
 def text_of(value: Any) -> str | None:
     """A non-empty string, or None."""
     return value if isinstance(value, str) and value.strip() else None
+
+
+def shape(value: Any) -> str:
+    """What a JSON value is, for a message: ``null``, ``a number``, ``an object`` ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"

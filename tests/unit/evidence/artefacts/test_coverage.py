@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -157,3 +158,79 @@ def test_unrelated_files_are_not_coverage() -> None:
     assert takers(artefact("readme.txt", "Some notes\nSF: not really\n")) == []
     assert takers(artefact("x.json", '{"meta": 1, "totals": {}}')) == []
     assert takers(artefact("c.xml", "<coverage><nothing/></coverage>")) == []
+
+
+def nyc(root: str, lines: str = "") -> str:
+    """A Cobertura report as Istanbul (nyc, jest --coverage) writes it, with the given root."""
+    return f"""<?xml version="1.0" ?>
+<!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">
+<coverage {root} timestamp="1741817560" complexity="0" version="0.1">
+  <sources><source>/app</source></sources>
+  <packages><package name="src"><classes>
+    <class name="index.js" filename="src/index.js"><lines>{lines}</lines></class>
+  </classes></package></packages>
+</coverage>"""
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        (nyc('lines-valid="0" lines-covered="0" line-rate="NaN" branches-valid="0" '
+             'branches-covered="0" branch-rate="NaN"'),
+         "line-rate is 'NaN': coverage must be a finite number from 0 to 1"),
+        (nyc('line-rate="NaN"', '<line number="1" hits="1"/>'),
+         "line-rate is 'NaN': coverage must be a finite number from 0 to 1"),
+        (nyc('line-rate="inf"', '<line number="1" hits="1"/>'),
+         "line-rate is 'inf': coverage must be a finite number from 0 to 1"),
+        (nyc('line-rate="1.5"', '<line number="1" hits="1"/>'),
+         "line-rate is '1.5': coverage must be a finite number from 0 to 1"),
+        (nyc('lines-valid="Infinity" lines-covered="10" line-rate="1"'),
+         "lines-valid is 'Infinity': a count must be a whole number"),
+        (nyc('lines-valid="10" lines-covered="-3" line-rate="0.1"'),
+         "lines-covered is '-3': a count must be a whole number"),
+        (nyc('lines-valid="10" lines-covered="8" line-rate="0.8" branches-valid="4" '
+             'branches-covered="0" branch-rate="NaN"'),
+         "branch-rate is 'NaN': coverage must be a finite number from 0 to 1"),
+        (nyc('lines-valid="0" lines-covered="0" line-rate="1"'),
+         "the report measured no lines: there is no coverage to read (check the coverage "
+         "tool's source and include settings)"),
+        (nyc('line-rate="1"'),
+         "the report measured no lines: there is no coverage to read (check the coverage "
+         "tool's source and include settings)"),
+    ],
+)  # fmt: skip
+def test_nan_infinite_or_absent_cobertura_coverage_is_refused(report: str, message: str) -> None:
+    target = artefact("web/cobertura-coverage.xml", report)
+    assert takers(target) == ["coverage"]
+    with pytest.raises(ArtefactError) as caught:
+        collect(PARSER, [target])
+    assert caught.value.diagnostics() == [f"web/cobertura-coverage.xml: {message}"]
+
+
+def test_istanbul_nan_branch_rate_with_no_branches_is_no_branch_data() -> None:
+    root = ('lines-valid="2" lines-covered="1" line-rate="0.5" branches-valid="0" '
+            'branches-covered="0" branch-rate="NaN"')  # fmt: skip
+    facts = one(PARSER, artefact("c.xml", nyc(root)))
+    assert (facts["line_rate"], facts["branch_rate"]) == (0.5, None)
+
+
+def test_coverage_py_and_lcov_counts_must_be_numbers_and_measure_something() -> None:
+    base = json.loads(fixture("coverage/coverage.json").data)
+    cases = {
+        "num_statements": (None, "totals.num_statements is None: a count must be a whole number"),
+        "covered_lines": ("10", "totals.covered_lines is '10': a count must be a whole number"),
+    }
+    for key, (value, message) in cases.items():
+        broken = {**base, "totals": {**base["totals"], key: value}}
+        with pytest.raises(ArtefactError) as caught:
+            collect(PARSER, [artefact("cov.json", json.dumps(broken))])
+        assert caught.value.diagnostics() == [f"cov.json: {message}"]
+    empty = {**base, "files": {}, "totals": {**base["totals"], "num_statements": 0,
+                                             "covered_lines": 0}}  # fmt: skip
+    with pytest.raises(ArtefactError, match="measured no lines"):
+        collect(PARSER, [artefact("cov.json", json.dumps(empty))])
+    with pytest.raises(ArtefactError) as caught:
+        collect(PARSER, [artefact("a.lcov", "SF:a.js\nDA:1,1\nLF:NaN\nLH:1\nend_of_record\n")])
+    assert caught.value.diagnostics() == ["a.lcov:3:1: LF is 'NaN': a count must be a whole number"]
+    with pytest.raises(ArtefactError, match="measured no lines"):
+        collect(PARSER, [artefact("a.lcov", "SF:a.js\nLF:0\nLH:0\nend_of_record\n")])

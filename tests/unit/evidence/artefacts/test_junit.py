@@ -165,3 +165,18 @@ def test_report_without_time_uses_the_fallback_time() -> None:
         PARSER, [artefact("plain.xml", "<testsuite><testcase name='a'/></testsuite>")]
     )
     assert draft.observed_at == FIXED
+
+
+def test_a_report_where_every_test_was_skipped_is_not_a_pass() -> None:
+    report = """<?xml version="1.0"?>
+<testsuite name="unit" tests="2" skipped="2">
+  <testcase classname="t" name="a"><skipped message="no database"/></testcase>
+  <testcase classname="t" name="b" status="disabled"/>
+</testsuite>"""
+    facts = one(PARSER, artefact("skipped.xml", report))
+    assert (facts["tests"], facts["skipped"], facts["passed"]) == (2, 2, 0)
+    assert facts["pass_ratio"] == 0.0, "nothing ran, so nothing passed"
+    empty = one(PARSER, artefact("empty.xml", '<testsuite name="none" tests="0"/>'))
+    assert (empty["tests"], empty["pass_ratio"]) == (0, 0.0)
+    merged = collect(PARSER, [artefact("skipped.xml", report), fixture("junit/pytest-junit.xml")])
+    assert 0 < merged[0].facts["pass_ratio"] < 1, "a run elsewhere still counts"

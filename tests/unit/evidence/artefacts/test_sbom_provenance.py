@@ -77,6 +77,32 @@ def test_nested_cyclonedx_components_are_counted() -> None:
     assert facts["created_at"] is None
 
 
+LICENSED = {"name": "a", "version": "1", "licenses": [{"license": {"id": "MIT"}}]}
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [LICENSED, None, 7]},
+         "components[1] must be an object, not null"),
+        ({"bomFormat": "CycloneDX", "specVersion": "1.6",
+          "components": [{**LICENSED, "components": {"name": "b"}}]},
+         "components[0].components must be a list, not an object"),
+        ({"bomFormat": "CycloneDX", "specVersion": "1.6",
+          "components": [{"name": "a", "licenses": ["MIT"]}]},
+         "components[0].licenses[0] must be an object, not a string"),
+        ({"spdxVersion": "SPDX-2.3", "packages": [{"SPDXID": "SPDXRef-a"}, "b"]},
+         "packages[1] must be an object, not a string"),
+    ],
+)  # fmt: skip
+def test_entries_of_the_wrong_shape_refuse_the_sbom(document: object, message: str) -> None:
+    target = artefact("bom.json", json.dumps(document))
+    assert takers(target) == ["sbom"]
+    with pytest.raises(ArtefactError) as caught:
+        collect(SBOM, [target])
+    assert caught.value.diagnostics() == [f"bom.json: {message}"]
+
+
 def test_unsupported_spdx_version_is_refused() -> None:
     with pytest.raises(ArtefactError, match=r"SPDX version 'SPDX-3\.0' is not supported"):
         collect(SBOM, [artefact("spdx3.json", '{"spdxVersion": "SPDX-3.0", "packages": []}')])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
-from assay.evidence.collectors.vulns import VulnerabilityParser, severity_word
+from assay.evidence.collectors.vulns import VulnerabilityParser
 from assay.evidence.parsing.errors import ArtefactError
+from assay.evidence.parsing.severity import severity_word
 from tests.unit.evidence.artefacts.helpers import artefact, collect, fixture, one, takers
 
 PARSER = VulnerabilityParser()
@@ -114,3 +116,67 @@ def test_unrelated_json_is_not_a_scan() -> None:
 )  # fmt: skip
 def test_severity_words(value: object, word: str) -> None:
     assert severity_word(value) == word
+
+
+def trivy(vulnerability: Any) -> str:
+    results = [{"Target": "requirements.txt", "Class": "lang-pkgs", "Type": "pip",
+                "Vulnerabilities": [vulnerability]}]  # fmt: skip
+    return json.dumps({"SchemaVersion": 2, "ArtifactName": ".", "Results": results})
+
+
+def grype(vulnerability: Any) -> str:
+    match = {"vulnerability": vulnerability, "artifact": {"name": "zlib", "version": "1.2"}}
+    return json.dumps({"matches": [match], "descriptor": {"name": "grype"}})
+
+
+CVE = {"VulnerabilityID": "CVE-2024-1", "PkgName": "requests", "InstalledVersion": "2.19.1"}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (trivy({**CVE, "Severity": {"level": "HIGH"}}),
+         "Results[0].Vulnerabilities[0].Severity must be a severity word or score, not an object"),
+        (trivy({**CVE, "Severity": None}),
+         "Results[0].Vulnerabilities[0].Severity must be a severity word or score, not null"),
+        (trivy("CVE-2024-1"), "Results[0].Vulnerabilities[0] must be an object, not a string"),
+        (trivy({"PkgName": "requests", "Severity": "HIGH"}),
+         "Results[0].Vulnerabilities[0].VulnerabilityID is missing: every finding names its "
+         "advisory"),
+        (json.dumps({"SchemaVersion": 2, "Results": [None]}),
+         "Results[0] must be an object, not null"),
+        (json.dumps({"SchemaVersion": 2, "Results": [{"Vulnerabilities": {"a": 1}}]}),
+         "Results[0].Vulnerabilities must be a list, not an object"),
+        (grype({"id": "CVE-2024-2", "severity": None}),
+         "matches[0].vulnerability.severity must be a severity word or score, not null"),
+        (grype({"id": "CVE-2024-2", "severity": ["High"]}),
+         "matches[0].vulnerability.severity must be a severity word or score, not a list"),
+        (grype({"id": 7, "severity": "High"}),
+         "matches[0].vulnerability.id is a number: every finding names its advisory"),
+        (grype(None), "matches[0].vulnerability must be an object, not null"),
+        (json.dumps({"matches": [1], "descriptor": {"name": "grype"}}),
+         "matches[0] must be an object, not a number"),
+        (json.dumps({"results": [{"packages": [{"package": {"name": "jinja2"},
+                     "vulnerabilities": [{"id": "GHSA-1"}], "groups": [{"ids": "GHSA-1"}]}]}]}),
+         "results[0].packages[0].groups[0].ids must list advisory ids, not a string"),
+        (json.dumps({"results": [{"packages": [None]}]}),
+         "results[0].packages[0] must be an object, not null"),
+        (json.dumps({"dependencies": [{"name": "attrs", "version": "1", "vulns": [{"id": None}]}]}),
+         "dependencies[0].vulns[0].id is null: every finding names its advisory"),
+        (json.dumps({"dependencies": [{"name": "attrs", "version": "1", "vulns": ["PYSEC-1"]}]}),
+         "dependencies[0].vulns[0] must be an object, not a string"),
+    ],
+)  # fmt: skip
+def test_entries_of_the_wrong_shape_refuse_the_file(data: str, message: str) -> None:
+    target = artefact("scans/odd.json", data)
+    assert takers(target) == ["vulns"]
+    with pytest.raises(ArtefactError) as caught:
+        collect(PARSER, [target])
+    assert caught.value.diagnostics() == [f"scans/odd.json: {message}"]
+
+
+def test_absent_severity_is_unknown_and_go_nulls_are_empty_lists() -> None:
+    empty = {"SchemaVersion": 2, "ArtifactName": ".", "Results": [{"Vulnerabilities": None}]}
+    assert one(PARSER, artefact("t.json", json.dumps(empty)))["total"] == 0
+    facts = one(PARSER, artefact("t.json", trivy(CVE)))
+    assert facts["by_severity"] == {**NONE, "unknown": 1}, "Trivy stated no severity"
