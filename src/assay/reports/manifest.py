@@ -4,8 +4,11 @@
 and size, and records the pack's facts: service, assessment time, assessment hash,
 library digest, ledger head, tool version and, for every evidence record used, its id,
 kind, subject and artefacts (with the attachment holding each, when embedded). The
-manifest's own sha256 is written into the PDF metadata (``/assaymanifestsha256``) and
-on the cover, so an edited manifest no longer matches.
+manifest's own sha256 is written into the PDF metadata (``/assaymanifestsha256``), so an
+edited manifest no longer matches. It binds the rendered pages too: ``pages`` holds the
+page count and the sha256 of each page's decoded content, in order. As the cover is one
+of those pages, the cover shows the sha256 of the manifest without ``pages``
+(:func:`core_sha256`). ``signed`` says whether the pack was written to be signed.
 """
 
 from __future__ import annotations
@@ -52,7 +55,10 @@ def evidence_bytes(report: ServiceReport) -> bytes:
     return canonical_json(records).encode("utf-8")
 
 
-def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, Any]:
+def build_manifest(
+    report: ServiceReport, files: list[PackFile], *, signed: bool = False
+) -> dict[str, Any]:
+    """The manifest without its ``pages`` (they are added while the PDF is written)."""
     facts = report.facts
     head = facts.ledger_head
     return {
@@ -69,6 +75,7 @@ def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, An
             "counts": report.counts,
         },
         "ledger_head": None if head is None else {"seq": head[0], "hash": head[1]},
+        "signed": signed,
         "evidence": [
             {
                 "id": row.id,
@@ -97,3 +104,8 @@ def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, An
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     """Indented, sorted-key JSON: readable when extracted, stable for the hash."""
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def core_sha256(manifest: dict[str, Any]) -> str:
+    """The sha256 of the manifest without its ``pages`` member: what the cover shows."""
+    return sha256_hex(manifest_bytes({k: v for k, v in manifest.items() if k != "pages"}))
