@@ -184,7 +184,7 @@ class _ManifestFinisher:
         self.manifest: dict[str, Any] | None = None
 
     def __call__(self, document: Any, pdf: Any) -> None:
-        import pydyf
+        import pydyf  # type: ignore[import-untyped]
 
         digests = [sha256_hex(_content(pdf, page)) for page in _pages(pdf)]
         manifest = {**self.core, "pages": {"count": len(digests), "content_sha256": digests}}

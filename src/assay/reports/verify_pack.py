@@ -5,15 +5,15 @@ Offline, the pack is checked against itself: the PDF must be whole (it ends with
 hold exactly the attachments the manifest lists, each with the listed sha256 and size;
 ``assessment.json`` must hash to the assessment hash; every record in
 ``evidence.json`` must hash to its evidence id; and the evidence and artefacts must
-agree with the manifest. With a store, every evidence id, artefact hash, the assessment
-and the ledger head must also be found there. Each difference is one plain line.
+agree with the manifest. The whole file is bound too (:mod:`.verify_structure`): every
+embedded file in every revision, every page's content, and no update but a signature.
+With a store, every evidence id, artefact hash, the assessment and the ledger head must
+also be found there. Each difference is one plain line.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,15 @@ from assay.reports.manifest import (
     FORMAT,
     MANIFEST_NAME,
     METADATA_KEY,
+    core_sha256,
+)
+from assay.reports.pdf_structure import Revision, StructureError, read_revisions
+from assay.reports.verify_structure import (
+    VerifyOptions,
+    check_files,
+    check_pages,
+    check_signing,
+    check_updates,
 )
 
 MAX_PACK_BYTES = 2 * 1024 * 1024 * 1024
@@ -54,6 +63,14 @@ class PackCheck:
     store: str | None = None
     #: Lines that are not differences: who signed the pack.
     notes: list[str] = field(default_factory=list)
+    revisions: int = 0
+    pages: int = 0
+    signatures: list[Any] = field(default_factory=list)
+
+    def add(self, problem: str) -> None:
+        """Record a difference once (the same one can be seen in several revisions)."""
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     @property
     def ok(self) -> bool:
@@ -87,6 +104,10 @@ class PackCheck:
             "ledger_head": manifest.get("ledger_head"),
             "store": self.store,
             "notes": list(self.notes),
+            "revisions": self.revisions,
+            "pages": self.pages,
+            "manifest_core_sha256": core_sha256(manifest) if manifest else None,
+            "signers": [s.fingerprint for s in self.signatures if s.ok],
         }
 
 
@@ -105,27 +126,90 @@ def read_pack(path: Path) -> bytes:
         raise ReportError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def verify_pack(path: Path, *, store: PackStore | None = None, store_label: str = "") -> PackCheck:
+def verify_pack(
+    path: Path,
+    *,
+    store: PackStore | None = None,
+    store_label: str = "",
+    options: VerifyOptions | None = None,
+) -> PackCheck:
     """Verify the pack at ``path``; compare with ``store`` when one is given."""
     data = read_pack(path)
     check = PackCheck(str(path))
-    attachments, metadata_hash = _open_pdf(data, check)
-    if attachments is None:
+    revisions = _open_pdf(data, check)
+    if revisions is None:
         return check
-    manifest = _manifest(attachments, metadata_hash, check)
+    latest = revisions[-1]
+    attachments = _tree_files(latest)
+    info: Any = latest.info
+    metadata_hash = info.get(METADATA_KEY)
+    manifest = _manifest(
+        attachments, str(metadata_hash) if metadata_hash is not None else None, check
+    )
     if manifest is None:
         return check
     check.manifest = manifest
     check.attachments = len(attachments)
+    check.revisions = len(revisions)
+    check.pages = len(latest.pages)
     _check_attachments(manifest, attachments, check)
     _check_assessment(manifest, attachments, check)
     _check_evidence(manifest, attachments, check)
+    _check_whole_file(data, revisions, manifest, options or VerifyOptions(), check)
     if store is not None:
         check.store = store_label or "given"
         check_against_store(manifest, store, check)
-    if b"/ByteRange" in data:
-        _check_signatures(data, check)
     return check
+
+
+def _tree_files(revision: Revision) -> dict[str, list[bytes]]:
+    """The name tree's files as readers extract them: ``/EF /F``, else the first stream."""
+    found: dict[str, list[bytes]] = {}
+    for name, specs in revision.tree.items():
+        for alternates in specs:
+            data = alternates.get("/F", next(iter(alternates.values()), b""))
+            found.setdefault(name, []).append(data)
+    return found
+
+
+def _check_whole_file(
+    data: bytes,
+    revisions: list[Revision],
+    manifest: dict[str, Any],
+    options: VerifyOptions,
+    check: PackCheck,
+) -> None:
+    """Embedded files in every revision, pages, updates and signatures."""
+    expected = {str(e.get("name")): str(e.get("sha256")) for e in manifest["attachments"]}
+    check_files(revisions, expected, check.manifest_sha256 or "", check.add)
+    not_a_pack = any(
+        f"no {name} attachment: every assay evidence pack carries one" in check.problems
+        for name in (ASSESSMENT_NAME, EVIDENCE_NAME)
+    )
+    if not not_a_pack and _pages_listed(manifest, check):
+        check_pages(revisions, manifest, check.add)
+    check_updates(revisions, check.add)
+    if len(revisions) > 1 or b"/ByteRange" in data:
+        _check_signatures(data, check)
+    check_signing(check.signatures, manifest, options, check.add)
+
+
+def _pages_listed(manifest: dict[str, Any], check: PackCheck) -> bool:
+    """Whether the manifest binds the pages; a problem when it does not."""
+    pages = manifest.get("pages")
+    if not isinstance(pages, dict):
+        pages = {}
+    digests = pages.get("content_sha256")
+    if (
+        not isinstance(digests, list)
+        or not all(isinstance(item, str) for item in digests)
+        or pages.get("count") != len(digests)
+    ):
+        check.add(f"{MANIFEST_NAME} does not bind the pages: its 'pages' is missing or malformed")
+        return False
+    if not isinstance(manifest.get("signed"), bool):
+        check.add(f"{MANIFEST_NAME}: 'signed' is missing or not true or false")
+    return True
 
 
 def _check_signatures(data: bytes, check: PackCheck) -> None:
@@ -135,44 +219,33 @@ def _check_signatures(data: bytes, check: PackCheck) -> None:
     try:
         signatures = check_signatures(data)
     except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable signature
-        check.problems.append(f"the signature cannot be checked: {type(exc).__name__}: {exc}")
+        check.add(f"the signature cannot be checked: {type(exc).__name__}: {exc}")
         return
+    check.signatures = signatures
     for signature in signatures:
         if not signature.intact:
-            check.problems.append(
-                f"signature {signature.field}: the signed bytes were altered after signing"
-            )
+            check.add(f"signature {signature.field}: the signed bytes were altered after signing")
         elif not signature.whole_file:
-            check.problems.append(
-                f"signature {signature.field}: the file was changed after it was signed"
-            )
+            check.add(f"signature {signature.field}: the file was changed after it was signed")
         else:
             check.notes.append(signature.describe())
 
 
-def _open_pdf(data: bytes, check: PackCheck) -> tuple[dict[str, list[bytes]] | None, str | None]:
+def _open_pdf(data: bytes, check: PackCheck) -> list[Revision] | None:
     if not data.startswith(b"%PDF-"):
         check.problems.append("not a PDF file (it does not start with %PDF-)")
-        return None, None
+        return None
     if b"%%EOF" not in data[-1024:]:
         check.problems.append("the PDF is truncated: it does not end with %%EOF")
-        return None, None
-    from pypdf import PdfReader
-
+        return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            found = {name: list(items) for name, items in reader.attachments.items()}
-            info: Any = reader.metadata or {}
-            metadata_hash = info.get(METADATA_KEY)
-    except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable pack
-        check.problems.append(f"the PDF cannot be read: {type(exc).__name__}: {exc}")
-        return None, None
-    attachments: dict[str, list[bytes]] = {}
-    for name, items in found.items():
-        attachments[str(name)] = [bytes(item) for item in items]
-    return attachments, (str(metadata_hash) if metadata_hash is not None else None)
+        revisions = read_revisions(data)
+    except StructureError as exc:
+        check.problems.append(f"the PDF cannot be read: {exc}")
+        return None
+    if data[revisions[-1].end :].strip():
+        check.problems.append("the PDF has bytes after its last revision")
+    return revisions
 
 
 def _manifest(
