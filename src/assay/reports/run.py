@@ -72,7 +72,7 @@ def pack_report(
         except StoreError:
             return None
 
-    pack = build_pack(report, blob, pack_name=path.name)
+    pack = build_pack(report, blob, pack_name=path.name, signed=sign is not None)
     attached = len(pack.manifest["attachments"]) + 1
     pdf = pack.pdf
     signed = ""

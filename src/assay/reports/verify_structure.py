@@ -86,26 +86,23 @@ def page_differences(expected: list[str], actual: list[str]) -> list[str]:
     lines = []
     if len(actual) != len(expected):
         lines.append(f"the PDF has {len(actual)} pages, the manifest lists {len(expected)}")
+    present, listed = set(actual), set(expected)
     matcher = difflib.SequenceMatcher(a=expected, b=actual, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        if tag in ("replace", "insert"):
-            for j in range(j1, j2):
-                if actual[j] in expected:
-                    at = expected.index(actual[j]) + 1
-                    lines.append(f"page {j + 1}: it is page {at} of the manifest, moved")
-                elif tag == "replace" and j - j1 < i2 - i1:
-                    lines.append(
-                        f"page {j + 1}: its content differs from the manifest's page "
-                        f"{i1 + (j - j1) + 1}"
-                    )
-                else:
-                    lines.append(f"page {j + 1}: not in the manifest (a page was added)")
-        if tag in ("replace", "delete"):
-            for i in range(i1 + (j2 - j1 if tag == "replace" else 0), i2):
-                if expected[i] not in actual:
-                    lines.append(f"page {i + 1} of the manifest is missing (a page was deleted)")
+        gone = [i for i in range(i1, i2) if expected[i] not in present]
+        new = [j for j in range(j1, j2) if actual[j] not in listed]
+        for j in range(j1, j2):
+            if actual[j] in listed:
+                at = expected.index(actual[j]) + 1
+                lines.append(f"page {j + 1}: it is page {at} of the manifest, moved")
+        for j, i in zip(new, gone, strict=False):
+            lines.append(f"page {j + 1}: its content differs from the manifest's page {i + 1}")
+        for j in new[len(gone) :]:
+            lines.append(f"page {j + 1}: not in the manifest (a page was added)")
+        for i in gone[len(new) :]:
+            lines.append(f"page {i + 1} of the manifest is missing (a page was deleted)")
     return lines
 
 
