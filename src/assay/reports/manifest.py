@@ -9,6 +9,7 @@ edited manifest no longer matches. It binds the rendered pages too: ``pages`` ho
 page count and the sha256 of each page's decoded content, in order. As the cover is one
 of those pages, the cover shows the sha256 of the manifest without ``pages``
 (:func:`core_sha256`). ``signed`` says whether the pack was written to be signed.
+``file_name`` and ``attachment_limit`` let ``assay verify --rerender`` rebuild it.
 """
 
 from __future__ import annotations
@@ -56,9 +57,18 @@ def evidence_bytes(report: ServiceReport) -> bytes:
 
 
 def build_manifest(
-    report: ServiceReport, files: list[PackFile], *, signed: bool = False
+    report: ServiceReport,
+    files: list[PackFile],
+    *,
+    signed: bool = False,
+    file_name: str = "pack.pdf",
+    attachment_limit: int | None = None,
 ) -> dict[str, Any]:
-    """The manifest without its ``pages`` (they are added while the PDF is written)."""
+    """The manifest without its ``pages`` (they are added while the PDF is written).
+
+    ``file_name`` (shown in the pack) and ``attachment_limit`` (the size up to which
+    artefacts were embedded) are what, with the store, rebuilding the pack needs.
+    """
     facts = report.facts
     head = facts.ledger_head
     return {
@@ -76,6 +86,8 @@ def build_manifest(
         },
         "ledger_head": None if head is None else {"seq": head[0], "hash": head[1]},
         "signed": signed,
+        "file_name": file_name,
+        "attachment_limit": attachment_limit,
         "evidence": [
             {
                 "id": row.id,

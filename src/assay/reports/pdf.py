@@ -113,15 +113,23 @@ def pack_files(report: ServiceReport, blobs: BlobSource) -> list[PackFile]:
 
 
 def build_pack(
-    report: ServiceReport, blobs: BlobSource, *, pack_name: str = "pack.pdf", signed: bool = False
+    report: ServiceReport,
+    blobs: BlobSource,
+    *,
+    pack_name: str = "pack.pdf",
+    signed: bool = False,
+    attachment_limit: int | None = None,
 ) -> Pack:
     """Render the pack for ``report``; artefact bytes come from ``blobs``.
 
     ``signed`` records in the manifest that the pack is to be signed, so that a copy whose
-    signature was stripped is reported by ``assay verify``.
+    signature was stripped is reported by ``assay verify``; ``attachment_limit`` is the
+    size limit the artefacts were embedded under, recorded so that the pack can be rebuilt.
     """
     files = pack_files(report, blobs)
-    core = build_manifest(report, files, signed=signed)
+    core = build_manifest(
+        report, files, signed=signed, file_name=pack_name, attachment_limit=attachment_limit
+    )
     core_hash = core_sha256(core)
     html = render_html(
         report,

@@ -65,6 +65,8 @@ class PackCheck:
     notes: list[str] = field(default_factory=list)
     revisions: int = 0
     pages: int = 0
+    #: The pack's own revision: the file as rendered, before any signature.
+    own: bytes = b""
     signatures: list[Any] = field(default_factory=list)
 
     def add(self, problem: str) -> None:
@@ -139,6 +141,7 @@ def verify_pack(
     revisions = _open_pdf(data, check)
     if revisions is None:
         return check
+    check.own = data[: revisions[0].end]
     latest = revisions[-1]
     attachments = _tree_files(latest)
     info: Any = latest.info
@@ -191,6 +194,11 @@ def _check_whole_file(
     check_updates(revisions, check.add)
     if len(revisions) > 1 or b"/ByteRange" in data:
         _check_signatures(data, check)
+        if len(check.signatures) < len(revisions) - 1:
+            check.add(
+                f"the PDF has {len(revisions) - 1} update(s) after the pack but "
+                f"{len(check.signatures)} signature(s)"
+            )
     check_signing(check.signatures, manifest, options, check.add)
 
 
