@@ -261,7 +261,11 @@ def test_the_manifest_page_digests_are_the_written_pages(pack: Pack) -> None:
     from assay.reports.page_digests import read_page_digests
 
     digests = read_page_digests(pack.pdf)
-    assert pack.manifest["pages"] == {"count": len(digests), "content_sha256": digests}
+    assert pack.manifest["pages"]["count"] == len(digests)
+    assert pack.manifest["pages"]["content_sha256"] == digests
+    assert set(pack.manifest["pages"]["geometry"]) == {
+        "0 0 595.276 841.89 / 0 0 595.276 841.89 / 0"
+    }
     assert len(set(digests)) == len(digests)
 
 
@@ -283,7 +287,7 @@ def test_a_digest_mismatch_while_writing_fails_closed(
     from assay.reports.gather import gather
     from assay.reports.pdf import build_pack
 
-    monkeypatch.setattr(page_digests, "read_page_digests", lambda pdf: ["0" * 64])
+    monkeypatch.setattr(page_digests, "read_pages", lambda pdf: (["0" * 64], ["0 0 1 1"]))
     with pytest.raises(IntegrityError, match="pages differ from the page digests"):
         build_pack(gather(module_sample.sources()), module_sample.blob)
 
@@ -295,3 +299,40 @@ def test_the_cover_shows_the_manifest_hash_without_pages(pack: Pack) -> None:
     assert core_sha256(pack.manifest) == pack.core_sha256
     assert pack.core_sha256[:32] in cover.replace("\n", "")
     assert pack.manifest_sha256 != pack.core_sha256
+
+
+def test_a_cropped_page_is_named(pack: Pack, tmp_path: Path) -> None:
+    """The gap register's rows cut from view by a crop box; the content stream is intact."""
+    (index, *_) = gap_pages(pack)
+    writer: Any = PdfWriter(clone_from=io.BytesIO(pack.pdf))
+    page = writer.pages[index]
+    page[NameObject("/CropBox")] = ArrayObject(
+        [NumberObject(0), NumberObject(600), NumberObject(595), NumberObject(841)]
+    )
+    path = save(writer, tmp_path / "pack.pdf")
+    check = verify_pack(path)
+    assert check.problems == [
+        f"page {index + 1}: its boxes or rotation (0 0 595.276 841.89 / 0 600 595 841 / 0) "
+        "differ from the manifest's (0 0 595.276 841.89 / 0 0 595.276 841.89 / 0): it is "
+        "shown cropped, enlarged or turned"
+    ]
+
+
+def test_an_annotation_drawn_over_a_page_is_named(pack: Pack, tmp_path: Path) -> None:
+    """A FreeText note saying all is well, laid over the cover by a full rewrite."""
+    writer: Any = PdfWriter(clone_from=io.BytesIO(pack.pdf))
+    note = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FreeText"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (40, 40, 500, 200)]),
+            NameObject("/Contents"): TextStringObject("All controls pass"),
+        }
+    )
+    reference = writer._add_object(note)
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([reference])
+    path = save(writer, tmp_path / "pack.pdf")
+    check = verify_pack(path)
+    assert check.problems == [
+        f"page 1: a FreeText annotation, which a pack does not have (object {reference.idnum})"
+    ]

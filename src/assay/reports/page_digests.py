@@ -3,7 +3,9 @@
 A page's content is the decoded data of its ``/Contents``: one stream, or each stream of
 an array in order, joined with nothing between. The writer takes the digests from the
 objects it is about to write (:mod:`assay.reports.pdf`); verification reads them back
-from the file with pypdf.
+from the file with pypdf. A page's geometry (its media box, crop box and rotation, which
+decide what part of the content is seen) is bound with it, as ``"x1 y1 x2 y2 / x1 y1 x2
+y2 / rotation"`` with each number rounded to three decimals.
 """
 
 from __future__ import annotations
@@ -40,8 +42,49 @@ def digests_of(reader: Any) -> list[str]:
 
 def read_page_digests(pdf: bytes) -> list[str]:
     """The page digests of a PDF file's latest revision."""
+    return read_pages(pdf)[0]
+
+
+def read_pages(pdf: bytes) -> tuple[list[str], list[str]]:
+    """The page digests and page geometry of a PDF file's latest revision."""
     from pypdf import PdfReader
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return digests_of(PdfReader(io.BytesIO(pdf), strict=False))
+        reader = PdfReader(io.BytesIO(pdf), strict=False)
+        return digests_of(reader), geometry_of(reader)
+
+
+def geometry(media: Any, crop: Any | None, rotate: Any | None) -> str:
+    """A page's media box, crop box (the media box when absent) and rotation, as text."""
+    media_box = _box(media)
+    crop_box = media_box if crop is None else _box(crop)
+    return f"{media_box} / {crop_box} / {int(rotate or 0) % 360}"
+
+
+def _box(values: Any) -> str:
+    numbers = [round(float(value), 3) + 0.0 for value in values]  # + 0.0: no "-0"
+    if len(numbers) != 4:
+        raise ValueError("a page box is not four numbers")
+    return " ".join(f"{number:g}" for number in numbers)
+
+
+def geometry_of(reader: Any) -> list[str]:
+    """The geometry of each page of a pypdf reader's document, in page order."""
+    found = []
+    for page in reader.pages:
+        crop = page.cropbox if "/CropBox" in page or _inherited(page, "/CropBox") else None
+        found.append(geometry(page.mediabox, crop, page.rotation))
+    return found
+
+
+def _inherited(page: Any, key: str) -> bool:
+    node = page.get("/Parent")
+    depth = 0
+    while node is not None and depth < 64:
+        node = node.get_object()
+        if key in node:
+            return True
+        node = node.get("/Parent")
+        depth += 1
+    return False

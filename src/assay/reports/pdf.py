@@ -194,8 +194,16 @@ class _ManifestFinisher:
     def __call__(self, document: Any, pdf: Any) -> None:
         import pydyf  # type: ignore[import-untyped]
 
-        digests = [sha256_hex(_content(pdf, page)) for page in _pages(pdf)]
-        manifest = {**self.core, "pages": {"count": len(digests), "content_sha256": digests}}
+        pages = _pages(pdf)
+        digests = [sha256_hex(_content(pdf, page)) for page in pages]
+        shapes = [
+            page_digests.geometry(page["MediaBox"], page.get("CropBox"), page.get("Rotate"))
+            for page in pages
+        ]
+        manifest = {
+            **self.core,
+            "pages": {"count": len(digests), "content_sha256": digests, "geometry": shapes},
+        }
         data = manifest_bytes(manifest)
         streams = [
             item
@@ -244,8 +252,8 @@ def _content(pdf: Any, page: Any) -> bytes:
 
 def _check_pages(pdf: bytes, manifest: dict[str, Any]) -> None:
     """The written file's pages must be those whose digests the manifest holds."""
-    written = page_digests.read_page_digests(pdf)
-    if written != manifest["pages"]["content_sha256"]:
+    written, shapes = page_digests.read_pages(pdf)
+    if written != manifest["pages"]["content_sha256"] or shapes != manifest["pages"]["geometry"]:
         raise IntegrityError(
             "the written PDF's pages differ from the page digests taken while writing it"
         )

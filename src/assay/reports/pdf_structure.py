@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assay.evidence.model import sha256_hex
-from assay.reports.page_digests import digests_of
+from assay.reports.page_digests import digests_of, geometry_of
 
 #: The line that ends a revision: ``startxref``, an offset, ``%%EOF``.
 _REVISION_END = re.compile(rb"startxref\s+(\d+)\s+%%EOF[\r\n]*")
@@ -61,6 +61,9 @@ class Revision:
     #: Name-tree key to the decoded bytes of each file's /EF alternates.
     tree: dict[str, list[dict[str, bytes]]] = field(default_factory=dict)
     pages: list[str] = field(default_factory=list)
+    geometry: list[str] = field(default_factory=list)
+    #: Annotations a pack does not have: page number, what it is, its object number.
+    annotations: list[tuple[int, str, int | None]] = field(default_factory=list)
     #: Object number to where the revision's cross-reference puts it.
     locations: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
@@ -109,6 +112,8 @@ def _read_revision(number: int, end: int, data: bytes) -> Revision:
             for spec in _file_specs(obj, 0):
                 revision.files.append(_describe(spec, num, in_tree.get(id(spec))))
         revision.pages = digests_of(reader)
+        revision.geometry = geometry_of(reader)
+        revision.annotations = _foreign_annotations(reader)
         info = reader.trailer.get("/Info")
         revision.info = dict(info.get_object()) if info is not None else {}
     return revision
@@ -214,3 +219,50 @@ def _text(value: Any) -> str:
     if isinstance(value, ByteStringObject):
         return bytes(value).decode("latin-1")
     return str(value)
+
+
+#: The actions a pack's links take: to a place in the pack, or to a web address.
+LINK_ACTIONS = ("/GoTo", "/URI")
+
+
+def _foreign_annotations(reader: Any) -> list[tuple[int, str, int | None]]:
+    """Every annotation that is neither a plain link (no appearance of its own, going to a
+    place in the document or a web address) nor an invisible signature field."""
+    from pypdf.generic import DictionaryObject, IndirectObject
+
+    found = []
+    for number, page in enumerate(reader.pages, start=1):
+        annotations = page.get("/Annots")
+        for item in annotations.get_object() if annotations is not None else []:
+            num = item.idnum if isinstance(item, IndirectObject) else None
+            annotation = item.get_object()
+            if not isinstance(annotation, DictionaryObject):
+                found.append((number, "an annotation that is not a dictionary", num))
+                continue
+            subtype = str(annotation.get("/Subtype", "/?"))
+            if is_signature_field(annotation):
+                continue
+            action = annotation.get("/A")
+            kind = action.get_object().get("/S") if action is not None else None
+            if subtype == "/Link" and "/AP" not in annotation and kind in (None, *LINK_ACTIONS):
+                continue
+            what = f"a {subtype.lstrip('/')} annotation"
+            if subtype == "/Link":
+                what += " with an appearance or an action of its own"
+            found.append((number, what, num))
+    return found
+
+
+def is_signature_field(obj: Any) -> bool:
+    """An invisible signature field: ``/FT /Sig``, a widget with a zero-area rectangle."""
+    from pypdf.generic import DictionaryObject
+
+    if not isinstance(obj, DictionaryObject) or obj.get("/FT") != "/Sig":
+        return False
+    if obj.get("/Subtype") not in (None, "/Widget") or "/Kids" in obj:
+        return False
+    rect = obj.get("/Rect")
+    if rect is None:
+        return True
+    x1, y1, x2, y2 = (float(value) for value in rect.get_object())
+    return x1 == x2 or y1 == y2

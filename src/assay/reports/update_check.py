@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assay.reports.pdf_structure import MAX_DEPTH, Revision
+from assay.reports.pdf_structure import MAX_DEPTH, Revision, is_signature_field
 
 #: Catalog keys a signature update may add or change.
 CATALOG_KEYS = frozenset({"/AcroForm", "/DSS", "/Extensions", "/Version", "/Perms"})
@@ -93,12 +93,12 @@ def _change_problem(
         if not isinstance(new, DictionaryObject) or set(new) - FORM_KEYS:
             return "changes the form (/AcroForm) beyond listing a signature field"
         fields = [item.get_object() for item in new.get("/Fields", [])]
-        if not all(_is_signature_field(item) for item in fields):
+        if not all(is_signature_field(item) for item in fields):
             return "adds a form field that is not a signature"
         return None
     if old is None and kind in ("/Sig", "/DocTimeStamp", "/DSS", "/VRI", "/XRef", "/ObjStm"):
         return None
-    if _is_signature_field(new) and (old is None or _is_signature_field(old)):
+    if is_signature_field(new) and (old is None or is_signature_field(old)):
         return None
     if num == special["dss"] or (old is None and _is_plain_data(new)):
         return None
@@ -110,7 +110,7 @@ def _change_problem(
         now = list(new.get("/Annots", []))
         if [ref.idnum for ref in now[: len(before)]] != before:
             return f"changes the annotations of page object {num}"
-        if not all(_is_signature_field(ref.get_object()) for ref in now[len(before) :]):
+        if not all(is_signature_field(ref.get_object()) for ref in now[len(before) :]):
             return f"adds an annotation that is not a signature field to page object {num}"
         return None
     what = f"object {num}" + (f" ({kind})" if kind else "")
@@ -124,21 +124,6 @@ def _kind(obj: Any) -> str | None:
         value = obj.get("/Type")
         return str(value) if value is not None else None
     return None
-
-
-def _is_signature_field(obj: Any) -> bool:
-    """An invisible signature field: ``/FT /Sig``, a widget with a zero-area rectangle."""
-    from pypdf.generic import DictionaryObject
-
-    if not isinstance(obj, DictionaryObject) or obj.get("/FT") != "/Sig":
-        return False
-    if obj.get("/Subtype") not in (None, "/Widget") or "/Kids" in obj:
-        return False
-    rect = obj.get("/Rect")
-    if rect is None:
-        return True
-    x1, y1, x2, y2 = (float(value) for value in rect.get_object())
-    return x1 == x2 or y1 == y2
 
 
 def _is_plain_data(obj: Any) -> bool:

@@ -208,10 +208,13 @@ def _pages_listed(manifest: dict[str, Any], check: PackCheck) -> bool:
     if not isinstance(pages, dict):
         pages = {}
     digests = pages.get("content_sha256")
+    shapes = pages.get("geometry")
     if (
         not isinstance(digests, list)
-        or not all(isinstance(item, str) for item in digests)
+        or not isinstance(shapes, list)
+        or not all(isinstance(item, str) for item in [*digests, *shapes])
         or pages.get("count") != len(digests)
+        or len(shapes) != len(digests)
     ):
         check.add(f"{MANIFEST_NAME} does not bind the pages: its 'pages' is missing or malformed")
         return False

@@ -74,11 +74,25 @@ def _check_file(found: EmbeddedFile, hashes: dict[str, str], report: Report, *, 
 
 
 def check_pages(revisions: list[Revision], manifest: dict[str, Any], report: Report) -> None:
-    """Each revision's pages against the manifest's page digests, naming each page."""
+    """Each revision's pages against the manifest's page digests and geometry, and no
+    annotation a pack does not have, naming each page."""
     expected = list(manifest["pages"]["content_sha256"])
+    shapes = list(manifest["pages"]["geometry"])
     for revision in revisions:
         for line in page_differences(expected, revision.pages):
             report(line)
+        for number, (digest, shape) in enumerate(
+            zip(revision.pages, revision.geometry, strict=True), start=1
+        ):
+            if digest in expected and shapes[expected.index(digest)] != shape:
+                report(
+                    f"page {number}: its boxes or rotation ({shape}) differ from the "
+                    f"manifest's ({shapes[expected.index(digest)]}): it is shown cropped, "
+                    "enlarged or turned"
+                )
+        for number, what, num in revision.annotations:
+            where = f" (object {num})" if num is not None else ""
+            report(f"page {number}: {what}, which a pack does not have{where}")
 
 
 def page_differences(expected: list[str], actual: list[str]) -> list[str]:
