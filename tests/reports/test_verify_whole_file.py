@@ -336,3 +336,10 @@ def test_an_annotation_drawn_over_a_page_is_named(pack: Pack, tmp_path: Path) ->
     assert check.problems == [
         f"page 1: a FreeText annotation, which a pack does not have (object {reference.idnum})"
     ]
+
+
+def test_the_manifest_sample_has_every_field_a_pack_writes(pack: Pack) -> None:
+    sample = Path(__file__).resolve().parents[2] / "docs" / "samples" / "pack-manifest.json"
+    document = json.loads(sample.read_text("utf-8"))
+    assert set(document) == set(pack.manifest)
+    assert set(document["pages"]) == set(pack.manifest["pages"])
