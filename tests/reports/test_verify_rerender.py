@@ -74,9 +74,10 @@ def without_pages(pdf: bytes, drop: list[int]) -> bytes:
     writer: Any = PdfWriter(clone_from=io.BytesIO(pdf))
     for index in sorted(drop, reverse=True):
         writer.remove_page(index)
-    digests = manifest["pages"]["content_sha256"]
-    kept = [d for i, d in enumerate(digests) if i not in drop]
-    manifest["pages"] = {"count": len(kept), "content_sha256": kept}
+    pages = manifest["pages"]
+    kept = [d for i, d in enumerate(pages["content_sha256"]) if i not in drop]
+    shapes = [g for i, g in enumerate(pages["geometry"]) if i not in drop]
+    manifest["pages"] = {"count": len(kept), "content_sha256": kept, "geometry": shapes}
     data = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     names = writer.root_object["/Names"]["/EmbeddedFiles"].get_object()["/Names"]
     spec = names[list(names).index("manifest.json") + 1].get_object()

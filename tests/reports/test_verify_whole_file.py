@@ -343,3 +343,33 @@ def test_the_manifest_sample_has_every_field_a_pack_writes(pack: Pack) -> None:
     document = json.loads(sample.read_text("utf-8"))
     assert set(document) == set(pack.manifest)
     assert set(document["pages"]) == set(pack.manifest["pages"])
+
+
+def test_a_retitled_pack_is_named(pack: Pack, tmp_path: Path) -> None:
+    writer: Any = PdfWriter(clone_from=io.BytesIO(pack.pdf))
+    writer.add_metadata({"/Title": "Evidence pack: all controls pass"})
+    path = save(writer, tmp_path / "pack.pdf")
+    check = verify_pack(path)
+    title = pack.manifest["document_info"]["Title"]
+    assert check.problems == [
+        "the document information's /Title is 'Evidence pack: all controls pass', the "
+        f"manifest says {title!r}"
+    ]
+
+
+def test_actions_a_pack_does_not_have_are_named(pack: Pack, tmp_path: Path) -> None:
+    writer: Any = PdfWriter(clone_from=io.BytesIO(pack.pdf))
+    script = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert('all controls pass')"),
+        }
+    )
+    writer.root_object[NameObject("/OpenAction")] = writer._add_object(script)
+    writer.pages[2][NameObject("/AA")] = DictionaryObject({NameObject("/O"): script})
+    path = save(writer, tmp_path / "pack.pdf")
+    check = verify_pack(path)
+    assert check.problems == [
+        "the document catalog has /OpenAction, which a pack does not have",
+        "page 3 has /AA, which a pack's pages do not have",
+    ]

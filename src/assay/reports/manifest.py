@@ -7,9 +7,10 @@ kind, subject and artefacts (with the attachment holding each, when embedded). T
 manifest's own sha256 is written into the PDF metadata (``/assaymanifestsha256``), so an
 edited manifest no longer matches. It binds the rendered pages too: ``pages`` holds the
 page count and the sha256 of each page's decoded content, in order. As the cover is one
-of those pages, the cover shows the sha256 of the manifest without ``pages``
-(:func:`core_sha256`). ``signed`` says whether the pack was written to be signed.
-``file_name`` and ``attachment_limit`` let ``assay verify --rerender`` rebuild it.
+of those pages, the cover shows the sha256 of the manifest without ``pages`` and
+``document_info`` (:func:`core_sha256`). ``signed`` says whether the pack was written to be signed.
+``file_name`` and ``attachment_limit`` let ``assay verify --rerender`` rebuild it;
+``document_info`` holds the document information entries a reader shows (title, author...).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ EVIDENCE_NAME = "evidence.json"
 FORMAT = "assay.pack.manifest/1"
 #: The key of the manifest hash in the PDF document information dictionary.
 METADATA_KEY = "/assaymanifestsha256"
+#: The document information entries the manifest binds (``document_info``); a signature
+#: may change ``/Producer`` and ``/ModDate``, and nothing else may be there.
+BOUND_INFO = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate")
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,12 @@ def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+#: The members added while the PDF is written, after the cover was laid out.
+WRITTEN_KEYS = ("pages", "document_info")
+
+
 def core_sha256(manifest: dict[str, Any]) -> str:
-    """The sha256 of the manifest without its ``pages`` member: what the cover shows."""
-    return sha256_hex(manifest_bytes({k: v for k, v in manifest.items() if k != "pages"}))
+    """The sha256 of the manifest without ``pages`` and ``document_info`` (the members added
+    while the PDF is written): what the cover shows."""
+    core = {k: v for k, v in manifest.items() if k not in WRITTEN_KEYS}
+    return sha256_hex(manifest_bytes(core))

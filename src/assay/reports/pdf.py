@@ -9,9 +9,9 @@ The manifest binds the rendered pages: the layout is made once, and while the PD
 being written (after its page content streams exist, before any byte is output) the
 sha256 of each page's content is added to the manifest, which then takes the place of a
 placeholder attachment; its sha256 goes into the PDF metadata. The cover shows the
-sha256 of the manifest *without* its ``pages`` member (the cover is itself one of the
-pages). The written file is read back and its page digests compared, failing closed.
-The renderer loads only the package's own assets
+sha256 of the manifest *without* the members added then (``pages``, ``document_info``):
+the cover is itself one of the pages. The written file is read back and its page
+digests compared, failing closed. The renderer loads only the package's own assets
 (:class:`~assay.reports.fetcher.AssetFetcher`); attachments come only from this module
 (any the HTML might declare are dropped before writing).
 """
@@ -32,6 +32,7 @@ from assay.reports import page_digests
 from assay.reports.html import render_html
 from assay.reports.manifest import (
     ASSESSMENT_NAME,
+    BOUND_INFO,
     EVIDENCE_NAME,
     MANIFEST_NAME,
     METADATA_KEY,
@@ -200,9 +201,15 @@ class _ManifestFinisher:
             page_digests.geometry(page["MediaBox"], page.get("CropBox"), page.get("Rotate"))
             for page in pages
         ]
+        info = {
+            key: str(getattr(value, "string", value))
+            for key, value in pdf.info.items()
+            if f"/{key}" in BOUND_INFO
+        }
         manifest = {
             **self.core,
             "pages": {"count": len(digests), "content_sha256": digests, "geometry": shapes},
+            "document_info": info,
         }
         data = manifest_bytes(manifest)
         streams = [

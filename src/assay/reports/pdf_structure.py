@@ -67,6 +67,10 @@ class Revision:
     #: Object number to where the revision's cross-reference puts it.
     locations: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    #: Keys of the catalog, of its /Names, and of each page (1-based), as found.
+    catalog_keys: list[str] = field(default_factory=list)
+    names_keys: list[str] = field(default_factory=list)
+    page_keys: list[list[str]] = field(default_factory=list)
 
 
 def revision_ends(data: bytes) -> list[int]:
@@ -116,6 +120,11 @@ def _read_revision(number: int, end: int, data: bytes) -> Revision:
         revision.annotations = _foreign_annotations(reader)
         info = reader.trailer.get("/Info")
         revision.info = dict(info.get_object()) if info is not None else {}
+        catalog: Any = reader.trailer["/Root"].get_object()
+        revision.catalog_keys = [str(key) for key in catalog]
+        names = catalog.get("/Names")
+        revision.names_keys = [str(key) for key in names.get_object()] if names else []
+        revision.page_keys = [[str(key) for key in page] for page in reader.pages]
     return revision
 
 

@@ -37,6 +37,7 @@ from assay.reports.verify_records import (
 )
 from assay.reports.verify_structure import (
     VerifyOptions,
+    check_document,
     check_files,
     check_pages,
     check_signing,
@@ -186,6 +187,7 @@ def _check_whole_file(
     )
     if not not_a_pack and _pages_listed(manifest, check):
         check_pages(revisions, manifest, check.add)
+        check_document(revisions, manifest, check.add)
     check_updates(revisions, check.add)
     if len(revisions) > 1 or b"/ByteRange" in data:
         _check_signatures(data, check)

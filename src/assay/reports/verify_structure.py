@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assay.reports.manifest import MANIFEST_NAME
+from assay.reports.manifest import BOUND_INFO, MANIFEST_NAME, METADATA_KEY
 from assay.reports.pdf_structure import EmbeddedFile, Revision
 from assay.reports.update_check import update_problems
 
@@ -147,3 +147,44 @@ def check_signing(
         if not any(signature.fingerprint == wanted for signature in good):
             by = ", ".join(signature.fingerprint for signature in good) or "nobody"
             report(f"the pack is not signed by certificate sha256 {wanted} (signed by: {by})")
+
+
+#: What a pack's catalog, its /Names and its pages hold (signing adds to the catalog).
+CATALOG_KEYS = frozenset(
+    {"/Type", "/Pages", "/Names", "/OutputIntents", "/AF", "/Metadata", "/Lang", "/Outlines"}
+    | {"/MarkInfo", "/StructTreeRoot", "/AcroForm", "/DSS", "/Extensions", "/Version", "/Perms"}
+)
+NAMES_KEYS = frozenset({"/EmbeddedFiles", "/Dests"})
+PAGE_KEYS = frozenset(
+    {"/Type", "/Parent", "/Contents", "/Resources", "/MediaBox", "/CropBox", "/TrimBox"}
+    | {"/BleedBox", "/Rotate", "/Annots", "/StructParents", "/Group", "/Tabs"}
+)
+#: Document information entries only the writer or a signature sets.
+INFO_KEYS = frozenset({"/Producer", "/ModDate", METADATA_KEY, *BOUND_INFO})
+
+
+def check_document(revisions: list[Revision], manifest: dict[str, Any], report: Report) -> None:
+    """The document information the manifest binds, and nothing in the catalog, its names
+    or the pages that a pack does not have (actions, scripts, optional content...)."""
+    bound = manifest.get("document_info")
+    if not isinstance(bound, dict):
+        report(f"{MANIFEST_NAME}: 'document_info' is missing or malformed")
+        bound = {}
+    for revision in revisions:
+        for key in BOUND_INFO:
+            value = revision.info.get(key)
+            shown = None if value is None else str(value)
+            if shown != bound.get(key.lstrip("/")):
+                report(
+                    f"the document information's {key} is {shown!r}, the manifest says "
+                    f"{bound.get(key.lstrip('/'))!r}"
+                )
+        for key in sorted(set(revision.info) - INFO_KEYS):
+            report(f"the document information has {key}, which a pack does not have")
+        for key in sorted(set(revision.catalog_keys) - CATALOG_KEYS):
+            report(f"the document catalog has {key}, which a pack does not have")
+        for key in sorted(set(revision.names_keys) - NAMES_KEYS):
+            report(f"the document's /Names has {key}, which a pack does not have")
+        for number, keys in enumerate(revision.page_keys, start=1):
+            for key in sorted(set(keys) - PAGE_KEYS):
+                report(f"page {number} has {key}, which a pack's pages do not have")
