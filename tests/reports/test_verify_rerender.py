@@ -13,6 +13,7 @@ from pypdf.generic import NameObject, TextStringObject
 from typer.testing import CliRunner
 
 from assay.evidence.model import sha256_hex
+from assay.reports.page_digests import outline_of
 from tests.reports.workspace import ReportWorkspace, build
 
 
@@ -78,6 +79,9 @@ def without_pages(pdf: bytes, drop: list[int]) -> bytes:
     kept = [d for i, d in enumerate(pages["content_sha256"]) if i not in drop]
     shapes = [g for i, g in enumerate(pages["geometry"]) if i not in drop]
     manifest["pages"] = {"count": len(kept), "content_sha256": kept, "geometry": shapes}
+    out = io.BytesIO()
+    writer.write(out)
+    manifest["outline"] = outline_of(PdfReader(io.BytesIO(out.getvalue())))
     data = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     names = writer.root_object["/Names"]["/EmbeddedFiles"].get_object()["/Names"]
     spec = names[list(names).index("manifest.json") + 1].get_object()

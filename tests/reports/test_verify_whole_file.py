@@ -373,3 +373,24 @@ def test_actions_a_pack_does_not_have_are_named(pack: Pack, tmp_path: Path) -> N
         "the document catalog has /OpenAction, which a pack does not have",
         "page 3 has /AA, which a pack's pages do not have",
     ]
+
+
+def test_a_renamed_bookmark_is_named(pack: Pack, tmp_path: Path) -> None:
+    first = pack.manifest["outline"][0]
+    writer: Any = PdfWriter(clone_from=io.BytesIO(pack.pdf))
+    item = writer.root_object["/Outlines"]["/First"].get_object()
+    item[NameObject("/Title")] = TextStringObject("No gaps found")
+    path = save(writer, tmp_path / "pack.pdf")
+    check = verify_pack(path)
+    depth, page, _ = first.split(" ", 2)
+    assert check.problems == [
+        f"bookmark 1 is '{depth} {page} No gaps found', the manifest says {first!r}"
+    ]
+
+
+def test_the_outline_is_the_bookmarks_a_reader_lists(pack: Pack) -> None:
+    reader = PdfReader(io.BytesIO(pack.pdf))
+    assert len(pack.manifest["outline"]) > 3
+    titles = [entry.split(" ", 2)[2] for entry in pack.manifest["outline"]]
+    first: Any = reader.outline[0]
+    assert titles[0] == first.title

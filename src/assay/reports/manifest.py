@@ -7,10 +7,11 @@ kind, subject and artefacts (with the attachment holding each, when embedded). T
 manifest's own sha256 is written into the PDF metadata (``/assaymanifestsha256``), so an
 edited manifest no longer matches. It binds the rendered pages too: ``pages`` holds the
 page count and the sha256 of each page's decoded content, in order. As the cover is one
-of those pages, the cover shows the sha256 of the manifest without ``pages`` and
-``document_info`` (:func:`core_sha256`). ``signed`` says whether the pack was written to be signed.
-``file_name`` and ``attachment_limit`` let ``assay verify --rerender`` rebuild it;
-``document_info`` holds the document information entries a reader shows (title, author...).
+of those pages, the cover shows the sha256 of the manifest without the members added
+while the PDF is written (:func:`core_sha256`). ``signed`` says whether the pack was
+written to be signed. ``file_name`` and ``attachment_limit`` let ``assay verify
+--rerender`` rebuild it; ``document_info`` holds the document information entries a
+reader shows (title, author...) and ``outline`` the bookmarks.
 """
 
 from __future__ import annotations
@@ -123,11 +124,11 @@ def manifest_bytes(manifest: dict[str, Any]) -> bytes:
 
 
 #: The members added while the PDF is written, after the cover was laid out.
-WRITTEN_KEYS = ("pages", "document_info")
+WRITTEN_KEYS = ("pages", "document_info", "outline")
 
 
 def core_sha256(manifest: dict[str, Any]) -> str:
-    """The sha256 of the manifest without ``pages`` and ``document_info`` (the members added
-    while the PDF is written): what the cover shows."""
+    """The sha256 of the manifest without ``pages``, ``document_info`` and ``outline`` (the
+    members added while the PDF is written): what the cover shows."""
     core = {k: v for k, v in manifest.items() if k not in WRITTEN_KEYS}
     return sha256_hex(manifest_bytes(core))

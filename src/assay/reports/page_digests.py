@@ -88,3 +88,26 @@ def _inherited(page: Any, key: str) -> bool:
         node = node.get("/Parent")
         depth += 1
     return False
+
+
+def outline_entry(depth: int, page: int | None, title: str) -> str:
+    """One bookmark as the manifest lists it: ``"<depth> <page> <title>"`` (page 1-based,
+    ``?`` when it goes to no page of the document)."""
+    return f"{depth} {'?' if page is None else page} {title}"
+
+
+def outline_of(reader: Any) -> list[str]:
+    """The bookmarks of a pypdf reader's document, in order, as the manifest lists them."""
+    found: list[str] = []
+
+    def walk(items: list[Any], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+                continue
+            number = reader.get_destination_page_number(item)
+            page = None if number is None or number < 0 else number + 1
+            found.append(outline_entry(depth, page, str(item.title)))
+
+    walk(reader.outline, 1)
+    return found

@@ -9,8 +9,8 @@ The manifest binds the rendered pages: the layout is made once, and while the PD
 being written (after its page content streams exist, before any byte is output) the
 sha256 of each page's content is added to the manifest, which then takes the place of a
 placeholder attachment; its sha256 goes into the PDF metadata. The cover shows the
-sha256 of the manifest *without* the members added then (``pages``, ``document_info``):
-the cover is itself one of the pages. The written file is read back and its page
+sha256 of the manifest *without* the members added then (``pages``, ``document_info``,
+``outline``): the cover is itself one of the pages. The written file is read back and its page
 digests compared, failing closed. The renderer loads only the package's own assets
 (:class:`~assay.reports.fetcher.AssetFetcher`); attachments come only from this module
 (any the HTML might declare are dropped before writing).
@@ -210,6 +210,7 @@ class _ManifestFinisher:
             **self.core,
             "pages": {"count": len(digests), "content_sha256": digests, "geometry": shapes},
             "document_info": info,
+            "outline": _outline(pdf, pages),
         }
         data = manifest_bytes(manifest)
         streams = [
@@ -240,6 +241,28 @@ def _pages(pdf: Any) -> list[Any]:
     """The page dictionaries in order (pydyf keeps one flat page tree, its kids held as
     ``number, 0, "R"`` triples)."""
     return [pdf.objects[int(number)] for number in pdf.pages["Kids"][::3]]
+
+
+def _outline(pdf: Any, pages: list[Any]) -> list[str]:
+    """The bookmarks, in order, as :func:`page_digests.outline_entry` writes them."""
+    numbers = {page.number: index for index, page in enumerate(pages, start=1)}
+    found: list[str] = []
+
+    def walk(reference: Any, depth: int) -> None:
+        while reference is not None:
+            item = _resolve(pdf, reference)
+            target = item["Dest"][0]
+            text = target.decode() if isinstance(target, bytes) else str(target)
+            page = numbers.get(int(text.split()[0]))
+            found.append(page_digests.outline_entry(depth, page, item["Title"].string))
+            if "First" in item:
+                walk(item["First"], depth + 1)
+            reference = item.get("Next")
+
+    root = pdf.catalog.get("Outlines")
+    if root is not None:
+        walk(_resolve(pdf, root).get("First"), 1)
+    return found
 
 
 def _content(pdf: Any, page: Any) -> bytes:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assay.evidence.model import sha256_hex
-from assay.reports.page_digests import digests_of, geometry_of
+from assay.reports.page_digests import digests_of, geometry_of, outline_of
 
 #: The line that ends a revision: ``startxref``, an offset, ``%%EOF``.
 _REVISION_END = re.compile(rb"startxref\s+(\d+)\s+%%EOF[\r\n]*")
@@ -71,6 +71,7 @@ class Revision:
     catalog_keys: list[str] = field(default_factory=list)
     names_keys: list[str] = field(default_factory=list)
     page_keys: list[list[str]] = field(default_factory=list)
+    outline: list[str] = field(default_factory=list)
 
 
 def revision_ends(data: bytes) -> list[int]:
@@ -125,6 +126,7 @@ def _read_revision(number: int, end: int, data: bytes) -> Revision:
         names = catalog.get("/Names")
         revision.names_keys = [str(key) for key in names.get_object()] if names else []
         revision.page_keys = [[str(key) for key in page] for page in reader.pages]
+        revision.outline = outline_of(reader)
     return revision
 
 

@@ -170,7 +170,13 @@ def check_document(revisions: list[Revision], manifest: dict[str, Any], report: 
     if not isinstance(bound, dict):
         report(f"{MANIFEST_NAME}: 'document_info' is missing or malformed")
         bound = {}
+    outline = manifest.get("outline")
+    if not isinstance(outline, list):
+        report(f"{MANIFEST_NAME}: 'outline' is missing or malformed")
+        outline = []
     for revision in revisions:
+        if revision.outline != outline:
+            report(_outline_difference(outline, revision.outline))
         for key in BOUND_INFO:
             value = revision.info.get(key)
             shown = None if value is None else str(value)
@@ -188,3 +194,11 @@ def check_document(revisions: list[Revision], manifest: dict[str, Any], report: 
         for number, keys in enumerate(revision.page_keys, start=1):
             for key in sorted(set(keys) - PAGE_KEYS):
                 report(f"page {number} has {key}, which a pack's pages do not have")
+
+
+def _outline_difference(expected: list[Any], actual: list[str]) -> str:
+    """The first bookmark that differs from the manifest's (``depth page title``)."""
+    for index, (want, have) in enumerate(zip(expected, actual, strict=False), start=1):
+        if want != have:
+            return f"bookmark {index} is {have!r}, the manifest says {want!r}"
+    return f"the PDF has {len(actual)} bookmarks, the manifest lists {len(expected)}"
