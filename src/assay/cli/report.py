@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from assay.reports.run import Written
     from assay.reports.sources import ReportRequest, ReportStore, Scope
     from assay.reports.verify_pack import PackCheck
+    from assay.reports.verify_structure import VerifyOptions
 
 #: A report to produce once the scope is loaded and the store open.
 Run = Callable[["Scope", "ReportStore"], "Written"]
@@ -225,18 +226,28 @@ def json_(
 
 
 def verify_pack_command(
-    pack_path: Path, store_url: str | None, workspace: Path | None, output_format: str
+    pack_path: Path,
+    store_url: str | None,
+    workspace: Path | None,
+    output_format: str,
+    options: VerifyOptions | None = None,
+    *,
+    rerender: bool = False,
 ) -> None:
     """``assay verify PACK.pdf``: offline, and against the store when one is named or found.
 
     A store named by ``--store-url`` (or ``ASSAY_STORE_URL``) must be reachable; one only
     found through the workspace is skipped, with a note, when it cannot be opened.
+    ``--rerender`` needs the workspace and its store, and rebuilds the pack from them.
     """
     from assay.cli.store import open_cli_store
     from assay.errors import StoreError
     from assay.reports.verify_pack import verify_pack
     from assay.workspace import open_workspace
 
+    if rerender:
+        _verify_and_rerender(pack_path, store_url, workspace, output_format, options)
+        return
     explicit = store_url is not None
     ws = None if explicit else open_workspace(workspace, required=False)
     if explicit or ws is not None:
@@ -248,10 +259,36 @@ def verify_pack_command(
             echo(f"note: store not checked: {exc.message}", err=True)
         else:
             with store:
-                check = verify_pack(pack_path, store=store, store_label=f"store {store.url}")
+                check = verify_pack(
+                    pack_path, store=store, store_label=f"store {store.url}", options=options
+                )
             _report_check(check, output_format)
             return
-    _report_check(verify_pack(pack_path), output_format)
+    _report_check(verify_pack(pack_path, options=options), output_format)
+
+
+def _verify_and_rerender(
+    pack_path: Path,
+    store_url: str | None,
+    workspace: Path | None,
+    output_format: str,
+    options: VerifyOptions | None,
+) -> None:
+    from assay.cli.store import open_cli_store
+    from assay.governance import load_governance
+    from assay.reports.rerender import check_rerender
+    from assay.reports.verify_pack import verify_pack
+    from assay.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    governance = load_governance(ws)
+    with open_cli_store(store_url, ws, create=False) as store:
+        check = verify_pack(
+            pack_path, store=store, store_label=f"store {store.url}", options=options
+        )
+        if check.manifest is not None:
+            check_rerender(check.own, check, ws, governance, store)
+    _report_check(check, output_format)
 
 
 def _report_check(check: PackCheck, output_format: str) -> None:

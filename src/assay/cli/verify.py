@@ -7,13 +7,16 @@ its own line), 2 when verification could not run (store unreachable, nothing to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assay.cli.common import FormatOption, StoreUrlOption, WorkspaceOption, check_format
 from assay.cli.output import echo, echo_json
 from assay.cli.store import open_cli_store
+
+if TYPE_CHECKING:
+    from assay.reports.verify_structure import VerifyOptions
 
 
 def register(app: typer.Typer) -> None:
@@ -31,22 +34,54 @@ def verify(
             "--store", help="Verify the evidence store: every blob, evidence id and ledger link."
         ),
     ] = False,
+    require_signature: Annotated[
+        bool,
+        typer.Option(
+            "--require-signature", help="A pack must carry an intact signature over all of it."
+        ),
+    ] = False,
+    signer: Annotated[
+        str | None,
+        typer.Option(
+            "--signer",
+            metavar="SHA256",
+            help="A pack must be signed by this certificate (the sha256 of its DER bytes).",
+        ),
+    ] = None,
+    rerender: Annotated[
+        bool,
+        typer.Option(
+            "--rerender",
+            help="Rebuild the pack from the store and compare bytes (needs the workspace "
+            "and its store).",
+        ),
+    ] = False,
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
     output_format: FormatOption = "text",
 ) -> None:
     """Check that evidence is unaltered: the store (--store) or a pack (PACK)."""
     from assay.errors import AssayError
+    from assay.reports.verify_structure import VerifyOptions
 
     check_format(output_format)
     if store and pack is not None:
         raise AssayError(
             "verify one thing at a time", hint="run `assay verify --store` and `assay verify PACK`"
         )
+    pack_only = require_signature or signer is not None or rerender
+    if pack_only and pack is None:
+        raise AssayError("--require-signature, --signer and --rerender are for a pack")
+    if signer is not None and not _is_sha256(signer):
+        raise AssayError(
+            f"--signer {signer}: not a sha256 (64 hexadecimal digits)",
+            hint="the sha256 of the signer certificate's DER bytes, as verify prints it",
+        )
     if store:
         _verify_store(store_url, workspace, output_format)
     elif pack is not None:
-        _verify_pack(pack, store_url, workspace, output_format)
+        options = VerifyOptions(require_signature=require_signature, signer=signer)
+        _verify_pack(pack, store_url, workspace, output_format, options, rerender=rerender)
     else:
         raise AssayError(
             "nothing to verify",
@@ -67,10 +102,20 @@ def _verify_store(store_url: str | None, workspace: Path | None, output_format: 
         raise typer.Exit(1)
 
 
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
 def _verify_pack(
-    pack: Path, store_url: str | None, workspace: Path | None, output_format: str
+    pack: Path,
+    store_url: str | None,
+    workspace: Path | None,
+    output_format: str,
+    options: VerifyOptions,
+    *,
+    rerender: bool,
 ) -> None:
     """The pack's manifest, attachments and hashes; the store too when one is reachable."""
     from assay.cli.report import verify_pack_command
 
-    verify_pack_command(pack, store_url, workspace, output_format)
+    verify_pack_command(pack, store_url, workspace, output_format, options, rerender=rerender)

@@ -4,8 +4,14 @@
 and size, and records the pack's facts: service, assessment time, assessment hash,
 library digest, ledger head, tool version and, for every evidence record used, its id,
 kind, subject and artefacts (with the attachment holding each, when embedded). The
-manifest's own sha256 is written into the PDF metadata (``/assaymanifestsha256``) and
-on the cover, so an edited manifest no longer matches.
+manifest's own sha256 is written into the PDF metadata (``/assaymanifestsha256``), so an
+edited manifest no longer matches. It binds the rendered pages too: ``pages`` holds the
+page count and the sha256 of each page's decoded content, in order. As the cover is one
+of those pages, the cover shows the sha256 of the manifest without the members added
+while the PDF is written (:func:`core_sha256`). ``signed`` says whether the pack was
+written to be signed. ``file_name`` and ``attachment_limit`` let ``assay verify
+--rerender`` rebuild it; ``document_info`` holds the document information entries a
+reader shows (title, author...) and ``outline`` the bookmarks.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ EVIDENCE_NAME = "evidence.json"
 FORMAT = "assay.pack.manifest/1"
 #: The key of the manifest hash in the PDF document information dictionary.
 METADATA_KEY = "/assaymanifestsha256"
+#: The document information entries the manifest binds (``document_info``); a signature
+#: may change ``/Producer`` and ``/ModDate``, and nothing else may be there.
+BOUND_INFO = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate")
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,19 @@ def evidence_bytes(report: ServiceReport) -> bytes:
     return canonical_json(records).encode("utf-8")
 
 
-def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, Any]:
+def build_manifest(
+    report: ServiceReport,
+    files: list[PackFile],
+    *,
+    signed: bool = False,
+    file_name: str = "pack.pdf",
+    attachment_limit: int | None = None,
+) -> dict[str, Any]:
+    """The manifest without its ``pages`` (they are added while the PDF is written).
+
+    ``file_name`` (shown in the pack) and ``attachment_limit`` (the size up to which
+    artefacts were embedded) are what, with the store, rebuilding the pack needs.
+    """
     facts = report.facts
     head = facts.ledger_head
     return {
@@ -69,6 +90,9 @@ def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, An
             "counts": report.counts,
         },
         "ledger_head": None if head is None else {"seq": head[0], "hash": head[1]},
+        "signed": signed,
+        "file_name": file_name,
+        "attachment_limit": attachment_limit,
         "evidence": [
             {
                 "id": row.id,
@@ -97,3 +121,14 @@ def build_manifest(report: ServiceReport, files: list[PackFile]) -> dict[str, An
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     """Indented, sorted-key JSON: readable when extracted, stable for the hash."""
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+#: The members added while the PDF is written, after the cover was laid out.
+WRITTEN_KEYS = ("pages", "document_info", "outline")
+
+
+def core_sha256(manifest: dict[str, Any]) -> str:
+    """The sha256 of the manifest without ``pages``, ``document_info`` and ``outline`` (the
+    members added while the PDF is written): what the cover shows."""
+    core = {k: v for k, v in manifest.items() if k not in WRITTEN_KEYS}
+    return sha256_hex(manifest_bytes(core))

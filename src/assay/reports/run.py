@@ -72,7 +72,13 @@ def pack_report(
         except StoreError:
             return None
 
-    pack = build_pack(report, blob, pack_name=path.name)
+    pack = build_pack(
+        report,
+        blob,
+        pack_name=path.name,
+        signed=sign is not None,
+        attachment_limit=request.max_attachment_bytes,
+    )
     attached = len(pack.manifest["attachments"]) + 1
     pdf = pack.pdf
     signed = ""

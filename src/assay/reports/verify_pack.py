@@ -5,41 +5,46 @@ Offline, the pack is checked against itself: the PDF must be whole (it ends with
 hold exactly the attachments the manifest lists, each with the listed sha256 and size;
 ``assessment.json`` must hash to the assessment hash; every record in
 ``evidence.json`` must hash to its evidence id; and the evidence and artefacts must
-agree with the manifest. With a store, every evidence id, artefact hash, the assessment
-and the ledger head must also be found there. Each difference is one plain line.
+agree with the manifest. The whole file is bound too (:mod:`.verify_structure`): every
+embedded file in every revision, every page's content, and no update but a signature.
+With a store, every evidence id, artefact hash, the assessment and the ledger head must
+also be found there. Each difference is one plain line.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from assay.errors import ReportError
-from assay.evidence.model import Evidence, evidence_id, sha256_hex
+from assay.evidence.model import sha256_hex
 from assay.reports.manifest import (
     ASSESSMENT_NAME,
     EVIDENCE_NAME,
     FORMAT,
     MANIFEST_NAME,
     METADATA_KEY,
+    core_sha256,
+)
+from assay.reports.pdf_structure import Revision, StructureError, read_revisions
+from assay.reports.verify_records import (
+    PackStore,
+    check_against_store,
+    check_assessment,
+    check_evidence,
+)
+from assay.reports.verify_structure import (
+    VerifyOptions,
+    check_document,
+    check_files,
+    check_pages,
+    check_signing,
+    check_updates,
 )
 
 MAX_PACK_BYTES = 2 * 1024 * 1024 * 1024
-
-
-class PackStore(Protocol):
-    """What verification needs from a store (:class:`assay.evidence.store.Store` has it)."""
-
-    def get(self, evidence_id: str) -> Evidence | None: ...
-
-    def get_assessment(self, assessment_id: str) -> Any: ...
-
-    def ledger(self, since_seq: int = 0) -> Iterator[Any]: ...
 
 
 @dataclass
@@ -54,6 +59,16 @@ class PackCheck:
     store: str | None = None
     #: Lines that are not differences: who signed the pack.
     notes: list[str] = field(default_factory=list)
+    revisions: int = 0
+    pages: int = 0
+    #: The pack's own revision: the file as rendered, before any signature.
+    own: bytes = b""
+    signatures: list[Any] = field(default_factory=list)
+
+    def add(self, problem: str) -> None:
+        """Record a difference once (the same one can be seen in several revisions)."""
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     @property
     def ok(self) -> bool:
@@ -87,6 +102,10 @@ class PackCheck:
             "ledger_head": manifest.get("ledger_head"),
             "store": self.store,
             "notes": list(self.notes),
+            "revisions": self.revisions,
+            "pages": self.pages,
+            "manifest_core_sha256": core_sha256(manifest) if manifest else None,
+            "signers": [s.fingerprint for s in self.signatures if s.ok],
         }
 
 
@@ -105,27 +124,100 @@ def read_pack(path: Path) -> bytes:
         raise ReportError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def verify_pack(path: Path, *, store: PackStore | None = None, store_label: str = "") -> PackCheck:
+def verify_pack(
+    path: Path,
+    *,
+    store: PackStore | None = None,
+    store_label: str = "",
+    options: VerifyOptions | None = None,
+) -> PackCheck:
     """Verify the pack at ``path``; compare with ``store`` when one is given."""
     data = read_pack(path)
     check = PackCheck(str(path))
-    attachments, metadata_hash = _open_pdf(data, check)
-    if attachments is None:
+    revisions = _open_pdf(data, check)
+    if revisions is None:
         return check
-    manifest = _manifest(attachments, metadata_hash, check)
+    check.own = data[: revisions[0].end]
+    latest = revisions[-1]
+    attachments = _tree_files(latest)
+    info: Any = latest.info
+    metadata_hash = info.get(METADATA_KEY)
+    manifest = _manifest(
+        attachments, str(metadata_hash) if metadata_hash is not None else None, check
+    )
     if manifest is None:
         return check
     check.manifest = manifest
     check.attachments = len(attachments)
+    check.revisions = len(revisions)
+    check.pages = len(latest.pages)
     _check_attachments(manifest, attachments, check)
-    _check_assessment(manifest, attachments, check)
-    _check_evidence(manifest, attachments, check)
+    check_assessment(manifest, attachments, check)
+    check_evidence(manifest, attachments, check)
+    _check_whole_file(data, revisions, manifest, options or VerifyOptions(), check)
     if store is not None:
         check.store = store_label or "given"
         check_against_store(manifest, store, check)
-    if b"/ByteRange" in data:
-        _check_signatures(data, check)
     return check
+
+
+def _tree_files(revision: Revision) -> dict[str, list[bytes]]:
+    """The name tree's files as readers extract them: ``/EF /F``, else the first stream."""
+    found: dict[str, list[bytes]] = {}
+    for name, specs in revision.tree.items():
+        for alternates in specs:
+            data = alternates.get("/F", next(iter(alternates.values()), b""))
+            found.setdefault(name, []).append(data)
+    return found
+
+
+def _check_whole_file(
+    data: bytes,
+    revisions: list[Revision],
+    manifest: dict[str, Any],
+    options: VerifyOptions,
+    check: PackCheck,
+) -> None:
+    """Embedded files in every revision, pages, updates and signatures."""
+    expected = {str(e.get("name")): str(e.get("sha256")) for e in manifest["attachments"]}
+    check_files(revisions, expected, check.manifest_sha256 or "", check.add)
+    not_a_pack = any(
+        f"no {name} attachment: every assay evidence pack carries one" in check.problems
+        for name in (ASSESSMENT_NAME, EVIDENCE_NAME)
+    )
+    if not not_a_pack and _pages_listed(manifest, check):
+        check_pages(revisions, manifest, check.add)
+        check_document(revisions, manifest, check.add)
+    check_updates(revisions, check.add)
+    if len(revisions) > 1 or b"/ByteRange" in data:
+        _check_signatures(data, check)
+        if len(check.signatures) < len(revisions) - 1:
+            check.add(
+                f"the PDF has {len(revisions) - 1} update(s) after the pack but "
+                f"{len(check.signatures)} signature(s)"
+            )
+    check_signing(check.signatures, manifest, options, check.add)
+
+
+def _pages_listed(manifest: dict[str, Any], check: PackCheck) -> bool:
+    """Whether the manifest binds the pages; a problem when it does not."""
+    pages = manifest.get("pages")
+    if not isinstance(pages, dict):
+        pages = {}
+    digests = pages.get("content_sha256")
+    shapes = pages.get("geometry")
+    if (
+        not isinstance(digests, list)
+        or not isinstance(shapes, list)
+        or not all(isinstance(item, str) for item in [*digests, *shapes])
+        or pages.get("count") != len(digests)
+        or len(shapes) != len(digests)
+    ):
+        check.add(f"{MANIFEST_NAME} does not bind the pages: its 'pages' is missing or malformed")
+        return False
+    if not isinstance(manifest.get("signed"), bool):
+        check.add(f"{MANIFEST_NAME}: 'signed' is missing or not true or false")
+    return True
 
 
 def _check_signatures(data: bytes, check: PackCheck) -> None:
@@ -135,44 +227,33 @@ def _check_signatures(data: bytes, check: PackCheck) -> None:
     try:
         signatures = check_signatures(data)
     except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable signature
-        check.problems.append(f"the signature cannot be checked: {type(exc).__name__}: {exc}")
+        check.add(f"the signature cannot be checked: {type(exc).__name__}: {exc}")
         return
+    check.signatures = signatures
     for signature in signatures:
         if not signature.intact:
-            check.problems.append(
-                f"signature {signature.field}: the signed bytes were altered after signing"
-            )
+            check.add(f"signature {signature.field}: the signed bytes were altered after signing")
         elif not signature.whole_file:
-            check.problems.append(
-                f"signature {signature.field}: the file was changed after it was signed"
-            )
+            check.add(f"signature {signature.field}: the file was changed after it was signed")
         else:
             check.notes.append(signature.describe())
 
 
-def _open_pdf(data: bytes, check: PackCheck) -> tuple[dict[str, list[bytes]] | None, str | None]:
+def _open_pdf(data: bytes, check: PackCheck) -> list[Revision] | None:
     if not data.startswith(b"%PDF-"):
         check.problems.append("not a PDF file (it does not start with %PDF-)")
-        return None, None
+        return None
     if b"%%EOF" not in data[-1024:]:
         check.problems.append("the PDF is truncated: it does not end with %%EOF")
-        return None, None
-    from pypdf import PdfReader
-
+        return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            found = {name: list(items) for name, items in reader.attachments.items()}
-            info: Any = reader.metadata or {}
-            metadata_hash = info.get(METADATA_KEY)
-    except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable pack
-        check.problems.append(f"the PDF cannot be read: {type(exc).__name__}: {exc}")
-        return None, None
-    attachments: dict[str, list[bytes]] = {}
-    for name, items in found.items():
-        attachments[str(name)] = [bytes(item) for item in items]
-    return attachments, (str(metadata_hash) if metadata_hash is not None else None)
+        revisions = read_revisions(data)
+    except StructureError as exc:
+        check.problems.append(f"the PDF cannot be read: {exc}")
+        return None
+    if data[revisions[-1].end :].strip():
+        check.problems.append("the PDF has bytes after its last revision")
+    return revisions
 
 
 def _manifest(
@@ -242,154 +323,3 @@ def _check_attachments(
             )
     for name in sorted(set(attachments) - listed - {MANIFEST_NAME}):
         check.problems.append(f"attachment {name} is not listed in the manifest")
-
-
-def _required(
-    manifest: dict[str, Any], attachments: dict[str, list[bytes]], name: str, check: PackCheck
-) -> bytes | None:
-    """The bytes of an attachment every pack carries; a problem when there are none.
-
-    When the manifest lists it, its absence is reported with the other attachments; a
-    manifest that leaves it out must not make a pack with nothing in it verify.
-    """
-    items = attachments.get(name)
-    if items:
-        return items[0]
-    if name not in {str(entry.get("name")) for entry in manifest["attachments"]}:
-        check.problems.append(f"no {name} attachment: every assay evidence pack carries one")
-    return None
-
-
-def _check_assessment(
-    manifest: dict[str, Any], attachments: dict[str, list[bytes]], check: PackCheck
-) -> None:
-    data = _required(manifest, attachments, ASSESSMENT_NAME, check)
-    if data is None:
-        return
-    expected = manifest["assessment"].get("hash")
-    if sha256_hex(data) != expected:
-        check.problems.append(
-            f"{ASSESSMENT_NAME}: sha256 is {sha256_hex(data)}, the assessment hash in the "
-            f"manifest is {expected}"
-        )
-    try:
-        record = json.loads(data)
-        ids = set(record["evidence_ids"])
-        service = record["service"]
-    except (ValueError, KeyError, TypeError):
-        check.problems.append(f"{ASSESSMENT_NAME} is not an assessment record")
-        return
-    if service != manifest.get("service"):
-        check.problems.append(
-            f"{ASSESSMENT_NAME} is for service {service}, the manifest says "
-            f"{manifest.get('service')}"
-        )
-    listed = {str(item.get("id")) for item in manifest["evidence"]}
-    for missing in sorted(ids - listed):
-        check.problems.append(f"evidence {missing}: used by the assessment, not in the manifest")
-    for extra in sorted(listed - ids):
-        check.problems.append(f"evidence {extra}: in the manifest, not used by the assessment")
-
-
-def _check_evidence(
-    manifest: dict[str, Any], attachments: dict[str, list[bytes]], check: PackCheck
-) -> None:
-    data = _required(manifest, attachments, EVIDENCE_NAME, check)
-    if data is None:
-        return
-    try:
-        records = json.loads(data)
-        if not isinstance(records, list):
-            raise TypeError
-    except (ValueError, TypeError):
-        check.problems.append(f"{EVIDENCE_NAME} is not a list of evidence records")
-        return
-    listed = {str(item.get("id")): item for item in manifest["evidence"]}
-    seen: set[str] = set()
-    for index, record in enumerate(records):
-        if not isinstance(record, dict) or "id" not in record:
-            check.problems.append(f"{EVIDENCE_NAME}: record {index + 1} has no id")
-            continue
-        claimed = str(record["id"])
-        seen.add(claimed)
-        identity = {key: value for key, value in record.items() if key != "id"}
-        try:
-            actual = evidence_id(identity)
-        except (TypeError, ValueError):
-            actual = "unhashable"
-        if actual != claimed:
-            check.problems.append(
-                f"evidence {claimed}: its record in {EVIDENCE_NAME} hashes to {actual}"
-            )
-        entry = listed.get(claimed)
-        if entry is None:
-            check.problems.append(f"evidence {claimed}: in {EVIDENCE_NAME}, not in the manifest")
-            continue
-        stored = _artefact_hashes(identity.get("artefacts", []))
-        claimed_artefacts = _artefact_hashes(entry.get("artefacts", []))
-        if stored is None or stored != claimed_artefacts:
-            check.problems.append(
-                f"evidence {claimed}: its artefacts differ between {EVIDENCE_NAME} and the manifest"
-            )
-    for missing in sorted(k for k, v in listed.items() if v.get("found", True) and k not in seen):
-        check.problems.append(f"evidence {missing}: in the manifest, not in {EVIDENCE_NAME}")
-    hashes = {str(e.get("name")): e.get("sha256") for e in manifest["attachments"]}
-    for entry in manifest["evidence"]:
-        artefacts = entry.get("artefacts", [])
-        if _artefact_hashes(artefacts) is None:
-            check.problems.append(f"evidence {entry.get('id')}: manifest artefacts are malformed")
-            continue
-        for artefact in artefacts:
-            name = artefact.get("attachment")
-            if name and hashes.get(name) != artefact.get("sha256"):
-                check.problems.append(
-                    f"artefact {artefact.get('name')} of evidence {entry.get('id')}: attachment "
-                    f"{name} is not listed with sha256 {artefact.get('sha256')}"
-                )
-
-
-def _artefact_hashes(value: Any) -> list[str] | None:
-    """The sorted sha256s of a list of artefact objects; ``None`` for any other shape."""
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        return None
-    return sorted(str(item.get("sha256", "")) for item in value)
-
-
-def check_against_store(manifest: dict[str, Any], store: PackStore, check: PackCheck) -> None:
-    """Every evidence id, artefact hash, the assessment and the ledger head, in the store."""
-    for entry in manifest["evidence"]:
-        eid = str(entry.get("id"))
-        record = store.get(eid)
-        if record is None:
-            check.problems.append(f"store: evidence {eid} is not in the store")
-            continue
-        stored = sorted(a.sha256 for a in record.artefacts)
-        if _artefact_hashes(entry.get("artefacts", [])) != stored:
-            check.problems.append(f"store: evidence {eid} has other artefacts in the store")
-    assessment = manifest["assessment"]
-    if assessment.get("id"):
-        stored_assessment = store.get_assessment(str(assessment["id"]))
-        if stored_assessment is None:
-            check.problems.append(f"store: assessment {assessment['id']} is not in the store")
-        elif stored_assessment.hash != assessment.get("hash"):
-            check.problems.append(
-                f"store: assessment {assessment['id']} has hash {stored_assessment.hash}, the "
-                f"pack says {assessment.get('hash')}"
-            )
-    head = manifest.get("ledger_head")
-    if isinstance(head, dict) and isinstance(head.get("seq"), int):
-        seq = head["seq"]
-        entries = store.ledger(since_seq=seq - 1)
-        try:
-            entry = next(iter(entries), None)
-        finally:
-            close = getattr(entries, "close", None)
-            if close is not None:
-                close()
-        if entry is None or entry.seq != seq:
-            check.problems.append(f"store: ledger entry {seq} (the pack's ledger head) is missing")
-        elif entry.entry_hash != head.get("hash"):
-            check.problems.append(
-                f"store: ledger entry {seq} has hash {entry.entry_hash}, the pack's ledger head "
-                f"says {head.get('hash')}"
-            )
