@@ -67,15 +67,20 @@ ENTRY_EVIDENCE = "evidence"
 ENTRY_ASSESSMENT = "assessment"
 ENTRY_TYPES = (ENTRY_EVIDENCE, ENTRY_ASSESSMENT)
 
-#: Records are values: built validated, never changed. (Typed ``Any``: SQLModel declares
-#: ``model_config`` as its own extension of pydantic's ``ConfigDict``.)
-FROZEN: Any = ConfigDict(frozen=True)
+#: Records are values: built validated, never changed. Validators are built on first use,
+#: so a command that builds no record of a kind does not pay for its validator at start-up.
+#: (Typed ``Any``: SQLModel declares ``model_config`` as its own kind of ``ConfigDict``.)
+FROZEN: Any = ConfigDict(frozen=True, defer_build=True)
+#: For the classes that only declare the fields a table and a record share.
+DEFERRED: Any = ConfigDict(defer_build=True)
 
 Artefacts = Annotated[tuple[Artefact, ...], BeforeValidator(from_json_text)]
 
 
 class EvidenceFields(SQLModel):
     """What an evidence row and an :class:`Evidence` record share: the identity's fields."""
+
+    model_config = DEFERRED
 
     id: str = hash_field(primary_key=True)
     kind: str = name_field()
@@ -161,6 +166,8 @@ class AssessmentFields(SQLModel):
     ``id`` is the sha256 of the canonical JSON of ``{service, as_of, library_digest,
     payload}``; ``hash`` is the sha256 of the payload's canonical JSON text.
     """
+
+    model_config = DEFERRED
 
     id: str = hash_field(primary_key=True)
     service: str = name_field()

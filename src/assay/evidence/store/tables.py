@@ -22,8 +22,10 @@ from sqlmodel import Field, SQLModel
 from assay.evidence.store.columns import UTCDateTime, hash_field, name_field, stamp_field
 from assay.evidence.store.records import AssessmentFields, EvidenceFields, LedgerEntry
 
-#: Tables are not frozen, as SQLAlchemy needs; the records they derive from are.
-MUTABLE: Any = ConfigDict(frozen=False)
+#: Tables are not frozen, as SQLAlchemy needs; the records they derive from are. Their
+#: validators are built on first use (``model_validate``): the store reads and writes with
+#: Core statements and validates through the records, so most commands never need them.
+MUTABLE: Any = ConfigDict(frozen=False, defer_build=True)
 
 
 class EvidenceRow(EvidenceFields, table=True):
@@ -44,6 +46,8 @@ class EvidenceRow(EvidenceFields, table=True):
 
 class BlobRow(SQLModel, table=True):
     """Artefact bytes, addressed (and deduplicated) by their sha256."""
+
+    model_config = MUTABLE
 
     __tablename__: ClassVar[str] = "blobs"
 
