@@ -105,6 +105,12 @@ def test_evidence_refuses_a_bad_id_and_a_local_time() -> None:
         Evidence(**{**fields, "observed_at": local})
     with pytest.raises(ValidationError, match="service"):
         Evidence(**{**fields, "service": ""})
+    artefact = {"name": "junit.xml", "sha256": HASH, "size": 3, "media_type": "text/xml"}
+    stored = Evidence.model_validate({**fields, "artefacts": canonical_json([artefact])})
+    assert [a.to_dict() for a in stored.artefacts] == [artefact]
+    for bad in ({**artefact, "sha256": "ab"}, {**artefact, "size": -1}, {"name": "x"}):
+        with pytest.raises(ValidationError, match="artefact"):
+            Evidence.model_validate({**fields, "artefacts": [bad]})
 
 
 def test_table_classes_validate_through_model_validate() -> None:

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import CoreSchema, core_schema
 from sqlmodel import Field
 
 from assay.evidence.model import Artefact, canonical_json
@@ -76,10 +77,58 @@ def from_json_text(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+_ARTEFACT_KEYS = {"name", "sha256", "size", "media_type"}
+_HASH_TEXT = re.compile(HASH_PATTERN)
+
+
+def to_artefacts(value: Any) -> Any:
+    """Artefacts from their stored JSON text or a list of their dictionaries.
+
+    Each must have exactly a name, a sha256 (64 hex characters), a size (a whole number
+    from 0) and a media type; :class:`Artefact` values are taken as they are.
+    """
+    items = from_json_text(value)
+    if not isinstance(items, list | tuple):
+        raise ValueError("artefacts must be a list")
+    out = []
+    for item in items:
+        if isinstance(item, Artefact):
+            out.append(item)
+            continue
+        if not isinstance(item, dict) or set(item) != _ARTEFACT_KEYS:
+            raise ValueError(f"an artefact has the fields {sorted(_ARTEFACT_KEYS)}")
+        size, sha = item["size"], item["sha256"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError("an artefact's size is a whole number from 0")
+        if not isinstance(sha, str) or not _HASH_TEXT.fullmatch(sha):
+            raise ValueError("an artefact's sha256 is 64 lower-case hex characters")
+        if not all(isinstance(item[key], str) for key in ("name", "media_type")):
+            raise ValueError("an artefact's name and media type are text")
+        out.append(Artefact(**item))
+    return tuple(out)
+
+
 #: A UTC instant; its stored text is accepted too, any other offset is refused.
 UTCDateTime = Annotated[datetime, BeforeValidator(_from_stamp_text), AfterValidator(_require_utc)]
 #: A JSON object; its stored (canonical JSON) text is accepted too.
 JSONObject = Annotated[dict[str, Any], BeforeValidator(from_json_text)]
+
+
+class _ArtefactsSchema:
+    """Validates with :func:`to_artefacts` alone: no schema is built for the dataclass."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, _source: Any, _handler: Any) -> CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            to_artefacts,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda artefacts: [artefact.to_dict() for artefact in artefacts]
+            ),
+        )
+
+
+#: Artefact references, checked by :func:`to_artefacts`.
+Artefacts = Annotated[tuple[Artefact, ...], _ArtefactsSchema]
 
 
 class JSONText(str):

@@ -20,20 +20,20 @@ built validated and never changed (``model_copy(update=...)`` makes a changed co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from assay.durations import isoformat
-from assay.evidence.model import Artefact, evidence_identity, subject_key
+from assay.evidence.model import evidence_identity, subject_key
 from assay.evidence.store.columns import (
     SEQ,
+    Artefacts,
     CanonicalJSON,
     JSONObject,
     UTCDateTime,
-    from_json_text,
     hash_field,
     json_field,
     name_field,
@@ -73,8 +73,6 @@ ENTRY_TYPES = (ENTRY_EVIDENCE, ENTRY_ASSESSMENT)
 FROZEN: Any = ConfigDict(frozen=True, defer_build=True)
 #: For the classes that only declare the fields a table and a record share.
 DEFERRED: Any = ConfigDict(defer_build=True)
-
-Artefacts = Annotated[tuple[Artefact, ...], BeforeValidator(from_json_text)]
 
 
 class EvidenceFields(SQLModel):
