@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
+from assay.errors import InvalidInput
 from assay.evidence.model import Evidence as ModelEvidence
 from assay.evidence.model import canonical_json
 from assay.evidence.store import AssessmentRecord, LedgerEntry, Store
@@ -140,3 +141,14 @@ def test_parse_stamp_reads_only_utc_stamps() -> None:
     for text in ("2026-01-31T12:00:00+00:00", "2026-01-31T12:00:00.000Z", "yesterday"):
         with pytest.raises(ValueError, match="not a UTC stamp"):
             parse_stamp(text)
+
+
+def test_an_assessment_with_a_bad_field_is_refused_and_nothing_is_stored(store: Store) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        store.save_assessment(
+            service="payments", as_of=at(1), library_digest="", payload={}, context={}
+        )
+    assert [str(problem) for problem in caught.value.problems] == [
+        "assessment library_digest: String should have at least 1 character"
+    ]
+    assert store.counts().assessments == store.counts().ledger == 0

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from assay import __version__
 from assay.durations import utc_now
@@ -378,15 +379,22 @@ def _append_assessment(
     ident = assessment_id(service, stamp(as_of), library_digest, payload.data)
     existing = queries.get_assessment(connection, ident)
     # Built (and validated) before anything is written: a bad field stores nothing.
-    record = AssessmentRecord(
-        id=ident,
-        service=service,
-        as_of=as_of,
-        created_at=existing.created_at if existing else at,
-        library_digest=library_digest,
-        payload=payload.data,
-        hash=payload.hash,
-    )
+    try:
+        record = AssessmentRecord(
+            id=ident,
+            service=service,
+            as_of=as_of,
+            created_at=existing.created_at if existing else at,
+            library_digest=library_digest,
+            payload=payload.data,
+            hash=payload.hash,
+        )
+    except ValidationError as exc:
+        problems = [
+            Problem(f"assessment {'.'.join(map(str, error['loc']))}", message=error["msg"])
+            for error in exc.errors()
+        ]
+        raise InvalidInput(problems) from None
     if existing is None:
         row = {name: getattr(record, name) for name in queries.ASSESSMENT_COLUMNS}
         connection.execute(sa.insert(assessment_table), {**row, "payload": payload.text})

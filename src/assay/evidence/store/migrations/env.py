@@ -12,10 +12,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from assay.evidence.store import tables
+import assay.evidence.store.tables  # noqa: F401 (declares the tables on SQLModel.metadata)
 from assay.evidence.store.migrate import VERSION_TABLE
 
-assert tables.MODELS  # the table classes are declared on SQLModel.metadata
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection, target_metadata=SQLModel.metadata, version_table=VERSION_TABLE
