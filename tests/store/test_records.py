@@ -152,3 +152,13 @@ def test_an_assessment_with_a_bad_field_is_refused_and_nothing_is_stored(store: 
         "assessment library_digest: String should have at least 1 character"
     ]
     assert store.counts().assessments == store.counts().ledger == 0
+
+
+def test_records_describe_themselves_as_json_schema() -> None:
+    """Plugin authors can publish what a record holds: the checks show in its schema."""
+    ledger = LedgerEntry.model_json_schema()["properties"]
+    assert ledger["ref_id"]["pattern"] == "^[0-9a-f]{64}$"
+    assert ledger["collected_at"]["format"] == "date-time"
+    assert ledger["context"]["type"] == "object"
+    artefacts = Evidence.model_json_schema()["properties"]["artefacts"]
+    assert artefacts["items"]["required"] == ["media_type", "name", "sha256", "size"]

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import PlainValidator
 from pydantic_core import CoreSchema, core_schema
 from sqlmodel import Field
 
@@ -60,21 +60,30 @@ def parse_stamp(text: str) -> datetime:
     return datetime.fromisoformat(text[:-1] + "+00:00")
 
 
-def _from_stamp_text(value: Any) -> Any:
-    return parse_stamp(value) if isinstance(value, str) else value
-
-
-def _require_utc(moment: datetime) -> datetime:
-    offset = moment.utcoffset()
+def to_utc(value: Any) -> datetime:
+    """A UTC instant from a ``datetime`` in UTC or its stored text; anything else is refused."""
+    if isinstance(value, str):
+        return parse_stamp(value)
+    if not isinstance(value, datetime):
+        raise ValueError("a time is a datetime or a UTC stamp")
+    offset = value.utcoffset()
     if offset is None:
         raise ValueError("a time without a time zone is not a UTC instant")
     if offset:
-        raise ValueError(f"time {moment.isoformat()} is not in UTC")
-    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+        raise ValueError(f"time {value.isoformat()} is not in UTC")
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def from_json_text(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+def to_json_object(value: Any) -> dict[str, Any]:
+    """A JSON object from a ``dict`` or its stored text (the ``dict`` is kept, not copied)."""
+    data = from_json_text(value)
+    if not isinstance(data, dict):
+        raise ValueError("must be a JSON object")
+    return data
 
 
 _ARTEFACT_KEYS = {"name", "sha256", "size", "media_type"}
@@ -108,10 +117,15 @@ def to_artefacts(value: Any) -> Any:
     return tuple(out)
 
 
+# Each field type is checked by one function (a record is built per row read, so each check
+# is one call, not a chain of pydantic steps).
+
 #: A UTC instant; its stored text is accepted too, any other offset is refused.
-UTCDateTime = Annotated[datetime, BeforeValidator(_from_stamp_text), AfterValidator(_require_utc)]
+UTCDateTime = Annotated[datetime, PlainValidator(to_utc, json_schema_input_type=datetime)]
 #: A JSON object; its stored (canonical JSON) text is accepted too.
-JSONObject = Annotated[dict[str, Any], BeforeValidator(from_json_text)]
+JSONObject = Annotated[
+    dict[str, Any], PlainValidator(to_json_object, json_schema_input_type=dict[str, Any])
+]
 
 
 class _ArtefactsSchema:
@@ -125,6 +139,20 @@ class _ArtefactsSchema:
                 lambda artefacts: [artefact.to_dict() for artefact in artefacts]
             ),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, _schema: CoreSchema, _handler: Any) -> dict[str, Any]:
+        text = {"type": "string"}
+        fields = {"name": text, "sha256": {**text, "pattern": HASH_PATTERN}, "media_type": text}
+        return {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {**fields, "size": {"type": "integer", "minimum": 0}},
+                "required": sorted(_ARTEFACT_KEYS),
+                "additionalProperties": False,
+            },
+        }
 
 
 #: Artefact references, checked by :func:`to_artefacts`.
