@@ -385,7 +385,10 @@ def test_unknown_format_cannot_decide(runner: CliRunner, sample: Sample) -> None
     assert result.stderr.splitlines()[0] == "error: unknown format 'xml'"
 
 
-def test_gate_does_not_import_report_renderers_or_an_orm(sample: Sample) -> None:
+def test_gate_does_not_import_report_renderers_and_reads_sqlmodel_tables(
+    sample: Sample,
+) -> None:
+    """The gate's store is the SQLModel one: its tables are those in SQLModel.metadata."""
     sample.empty_store()
     probe = (
         "import sys\n"
@@ -395,14 +398,19 @@ def test_gate_does_not_import_report_renderers_or_an_orm(sample: Sample) -> None
         " prog_name='assay')\n"
         "except SystemExit as exit:\n"
         "    code = exit.code\n"
-        "heavy = ('weasyprint', 'openpyxl', 'jinja2', 'sqlmodel', 'sqlalchemy.orm')\n"
+        "heavy = ('weasyprint', 'openpyxl', 'jinja2')\n"
         "heavy = [m for m in heavy if m in sys.modules]\n"
-        "print('RESULT', code, heavy)\n"
+        "loaded = 'sqlmodel' in sys.modules\n"
+        "from sqlmodel import SQLModel\n"
+        "from assay.evidence.store import queries\n"
+        "used = {queries.evidence_table, queries.ledger_table, queries.assessment_table}\n"
+        "ours = used <= set(SQLModel.metadata.tables.values())\n"
+        "print('RESULT', code, heavy, ours, loaded)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
-    assert out.stdout.splitlines()[-1] == "RESULT 1 []"
+    assert out.stdout.splitlines()[-1] == "RESULT 1 [] True True"
 
 
 def test_collect_first_then_decide(runner: CliRunner, sample: Sample, git_repo: GitRepo) -> None:

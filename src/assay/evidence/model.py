@@ -3,6 +3,10 @@
 An evidence record's id is the sha256 of its canonical JSON *without* the
 collection time, so collecting the same commit twice yields the same id. Facts
 never hold the collection time or machine-specific paths.
+
+A stored record, :class:`Evidence`, is the store's SQLModel record
+(:class:`assay.evidence.store.records.Evidence`); importing it from here loads the store's
+model layer on first use, so collectors that only make drafts never pay for it.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.durations import isoformat
+
+if TYPE_CHECKING:
+    from assay.evidence.store.records import Evidence as Evidence
 
 
 def canonical_json(data: Any) -> str:
@@ -87,14 +94,16 @@ class EvidenceDraft:
 
     def identity(self) -> dict[str, Any]:
         """The canonical content the id is computed from."""
-        return _identity(self, [a.artefact() for a in self.artefacts])
+        return evidence_identity(self, [a.artefact() for a in self.artefacts])
 
     @property
     def id(self) -> str:
         return evidence_id(self.identity())
 
 
-def _identity(record: EvidenceDraft | Evidence, artefacts: Iterable[Artefact]) -> dict[str, Any]:
+def evidence_identity(
+    record: EvidenceDraft | Evidence, artefacts: Iterable[Artefact]
+) -> dict[str, Any]:
     """Everything an evidence id covers: all of a record but its collection times."""
     return {
         "kind": record.kind,
@@ -111,39 +120,15 @@ def evidence_id(identity: dict[str, Any]) -> str:
     return sha256_hex(canonical_json(identity).encode("utf-8"))
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """A stored evidence record, with when it was last (re-)collected as of a query."""
-
-    id: str
-    kind: str
-    service: str
-    subject: dict[str, Any]
-    observed_at: datetime
-    collector: str
-    facts: dict[str, Any]
-    artefacts: tuple[Artefact, ...] = ()
-    first_collected_at: datetime | None = None
-    last_collected_at: datetime | None = None
-
-    @property
-    def subject_key(self) -> str:
-        return subject_key(self.subject)
-
-    def identity(self) -> dict[str, Any]:
-        """The canonical content its id was computed from; recomputing it detects tampering."""
-        return _identity(self, self.artefacts)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {"id": self.id, **self.identity()}
-        if self.first_collected_at is not None:
-            data["first_collected_at"] = isoformat(self.first_collected_at)
-        if self.last_collected_at is not None:
-            data["last_collected_at"] = isoformat(self.last_collected_at)
-        return data
-
-
 def ensure_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Evidence":
+        from assay.evidence.store.records import Evidence
+
+        return Evidence
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

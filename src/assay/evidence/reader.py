@@ -6,7 +6,6 @@ The SQL store implements it; tests can use :class:`MemoryEvidence`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -46,7 +45,9 @@ class MemoryEvidence:
         for evidence_id, record in self._records.items():
             seen = [t for t in self._seen[evidence_id] if as_of is None or t <= as_of]
             if seen:
-                yield replace(record, first_collected_at=min(seen), last_collected_at=max(seen))
+                yield record.model_copy(
+                    update={"first_collected_at": min(seen), "last_collected_at": max(seen)}
+                )
 
     def latest(
         self, service: str, kinds: Sequence[str], *, as_of: datetime | None = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import textwrap
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -186,5 +185,5 @@ def repo_evidence(
 def with_facts(record: Evidence, facts_: dict[str, Any]) -> Evidence:
     """The record with other facts and the id those facts hash to: as if a collector had
     recorded them (for facts a newer kind schema no longer accepts, say)."""
-    changed = replace(record, facts=facts_)
-    return replace(changed, id=evidence_id(changed.identity()))
+    changed = record.model_copy(update={"facts": facts_})
+    return changed.model_copy(update={"id": evidence_id(changed.identity())})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -121,7 +120,7 @@ def test_facts_that_no_longer_match_their_kind_are_an_error(tmp_path: Path) -> N
 def test_evidence_altered_after_collection_is_an_error(tmp_path: Path) -> None:
     store = MemoryEvidence()
     record = repo_evidence("git.history", "payments", "api", review_ratio=0.5)
-    store.add(replace(record, facts={**record.facts, "review_ratio": 1.0}), NOW)
+    store.add(record.model_copy(update={"facts": {**record.facts, "review_ratio": 1.0}}), NOW)
     result = only(assess(tmp_path, store, REVIEW_CONTROL))
     assert result.status == "error"
     assert result.reasons == (

@@ -12,6 +12,11 @@ opens a database session; everyone else uses :class:`Store`::
         report = store.verify()
 
 Every database error surfaces as :class:`assay.errors.StoreError` with one clear line.
+
+The tables are SQLModel classes (:mod:`assay.evidence.store.tables`) derived from the
+records the store returns (:mod:`assay.evidence.store.records`: ``Evidence``,
+``LedgerEntry``, ``AssessmentRecord``), which are validated when built. The store runs Core
+statements over the classes' tables; no ORM session is opened on any command's path.
 """
 
 from __future__ import annotations

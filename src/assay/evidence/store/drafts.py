@@ -12,19 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from assay.durations import isoformat
 from assay.errors import Problem, raise_if_problems
 from assay.evidence.kinds import kind_validator
 from assay.evidence.model import (
     Artefact,
     ArtefactDraft,
-    Evidence,
     EvidenceDraft,
     canonical_json,
     ensure_utc,
     evidence_id,
+    evidence_identity,
     subject_key,
 )
-from assay.evidence.store.records import stamp
+from assay.evidence.store.columns import JSONText
 
 COLLECTOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.+_-]*$")
 MAX_NAME = 200
@@ -34,7 +35,10 @@ MAX_MESSAGE = 240
 
 @dataclass(frozen=True)
 class PreparedDraft:
-    """One draft as rows: the evidence row (less its first collection time) and blobs."""
+    """One draft as rows: the evidence row (less its first collection time) and blobs.
+
+    The row's JSON columns hold the canonical text the id was computed from.
+    """
 
     id: str
     row: dict[str, Any]
@@ -110,27 +114,18 @@ def prepare(drafts: Sequence[EvidenceDraft]) -> list[PreparedDraft]:
 def _prepare_one(draft: EvidenceDraft) -> PreparedDraft:
     blobs = tuple((item.artefact(), item.data) for item in draft.artefacts)
     observed = ensure_utc(draft.observed_at).replace(microsecond=0)
-    evidence = Evidence(
-        id="",
-        kind=draft.kind,
-        service=draft.service,
-        subject=draft.subject,
-        observed_at=observed,
-        collector=draft.collector,
-        facts=draft.facts,
-        artefacts=tuple(artefact for artefact, _ in blobs),
-    )
-    identity = evidence.identity()
+    identity = evidence_identity(draft, [artefact for artefact, _ in blobs])
+    identity["observed_at"] = isoformat(observed)
     ident = evidence_id(identity)
     row = {
         "id": ident,
         "kind": draft.kind,
         "service": draft.service,
-        "subject": canonical_json(draft.subject),
+        "subject": JSONText(canonical_json(draft.subject)),
         "subject_key": subject_key(draft.subject),
-        "observed_at": stamp(observed),
+        "observed_at": observed,
         "collector": draft.collector,
-        "facts": canonical_json(draft.facts),
-        "artefacts": canonical_json(identity["artefacts"]),
+        "facts": JSONText(canonical_json(draft.facts)),
+        "artefacts": JSONText(canonical_json(identity["artefacts"])),
     }
     return PreparedDraft(id=ident, row=row, blobs=blobs, collector=draft.collector)

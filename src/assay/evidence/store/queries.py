@@ -9,7 +9,6 @@ through the ledger's ``(ref_id, collected_at)`` index.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,14 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from assay.errors import IntegrityError
-from assay.evidence.model import Artefact, Evidence
+from assay.evidence.model import ensure_utc
+from assay.evidence.store.columns import raw, stamp, stored
 from assay.evidence.store.records import (
     ENTRY_EVIDENCE,
     AssessmentRecord,
+    Evidence,
     LedgerEntry,
     StoreCounts,
-    parse_stamp,
-    stamp,
 )
 from assay.evidence.store.tables import (
     assessment_table,
@@ -40,6 +39,10 @@ BATCH = 1000
 E = evidence_table.alias("e")
 E2 = evidence_table.alias("e2")
 L = ledger_table.alias("l")
+#: Evidence columns as stored, in table order: rows are validated into records by name.
+EVIDENCE_COLUMNS = tuple(evidence_table.columns.keys())
+LEDGER_COLUMNS = tuple(ledger_table.columns.keys())
+ASSESSMENT_COLUMNS = tuple(assessment_table.columns.keys())
 
 
 def _visible(evidence: sa.FromClause, as_of: Any) -> Any:
@@ -52,44 +55,42 @@ def _visible(evidence: sa.FromClause, as_of: Any) -> Any:
 
 
 def _seen(as_of: Any) -> list[Any]:
-    """First/last visible collection time and the last visible entry, per row of ``E``."""
+    """First/last visible collection time (as stored) and the last visible entry, per
+    row of ``E``."""
+    if isinstance(as_of, str):
+        as_of = sa.literal(as_of, sa.String)
     visible = _visible(E, as_of)
+    collected = stored(L.c.collected_at)
     return [
-        sa.select(sa.func.min(L.c.collected_at)).where(visible).scalar_subquery(),
-        sa.select(sa.func.max(L.c.collected_at)).where(visible).scalar_subquery(),
+        sa.select(sa.func.min(collected)).where(visible).scalar_subquery(),
+        sa.select(sa.func.max(collected)).where(visible).scalar_subquery(),
         sa.select(sa.func.max(L.c.seq)).where(visible).scalar_subquery(),
     ]
 
 
-def to_evidence(row: Sequence[Any], first: str | None, last: str | None) -> Evidence:
-    """An :class:`Evidence` from an evidence row (columns in table order).
+def _altered(what: str, exc: Exception) -> IntegrityError:
+    return IntegrityError(
+        f"{what}: row is not readable ({type(exc).__name__})",
+        hint="the store was altered outside assay; run 'assay verify --store'",
+    )
 
-    A row that does not decode (JSON that is not JSON, a subject that is not an object,
-    an artefact list of the wrong shape, a time that is not a stamp) can only have been
-    altered behind the store's back: :class:`IntegrityError`, never a half-read record.
+
+def to_evidence(row: Sequence[Any], first: str | None, last: str | None) -> Evidence:
+    """An :class:`Evidence` from an evidence row as stored (columns in table order).
+
+    A row that does not validate (JSON that is not JSON, a subject that is not an object,
+    an artefact list of the wrong shape, a time that is not a stamp, a bad hash) can only
+    have been altered behind the store's back: :class:`IntegrityError`, never a
+    half-read record.
     """
-    (ident, kind, service, subject, _key, observed, collector, facts, artefacts, _first) = row
+    data = dict(zip(EVIDENCE_COLUMNS, row, strict=True))
+    del data["subject_key"]
+    data["first_collected_at"] = first
+    data["last_collected_at"] = last
     try:
-        decoded = json.loads(subject)
-        if not isinstance(decoded, dict):
-            raise TypeError("subject is not an object")
-        return Evidence(
-            id=ident,
-            kind=kind,
-            service=service,
-            subject=decoded,
-            observed_at=parse_stamp(observed),
-            collector=collector,
-            facts=json.loads(facts),
-            artefacts=tuple(Artefact(**item) for item in json.loads(artefacts)),
-            first_collected_at=parse_stamp(first) if first else None,
-            last_collected_at=parse_stamp(last) if last else None,
-        )
-    except (ValueError, TypeError, KeyError) as exc:
-        raise IntegrityError(
-            f"evidence {str(ident)[:12]}: row is not readable ({type(exc).__name__})",
-            hint="the store was altered outside assay; run 'assay verify --store'",
-        ) from None
+        return Evidence.model_validate(data)
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        raise _altered(f"evidence {str(data['id'])[:12]}", exc) from None
 
 
 # Every distinct (kind, subject key) of one service, by index seeks: each step jumps to the
@@ -154,7 +155,7 @@ def _build_latest_for_key() -> sa.Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
-    return sa.select(E, *_seen(as_of)).where(group(E), E.c.observed_at == newest)
+    return sa.select(*raw(E), *_seen(as_of)).where(group(E), E.c.observed_at == newest)
 
 
 _LATEST_FOR_KEY = _build_latest_for_key()
@@ -175,7 +176,7 @@ def _latest_for_key(
 
 
 def get(connection: sa.Connection, evidence_id: str) -> Evidence | None:
-    query = sa.select(E, *_seen(END_OF_TIME)[:2]).where(E.c.id == evidence_id)
+    query = sa.select(*raw(E), *_seen(END_OF_TIME)[:2]).where(E.c.id == evidence_id)
     row = connection.execute(query).first()
     if row is None:
         return None
@@ -186,7 +187,7 @@ def get(connection: sa.Connection, evidence_id: str) -> Evidence | None:
 def list_evidence(
     connection: sa.Connection, service: str | None, kind: str | None, limit: int
 ) -> list[Evidence]:
-    query = sa.select(E, *_seen(END_OF_TIME)[:2])
+    query = sa.select(*raw(E), *_seen(END_OF_TIME)[:2])
     if service is not None:
         query = query.where(E.c.service == service)
     if kind is not None:
@@ -225,17 +226,11 @@ def head(connection: sa.Connection) -> tuple[int, str] | None:
 
 
 def to_entry(row: Sequence[Any]) -> LedgerEntry:
-    seq, entry_type, ref_id, collected_at, collector, context, prev_hash, digest = row
-    return LedgerEntry(
-        seq=int(seq),
-        entry_type=entry_type,
-        ref_id=ref_id,
-        collected_at=parse_stamp(collected_at),
-        collector=collector,
-        context=json.loads(context),
-        prev_hash=prev_hash,
-        entry_hash=digest,
-    )
+    """A :class:`LedgerEntry` from a ledger row as stored (columns in table order)."""
+    try:
+        return LedgerEntry.model_validate(dict(zip(LEDGER_COLUMNS, row, strict=True)))
+    except (ValueError, TypeError) as exc:
+        raise _altered(f"ledger entry {row[0]}", exc) from None
 
 
 def ledger_rows(connection: sa.Connection, since_seq: int = 0) -> Iterator[Sequence[Any]]:
@@ -243,7 +238,7 @@ def ledger_rows(connection: sa.Connection, since_seq: int = 0) -> Iterator[Seque
     last = since_seq
     while True:
         query = (
-            sa.select(ledger_table)
+            sa.select(*raw(ledger_table))
             .where(ledger_table.c.seq > last)
             .order_by(ledger_table.c.seq)
             .limit(BATCH)
@@ -268,21 +263,20 @@ def counts(connection: sa.Connection) -> StoreCounts:
 
 
 def to_assessment(row: Sequence[Any], seq: int | None = None) -> AssessmentRecord:
-    ident, service, as_of, created_at, digest, payload, payload_hash = row
-    return AssessmentRecord(
-        id=ident,
-        service=service,
-        as_of=parse_stamp(as_of),
-        created_at=parse_stamp(created_at),
-        library_digest=digest,
-        payload=json.loads(payload),
-        hash=payload_hash,
-        seq=seq,
-    )
+    """An :class:`AssessmentRecord` from an assessment row as stored (table order)."""
+    data = dict(zip(ASSESSMENT_COLUMNS, row, strict=True))
+    try:
+        return AssessmentRecord.model_validate({**data, "seq": seq})
+    except (ValueError, TypeError) as exc:
+        raise _altered(f"assessment {str(data['id'])[:12]}", exc) from None
+
+
+#: Assessment columns as stored.
+_ASSESSMENT = raw(assessment_table)
 
 
 def get_assessment(connection: sa.Connection, assessment_id: str) -> AssessmentRecord | None:
-    query = sa.select(assessment_table).where(assessment_table.c.id == assessment_id)
+    query = sa.select(*_ASSESSMENT).where(assessment_table.c.id == assessment_id)
     row = connection.execute(query).first()
     return None if row is None else to_assessment(row)
 
@@ -292,9 +286,9 @@ def assessments_as_of(
 ) -> list[AssessmentRecord]:
     """The ``limit`` latest assessments of ``service`` as of ``as_of`` (or of all time),
     by their as-of time, then when they were made: newest first."""
-    query = sa.select(assessment_table).where(assessment_table.c.service == service)
+    query = sa.select(*_ASSESSMENT).where(assessment_table.c.service == service)
     if as_of is not None:
-        query = query.where(assessment_table.c.as_of <= stamp(as_of))
+        query = query.where(assessment_table.c.as_of <= ensure_utc(as_of))
     query = query.order_by(
         assessment_table.c.as_of.desc(), assessment_table.c.created_at.desc()
     ).limit(limit)
@@ -304,7 +298,7 @@ def assessments_as_of(
 def list_assessments(
     connection: sa.Connection, service: str | None, limit: int
 ) -> list[AssessmentRecord]:
-    query = sa.select(assessment_table)
+    query = sa.select(*_ASSESSMENT)
     if service is not None:
         query = query.where(assessment_table.c.service == service)
     query = query.order_by(assessment_table.c.created_at.desc(), assessment_table.c.id).limit(limit)

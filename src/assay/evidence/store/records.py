@@ -1,16 +1,63 @@
-"""The values the store hands out: results of writes, ledger entries, verification reports.
+"""The typed records the store hands out, declared once with SQLModel.
 
-They are plain frozen dataclasses, free of SQL types, so callers (collectors, the
-assessment engine, reports) never see a database row or session.
+Each table's fields are declared here, once, with their column types and validation
+(:mod:`assay.evidence.store.columns`); :mod:`assay.evidence.store.tables` derives the
+tables from the same classes. A record is validated when it is built: a hash that is not
+64 hex characters, a time that is not a UTC instant or a name that is empty is refused
+with a :class:`pydantic.ValidationError`, and the store reports a stored row that does not
+validate as altered (:class:`assay.errors.IntegrityError`).
+
+- :class:`Evidence` (also importable from :mod:`assay.evidence.model`): one evidence
+  record, with when it was first and last collected as of a query;
+- :class:`LedgerEntry`: one link of the hash chain (the ``ledger`` table's row);
+- :class:`AssessmentRecord`: a stored assessment and the seal's ledger number.
+
+The outcome values (:class:`RecordResult`, :class:`StoreCounts`, :class:`VerifyReport`)
+describe operations, not rows, and stay plain dataclasses. Records are frozen: values,
+built validated and never changed (``model_copy(update=...)`` makes a changed copy).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from assay.evidence.model import ensure_utc
+import sqlalchemy as sa
+from pydantic import ConfigDict
+from sqlmodel import Field, SQLModel
+
+from assay.durations import isoformat
+from assay.evidence.model import evidence_identity, subject_key
+from assay.evidence.store.columns import (
+    SEQ,
+    Artefacts,
+    CanonicalJSON,
+    JSONObject,
+    UTCDateTime,
+    hash_field,
+    json_field,
+    name_field,
+    parse_stamp,
+    stamp,
+    stamp_field,
+)
+
+__all__ = [
+    "ENTRY_ASSESSMENT",
+    "ENTRY_EVIDENCE",
+    "ENTRY_TYPES",
+    "GENESIS_HASH",
+    "AssessmentFields",
+    "AssessmentRecord",
+    "Evidence",
+    "EvidenceFields",
+    "LedgerEntry",
+    "RecordResult",
+    "StoreCounts",
+    "VerifyReport",
+    "parse_stamp",
+    "stamp",
+]
 
 #: ``prev_hash`` of the first ledger entry.
 GENESIS_HASH = "0" * 64
@@ -20,56 +67,83 @@ ENTRY_EVIDENCE = "evidence"
 ENTRY_ASSESSMENT = "assessment"
 ENTRY_TYPES = (ENTRY_EVIDENCE, ENTRY_ASSESSMENT)
 
-
-def stamp(moment: datetime) -> str:
-    """A UTC instant as fixed-width text to the microsecond: ``2026-01-31T12:00:00.000000Z``.
-
-    The store keeps times as this text on every database, so the bytes a ledger hash covers
-    are the bytes stored (no driver or time-zone conversion in between), and text order is
-    time order.
-    """
-    utc = ensure_utc(moment)
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
-        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
-    )
+#: Records are values: built validated, never changed. Validators are built on first use,
+#: so a command that builds no record of a kind does not pay for its validator at start-up.
+#: (Typed ``Any``: SQLModel declares ``model_config`` as its own kind of ``ConfigDict``.)
+FROZEN: Any = ConfigDict(frozen=True, defer_build=True)
+#: For the classes that only declare the fields a table and a record share.
+DEFERRED: Any = ConfigDict(defer_build=True)
 
 
-def parse_stamp(text: str) -> datetime:
-    """The inverse of :func:`stamp`; also reads the seconds-only form evidence ids use."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+class EvidenceFields(SQLModel):
+    """What an evidence row and an :class:`Evidence` record share: the identity's fields."""
+
+    model_config = DEFERRED
+
+    id: str = hash_field(primary_key=True)
+    kind: str = name_field()
+    service: str = name_field()
+    #: What the facts describe, e.g. ``{"repo": "api", "commit": ...}``.
+    subject: JSONObject = json_field()
+    #: The time the facts describe (whole seconds).
+    observed_at: UTCDateTime = stamp_field()
+    #: ``name@version`` of the collector.
+    collector: str = name_field()
+    #: The facts, valid against the kind's JSON Schema.
+    facts: JSONObject = json_field()
+    artefacts: Artefacts = Field(default=(), sa_type=CanonicalJSON)
 
 
-@dataclass(frozen=True)
-class RecordResult:
-    """The outcome of recording one draft.
+class Evidence(EvidenceFields):
+    """A stored evidence record, with when it was first and last (re-)collected as of a
+    query (``None`` for a record not read from a store)."""
 
-    ``new`` is false when identical evidence was already stored (deduplicated: only a ledger
-    entry was added, which keeps it fresh). ``seq`` is that ledger entry's number.
-    """
+    model_config = FROZEN
 
-    evidence_id: str
-    new: bool
-    seq: int
+    first_collected_at: UTCDateTime | None = None
+    last_collected_at: UTCDateTime | None = None
+
+    @property
+    def subject_key(self) -> str:
+        return subject_key(self.subject)
+
+    def identity(self) -> dict[str, Any]:
+        """The canonical content its id was computed from; recomputing it detects tampering."""
+        return evidence_identity(self, self.artefacts)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"id": self.id, **self.identity()}
+        if self.first_collected_at is not None:
+            data["first_collected_at"] = isoformat(self.first_collected_at)
+        if self.last_collected_at is not None:
+            data["last_collected_at"] = isoformat(self.last_collected_at)
+        return data
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One link of the hash chain.
+class LedgerEntry(SQLModel):
+    """One link of the hash chain, as the ``ledger`` table holds it.
 
     ``entry_hash`` is the sha256 of the canonical JSON of every other field
     (see :func:`assay.evidence.store.ledger.entry_hash`); ``prev_hash`` is the previous
     entry's ``entry_hash``, or :data:`GENESIS_HASH` for entry 1.
     """
 
-    seq: int
-    entry_type: str
-    ref_id: str
-    collected_at: datetime
-    collector: str
-    context: dict[str, Any]
-    prev_hash: str
-    entry_hash: str
+    model_config = FROZEN
+
+    #: Position in the chain, from 1, without gaps.
+    seq: int = Field(sa_type=SEQ, primary_key=True, ge=1, sa_column_kwargs={"autoincrement": False})
+    entry_type: str = Field(
+        sa_type=sa.String(20),
+        schema_extra={"pattern": f"^({ENTRY_EVIDENCE}|{ENTRY_ASSESSMENT})$"},
+    )
+    #: The evidence id or assessment id the entry is about.
+    ref_id: str = hash_field()
+    collected_at: UTCDateTime = stamp_field()
+    collector: str = name_field()
+    #: Who and where: the CI run or, outside CI, user and host.
+    context: JSONObject = json_field()
+    prev_hash: str = hash_field()
+    entry_hash: str = hash_field()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,21 +158,31 @@ class LedgerEntry:
         }
 
 
-@dataclass(frozen=True)
-class AssessmentRecord:
+class AssessmentFields(SQLModel):
     """A stored assessment: its canonical JSON payload, kept verbatim, and how to check it.
 
     ``id`` is the sha256 of the canonical JSON of ``{service, as_of, library_digest,
     payload}``; ``hash`` is the sha256 of the payload's canonical JSON text.
     """
 
-    id: str
-    service: str
-    as_of: datetime
-    created_at: datetime
-    library_digest: str
-    payload: dict[str, Any]
-    hash: str
+    model_config = DEFERRED
+
+    id: str = hash_field(primary_key=True)
+    service: str = name_field()
+    #: The moment the assessment judged the evidence at.
+    as_of: UTCDateTime = stamp_field()
+    #: When it was first stored (its first ledger entry's time).
+    created_at: UTCDateTime = stamp_field()
+    library_digest: str = name_field()
+    payload: JSONObject = json_field()
+    hash: str = hash_field()
+
+
+class AssessmentRecord(AssessmentFields):
+    """A stored assessment; ``seq`` is the ledger entry that sealed it when it was saved."""
+
+    model_config = FROZEN
+
     seq: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,6 +195,19 @@ class AssessmentRecord:
             "hash": self.hash,
             "payload": self.payload,
         }
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """The outcome of recording one draft.
+
+    ``new`` is false when identical evidence was already stored (deduplicated: only a ledger
+    entry was added, which keeps it fresh). ``seq`` is that ledger entry's number.
+    """
+
+    evidence_id: str
+    new: bool
+    seq: int
 
 
 @dataclass(frozen=True)

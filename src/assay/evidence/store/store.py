@@ -18,12 +18,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from assay import __version__
 from assay.durations import utc_now
 from assay.errors import InvalidInput, Problem, StoreError
-from assay.evidence.model import Evidence, EvidenceDraft, canonical_json, ensure_utc, sha256_hex
+from assay.evidence.model import EvidenceDraft, canonical_json, ensure_utc, sha256_hex
 from assay.evidence.store import queries
+from assay.evidence.store.columns import JSONText, stamp
 from assay.evidence.store.connection import WRITE, StoreTarget, guard, is_busy, translate
 from assay.evidence.store.drafts import PreparedDraft, prepare
 from assay.evidence.store.ledger import assessment_id, entry_hash
@@ -33,12 +35,11 @@ from assay.evidence.store.records import (
     ENTRY_EVIDENCE,
     GENESIS_HASH,
     AssessmentRecord,
+    Evidence,
     LedgerEntry,
     RecordResult,
     StoreCounts,
     VerifyReport,
-    parse_stamp,
-    stamp,
 )
 from assay.evidence.store.tables import (
     assessment_table,
@@ -158,7 +159,7 @@ class Store:
         context_text = _context_text(context)
         who = actor or f"assay@{__version__}"
         when = None if created_at is None else ensure_utc(created_at)
-        sealed = _SealedPayload(payload, text, sha256_hex(text.encode("utf-8")))
+        sealed = _SealedPayload(payload, JSONText(text), sha256_hex(text.encode("utf-8")))
 
         def work(connection: sa.Connection) -> AssessmentRecord:
             record = _append_assessment(
@@ -261,11 +262,11 @@ class Store:
 # ---------------------------------------------------------------------- write helpers
 
 
-def _context_text(context: dict[str, Any]) -> str:
+def _context_text(context: dict[str, Any]) -> JSONText:
     if not isinstance(context, dict):
         raise InvalidInput([Problem("ledger context", message="must be a JSON object")])
     try:
-        return canonical_json(context)
+        return JSONText(canonical_json(context))
     except (TypeError, ValueError) as exc:
         raise InvalidInput([Problem("ledger context", message=str(exc))]) from None
 
@@ -283,13 +284,20 @@ def _chain_head(connection: sa.Connection) -> tuple[int, str]:
 
 
 def _ledger_row(
-    seq: int, entry_type: str, ref_id: str, at: str, collector: str, context: str, prev: str
+    seq: int,
+    entry_type: str,
+    ref_id: str,
+    at: datetime,
+    collector: str,
+    context: JSONText,
+    prev: str,
 ) -> dict[str, Any]:
+    """A ``ledger`` row: the hash covers ``at`` as the stamp text the column stores."""
     digest = entry_hash(
         seq=seq,
         entry_type=entry_type,
         ref_id=ref_id,
-        collected_at=at,
+        collected_at=stamp(at),
         collector=collector,
         context=json.loads(context),
         prev_hash=prev,
@@ -309,10 +317,10 @@ def _ledger_row(
 def _append_evidence(
     connection: sa.Connection,
     prepared: list[PreparedDraft],
-    context: str,
+    context: JSONText,
     collected_at: datetime | None,
 ) -> list[RecordResult]:
-    at = stamp(collected_at or utc_now())  # taken under the lock: the chain's times ascend
+    at = collected_at or utc_now()  # taken under the lock: the chain's times ascend
     blobs: dict[str, dict[str, Any]] = {}
     for draft in prepared:
         for artefact, data in draft.blobs:
@@ -352,7 +360,7 @@ class _SealedPayload:
     """An assessment payload with its canonical text and that text's sha256."""
 
     data: dict[str, Any]
-    text: str
+    text: JSONText
     hash: str
 
 
@@ -362,37 +370,35 @@ def _append_assessment(
     as_of: datetime,
     library_digest: str,
     payload: _SealedPayload,
-    context: str,
+    context: JSONText,
     actor: str,
     created_at: datetime | None,
 ) -> AssessmentRecord:
-    at = stamp(created_at or utc_now())
-    as_of_text = stamp(as_of)
-    ident = assessment_id(service, as_of_text, library_digest, payload.data)
+    at = ensure_utc(created_at or utc_now())
+    as_of = ensure_utc(as_of)
+    ident = assessment_id(service, stamp(as_of), library_digest, payload.data)
     existing = queries.get_assessment(connection, ident)
-    if existing is None:
-        connection.execute(
-            sa.insert(assessment_table),
-            {
-                "id": ident,
-                "service": service,
-                "as_of": as_of_text,
-                "created_at": at,
-                "library_digest": library_digest,
-                "payload": payload.text,
-                "hash": payload.hash,
-            },
+    # Built (and validated) before anything is written: a bad field stores nothing.
+    try:
+        record = AssessmentRecord(
+            id=ident,
+            service=service,
+            as_of=as_of,
+            created_at=existing.created_at if existing else at,
+            library_digest=library_digest,
+            payload=payload.data,
+            hash=payload.hash,
         )
+    except ValidationError as exc:
+        problems = [
+            Problem(f"assessment {'.'.join(map(str, error['loc']))}", message=error["msg"])
+            for error in exc.errors()
+        ]
+        raise InvalidInput(problems) from None
+    if existing is None:
+        row = {name: getattr(record, name) for name in queries.ASSESSMENT_COLUMNS}
+        connection.execute(sa.insert(assessment_table), {**row, "payload": payload.text})
     seq, prev = _chain_head(connection)
     entry = _ledger_row(seq + 1, ENTRY_ASSESSMENT, ident, at, actor, context, prev)
     connection.execute(sa.insert(ledger_table), entry)
-    return AssessmentRecord(
-        id=ident,
-        service=service,
-        as_of=parse_stamp(as_of_text),
-        created_at=existing.created_at if existing else parse_stamp(at),
-        library_digest=library_digest,
-        payload=payload.data,
-        hash=payload.hash,
-        seq=seq + 1,
-    )
+    return record.model_copy(update={"seq": seq + 1})

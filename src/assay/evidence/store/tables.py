@@ -1,94 +1,96 @@
-"""The store's tables, declared with SQLAlchemy Core.
+"""The store's tables: SQLModel classes, derived from the records' declarations.
 
-Times are fixed-width UTC text (see :func:`assay.evidence.store.records.stamp`) and JSON
-fields are canonical JSON text, so what a hash covers is exactly what is stored, on SQLite
-and on PostgreSQL alike. The migrations create these tables (plus the append-only
-triggers); a test checks the two never drift apart.
+Each table is one SQLModel class whose fields come from the record it is read into
+(:mod:`assay.evidence.store.records`), so one declaration gives the table, the validation
+and the Python API; ``SQLModel.metadata`` holds these tables and nothing else of assay's,
+and Alembic compares it with the migrations (a test checks the two never drift apart).
 
-Core tables rather than ORM models: every statement the store runs is a Core insert or
-select over text columns, and rows come back as :mod:`assay.evidence.store.records`
-values. Declaring the tables as SQLModel classes cost every command (the gate included)
-the import of SQLAlchemy's ORM and a pydantic model build per table, about 150 ms, and
-bought nothing the store uses.
+Times are fixed-width UTC text and JSON fields canonical JSON text in the columns
+(:mod:`assay.evidence.store.columns`), so what a hash covers is exactly what is stored, on
+SQLite and on PostgreSQL alike. The store runs Core statements over the classes' tables
+(``EvidenceRow.__table__``, named below): no ORM session sits in any command's path.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
+from sqlmodel import Field, SQLModel
 
-HASH = sa.String(64)
-STAMP = sa.String(27)
-NAME = sa.String(200)
-# SQLite only treats INTEGER PRIMARY KEY as the row id; PostgreSQL gets 64-bit numbers.
-SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+from assay.evidence.store.columns import UTCDateTime, hash_field, name_field, stamp_field
+from assay.evidence.store.records import AssessmentFields, EvidenceFields, LedgerEntry
 
-#: Every table of the store (the migrations' version table aside).
-metadata = sa.MetaData()
-
-
-def _column(name: str, type_: Any, **options: Any) -> sa.Column[Any]:
-    """A NOT NULL column: the store has no optional values."""
-    return sa.Column(name, type_, nullable=False, **options)
+#: Tables are not frozen, as SQLAlchemy needs; the records they derive from are. Their
+#: validators are built on first use (``model_validate``): the store reads and writes with
+#: Core statements and validates through the records, so most commands never need them.
+MUTABLE: Any = ConfigDict(frozen=False, defer_build=True)
 
 
-#: One evidence record; ``id`` is the sha256 of its canonical identity JSON.
-evidence_table = sa.Table(
-    "evidence",
-    metadata,
-    _column("id", HASH, primary_key=True),
-    _column("kind", NAME),
-    _column("service", NAME),
-    _column("subject", sa.Text),
-    _column("subject_key", sa.String(300)),
-    _column("observed_at", STAMP),
-    _column("collector", NAME),
-    _column("facts", sa.Text),
-    _column("artefacts", sa.Text),
-    _column("first_collected_at", STAMP),
-    sa.Index("ix_evidence_lookup", "service", "kind", "subject_key", "observed_at"),
-)
+class EvidenceRow(EvidenceFields, table=True):
+    """One evidence record; ``id`` is the sha256 of its canonical identity JSON."""
 
-#: Artefact bytes, addressed (and deduplicated) by their sha256.
-blob_table = sa.Table(
-    "blobs",
-    metadata,
-    _column("sha256", HASH, primary_key=True),
-    _column("size", sa.BigInteger),
-    _column("data", sa.LargeBinary),
-)
+    model_config = MUTABLE
 
-#: One ledger entry: numbered 1..n without gaps, each hashing the one before.
-ledger_table = sa.Table(
-    "ledger",
-    metadata,
-    _column("seq", SEQ, primary_key=True, autoincrement=False),
-    _column("entry_type", sa.String(20)),
-    _column("ref_id", HASH),
-    _column("collected_at", STAMP),
-    _column("collector", NAME),
-    _column("context", sa.Text),
-    _column("prev_hash", HASH),
-    _column("entry_hash", HASH),
-    sa.Index("ix_ledger_ref", "ref_id", "collected_at"),
-    sa.Index("ix_ledger_collected_at", "collected_at"),
-    sa.CheckConstraint("entry_type IN ('evidence', 'assessment')", name="ck_ledger_entry_type"),
-)
+    __tablename__: ClassVar[str] = "evidence"
+    __table_args__ = (
+        sa.Index("ix_evidence_lookup", "service", "kind", "subject_key", "observed_at"),
+    )
 
-#: A stored assessment: its canonical JSON payload and the hashes that seal it.
-assessment_table = sa.Table(
-    "assessments",
-    metadata,
-    _column("id", HASH, primary_key=True),
-    _column("service", NAME),
-    _column("as_of", STAMP),
-    _column("created_at", STAMP),
-    _column("library_digest", NAME),
-    _column("payload", sa.Text),
-    _column("hash", HASH),
-    sa.Index("ix_assessments_service", "service", "created_at"),
-)
+    #: What "latest" is grouped by (see :func:`assay.evidence.model.subject_key`).
+    subject_key: str = name_field(300)
+    #: When the first ledger entry for this record was written.
+    first_collected_at: UTCDateTime = stamp_field()
+
+
+class BlobRow(SQLModel, table=True):
+    """Artefact bytes, addressed (and deduplicated) by their sha256."""
+
+    model_config = MUTABLE
+
+    __tablename__: ClassVar[str] = "blobs"
+
+    sha256: str = hash_field(primary_key=True)
+    size: int = Field(sa_type=sa.BigInteger, ge=0)
+    data: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class LedgerRow(LedgerEntry, table=True):
+    """One ledger entry: numbered 1..n without gaps, each hashing the one before."""
+
+    model_config = MUTABLE
+
+    __tablename__: ClassVar[str] = "ledger"
+    __table_args__ = (
+        sa.Index("ix_ledger_ref", "ref_id", "collected_at"),
+        sa.Index("ix_ledger_collected_at", "collected_at"),
+        sa.CheckConstraint("entry_type IN ('evidence', 'assessment')", name="ck_ledger_entry_type"),
+    )
+
+
+class AssessmentRow(AssessmentFields, table=True):
+    """A stored assessment: its canonical JSON payload and the hashes that seal it."""
+
+    model_config = MUTABLE
+
+    __tablename__: ClassVar[str] = "assessments"
+    __table_args__ = (sa.Index("ix_assessments_service", "service", "created_at"),)
+
+
+def _table(model: type[SQLModel]) -> sa.Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, sa.Table)
+    return table
+
+
+evidence_table = _table(EvidenceRow)
+blob_table = _table(BlobRow)
+ledger_table = _table(LedgerRow)
+assessment_table = _table(AssessmentRow)
+
+#: The table classes, in the order the migrations create them.
+MODELS: tuple[type[SQLModel], ...] = (EvidenceRow, BlobRow, LedgerRow, AssessmentRow)
 
 #: The tables UPDATE and DELETE are refused on.
 APPEND_ONLY = ("evidence", "blobs", "ledger", "assessments")

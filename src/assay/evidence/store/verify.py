@@ -16,14 +16,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from assay.errors import IntegrityError
-from assay.evidence.model import Artefact, Evidence, evidence_id, subject_key
+from assay.evidence.model import Artefact, evidence_id, subject_key
 from assay.evidence.store import queries
+from assay.evidence.store.columns import raw, stored
 from assay.evidence.store.ledger import assessment_id, entry_hash, payload_hash
 from assay.evidence.store.records import (
     ENTRY_ASSESSMENT,
     ENTRY_EVIDENCE,
     ENTRY_TYPES,
     GENESIS_HASH,
+    Evidence,
     VerifyReport,
     parse_stamp,
 )
@@ -46,10 +48,11 @@ def short(digest: str) -> str:
 def _pages(
     connection: sa.Connection, table: sa.Table, key: sa.Column[Any]
 ) -> Iterator[Sequence[Any]]:
-    """Rows of ``table`` in ``key`` order, a batch at a time (keyset paging)."""
+    """Rows of ``table`` as stored, in ``key`` order, a batch at a time (keyset paging)."""
     last: Any = None
+    columns = raw(table)
     while True:
-        query = sa.select(table).order_by(key).limit(BATCH)
+        query = sa.select(*columns).order_by(key).limit(BATCH)
         if last is not None:
             query = query.where(key > last)
         rows = connection.execute(query).all()
@@ -130,7 +133,7 @@ def _row_evidence(row: Sequence[Any]) -> tuple[Evidence | None, str | None]:
 
 def _check_evidence(connection: sa.Connection) -> Iterator[str]:
     for rows in _pages(connection, evidence_table, evidence_table.c.id):
-        ids = [row[0] for row in rows]
+        ids = [row.id for row in rows]
         first_entries = _first_entries(connection, ENTRY_EVIDENCE, ids)
         artefacts: dict[str, int] = {}
         for row in rows:
@@ -141,12 +144,12 @@ def _check_evidence(connection: sa.Connection) -> Iterator[str]:
             name = f"evidence {short(evidence.id)}"
             if evidence_id(evidence.identity()) != evidence.id:
                 yield f"{name}: id does not match its content"
-            if subject_key(evidence.subject) != row[4]:
+            if subject_key(evidence.subject) != row.subject_key:
                 yield f"{name}: subject key does not match its subject"
             first = first_entries.get(evidence.id)
             if first is None:
                 yield f"{name}: no ledger entry records its collection"
-            elif first != row[9]:
+            elif first != row.first_collected_at:
                 yield f"{name}: first collection time does not match its first ledger entry"
             for artefact in evidence.artefacts:
                 artefacts.setdefault(artefact.sha256, artefact.size)
@@ -164,7 +167,7 @@ def _check_artefacts(
     stored = {sha: _stored_int(size) for sha, size in connection.execute(query)}
     for row in rows:
         try:
-            items = [Artefact(**item) for item in json.loads(row[8])]
+            items = [Artefact(**item) for item in json.loads(row.artefacts)]
         except (ValueError, TypeError):
             continue  # already reported as unreadable
         for artefact in items:
@@ -189,7 +192,7 @@ def _first_entries(connection: sa.Connection, entry_type: str, ids: list[str]) -
         .where(ledger_table.c.entry_type == entry_type, ledger_table.c.ref_id.in_(ids))
         .group_by(ledger_table.c.ref_id)
     )
-    query = sa.select(ledger_table.c.ref_id, ledger_table.c.collected_at).where(
+    query = sa.select(ledger_table.c.ref_id, stored(ledger_table.c.collected_at)).where(
         ledger_table.c.seq.in_(first_seq)
     )
     return {str(ref): str(at) for ref, at in connection.execute(query)}

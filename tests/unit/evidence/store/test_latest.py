@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import replace
 from datetime import timedelta
 
 from assay.evidence.model import Evidence, EvidenceDraft
@@ -95,7 +94,8 @@ def test_matches_the_reference_reader_on_random_histories(store: Store) -> None:
             store.record([item], context={"step": step}, collected_at=when)
             stored = store.get(item.id)
             assert stored is not None
-            memory.add(replace(stored, first_collected_at=None, last_collected_at=None), when)
+            unseen = {"first_collected_at": None, "last_collected_at": None}
+            memory.add(stored.model_copy(update=unseen), when)
     for minute in [0, 9, 10, 33, 50, 51, 75, 200]:
         for service in ["payments", "ledger"]:
             moment = at(minute)

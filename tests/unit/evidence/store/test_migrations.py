@@ -7,13 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from assay.cli.app import app
 from assay.evidence.store import HEAD_REVISION, open_store
 from assay.evidence.store.migrate import KNOWN_REVISIONS, VERSION_TABLE, script_heads
-from assay.evidence.store.tables import APPEND_ONLY
-from assay.evidence.store.tables import metadata as store_metadata
+from assay.evidence.store.tables import APPEND_ONLY, MODELS
 from tests.unit.evidence.store.helpers import execute, is_sqlite
 
 
@@ -22,10 +22,10 @@ def test_the_code_knows_the_scripts_head() -> None:
     assert KNOWN_REVISIONS[-1] == HEAD_REVISION
 
 
-def test_migrated_schema_matches_the_tables(store_url: str) -> None:
+def test_migrated_schema_matches_the_models(store_url: str) -> None:
     """Autogenerate finds nothing to change: tables, columns, types and indexes agree."""
     metadata = sa.MetaData()
-    for table in store_metadata.tables.values():
+    for table in SQLModel.metadata.tables.values():
         table.to_metadata(metadata)
 
     def ours(obj: Any, name: str | None, kind: str, *_: Any) -> bool:
@@ -65,3 +65,14 @@ def test_every_append_only_table_has_its_triggers(store_url: str) -> None:
         expected = 2  # UPDATE OR DELETE per row, TRUNCATE per statement
     per_table = {table: sum(1 for (name,) in rows if name == table) for table in APPEND_ONLY}
     assert per_table == dict.fromkeys(APPEND_ONLY, expected)
+
+
+def test_every_model_table_is_one_the_migrations_create(store_url: str) -> None:
+    """SQLModel.metadata holds the store's tables, and the migrations create each one."""
+    declared = {model.__tablename__ for model in MODELS}
+    assert set(SQLModel.metadata.tables) == declared == set(APPEND_ONLY)
+    for model in MODELS:
+        assert SQLModel.metadata.tables[str(model.__tablename__)] is model.__table__  # type: ignore[attr-defined]
+    with open_store(store_url) as store, store._engine.connect() as connection:
+        created = set(sa.inspect(connection).get_table_names()) - {VERSION_TABLE}
+    assert created == declared
