@@ -239,8 +239,9 @@ Reader = Callable[[str], "tuple[str, int, Any] | None"]
 def batch_deadline(repo: PolicyRepo, display: str, timeout: float) -> Iterator[Reader]:
     """A reader of objects through ``repo.odb`` for one batch, which must end in ``timeout``.
 
-    ``read(oid)`` returns ``(type, size, stream)`` or None for a missing object. The
-    persistent ``cat-file`` process is killed when the batch outlives its time.
+    ``read(oid)`` returns ``(type, size, stream)`` or None for a missing object. Every
+    object of the batch goes through the one persistent ``cat-file --batch`` process,
+    which is ended with the batch, or killed when the batch outlives its time.
     """
     fired = threading.Event()
     runner = repo.git
@@ -276,8 +277,8 @@ def batch_deadline(repo: PolicyRepo, display: str, timeout: float) -> Iterator[R
         yield read
     finally:
         timer.cancel()
+        runner.clear_cache()  # the batch is over: end its cat-file process now
         if fired.is_set() or time.monotonic() - started >= timeout:
-            runner.clear_cache()
             raise _cat_file_timed_out(display, timeout)
 
 

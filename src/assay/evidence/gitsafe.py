@@ -416,10 +416,10 @@ class ObjectReader:
     """Read many git objects through GitPython's object database (``repo.odb``).
 
     The database answers through one persistent ``git cat-file --batch`` process,
-    started on the first read and kept open for every later one on the same
-    repository. Each object's content is consumed in full (so the protocol stays in
-    step) but only the first ``keep`` bytes are returned: enough to sniff binaries or
-    parse a small file, without holding a large blob in memory.
+    started on the first object of a batch and kept open for all of them. Each
+    object's content is consumed in full (so the protocol stays in step) but only the
+    first ``keep`` bytes are returned: enough to sniff binaries or parse a small file,
+    without holding a large blob in memory.
     """
 
     def __init__(self, git: Git) -> None:
