@@ -48,7 +48,7 @@ from git.exc import (
 )
 
 from assay.errors import CollectorError
-from assay.evidence import gitsafe
+from assay.evidence import gitio, gitsafe
 
 __all__ = [
     "GitCommandNotFound",
@@ -218,11 +218,11 @@ def clone(url: str, dest: Path, display: str, *, timeout: float) -> None:
     except (UnsafeProtocolError, UnsafeOptionError) as exc:
         raise CollectorError(f"repository URL {url!r} is refused: {exc}") from None
     except GitCommandNotFound:
-        raise gitsafe.missing_git() from None
+        raise gitio.missing_git() from None
     except GitCommandError as exc:
         if time.monotonic() - started >= timeout:
             raise CollectorError(f"{display}: git clone timed out after {timeout:g} s") from None
-        raise gitsafe.translate_failure(display, ["clone"], _stderr(exc)) from None
+        raise gitio.translate_failure(display, ["clone"], _stderr(exc)) from None
     repo.close()
 
 
@@ -262,10 +262,10 @@ def batch_deadline(repo: PolicyRepo, display: str, timeout: float) -> Iterator[R
             if "could not be resolved" in str(exc) or "non-hexadecimal" in str(exc):
                 return None
             if "dubious ownership" in str(exc):
-                raise gitsafe.dubious(display) from None
+                raise gitio.dubious(display) from None
             raise CollectorError(f"{display}: git cat-file ended early") from None
         except GitCommandNotFound:
-            raise gitsafe.missing_git() from None
+            raise gitio.missing_git() from None
         kind = info.type.decode() if isinstance(info.type, bytes) else str(info.type)
         return kind, int(info.size), info.stream
 

@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +40,18 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from assay.errors import CollectorError
+from assay.evidence.gitio import (
+    Arg,
+    drain,
+    missing_git,
+    not_found,
+    read_exact,
+    stdin_file,
+    text,
+    translate_failure,
+    verb,
+)
+from assay.evidence.gitio import records as records  # the collectors read streams with it
 
 if TYPE_CHECKING:
     from assay.evidence.gitrepo import PolicyGit, PolicyRepo
@@ -88,7 +98,6 @@ _ENV_PASSTHROUGH = frozenset(
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _URL_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
 _SCP_LIKE = re.compile(r"^(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9.-]+:(?!//)[^:]")
-_STDERR_KEPT = 1 << 16
 
 
 def safe_value(value: str, what: str) -> str:
@@ -163,13 +172,6 @@ def folder_config(folder: Path, extra: Sequence[str] = ()) -> tuple[str, ...]:
     return (f"safe.directory={folder}", *extra)
 
 
-Arg = str | bytes
-
-
-def _text(arg: Arg) -> str:
-    return arg.decode("utf-8", "surrogateescape") if isinstance(arg, bytes) else arg
-
-
 def load_layer() -> Any:
     """The GitPython layer; importing GitPython runs ``git version``, which needs git."""
     try:
@@ -235,7 +237,7 @@ class Git:
             self._repo.close()
 
     def command(self, args: Sequence[Arg]) -> list[str]:
-        return [self.runner.GIT_PYTHON_GIT_EXECUTABLE or "git", *(_text(a) for a in args)]
+        return [self.runner.GIT_PYTHON_GIT_EXECUTABLE or "git", *(text(a) for a in args)]
 
     def run(self, *args: Arg, stdin: bytes | None = None) -> bytes:
         """Run git and return its standard output; a non-zero exit status raises."""
@@ -248,7 +250,7 @@ class Git:
         """Run git; return (exit status, stdout, stderr) without judging the status."""
         runner = self.runner
         started = time.monotonic()
-        with _input(stdin) as istream:
+        with stdin_file(stdin) as istream:
             try:
                 code, out, err = runner.execute(
                     self.command(args),
@@ -260,7 +262,7 @@ class Git:
                     kill_after_timeout=self.timeout,
                 )
             except load_layer().GitCommandNotFound as exc:
-                raise _not_found(exc, self.path) from None
+                raise not_found(exc, self.path) from None
         if time.monotonic() - started >= self.timeout:
             raise self.timed_out(args)
         return code, out, err.encode("utf-8", "surrogateescape")
@@ -278,7 +280,7 @@ class Git:
         """
         runner = self.runner
         started = time.monotonic()
-        with _input(stdin) as istream:
+        with stdin_file(stdin) as istream:
             try:
                 handle = runner.execute(
                     self.command(args),
@@ -287,9 +289,9 @@ class Git:
                     kill_after_timeout=self.timeout,
                 )
             except load_layer().GitCommandNotFound as exc:
-                raise _not_found(exc, self.path) from None
+                raise not_found(exc, self.path) from None
         process = handle.proc
-        errors = _drain(process.stderr)
+        errors = drain(process.stderr)
         finished = False
         try:
             yield process.stdout
@@ -310,106 +312,8 @@ class Git:
         return translate_failure(self.display, args, stderr)
 
     def timed_out(self, args: Sequence[Arg]) -> CollectorError:
-        verb = _verb(args)
-        return CollectorError(f"{self.display}: git {verb} timed out after {self.timeout:g} s")
-
-
-@contextmanager
-def _input(data: bytes | None) -> Iterator[IO[bytes] | None]:
-    """Standard input for git: a file holding ``data`` (Git.execute takes a file)."""
-    if data is None:
-        yield None
-        return
-    with tempfile.TemporaryFile() as held:
-        held.write(data)
-        held.seek(0)
-        yield held
-
-
-class _Drain(threading.Thread):
-    """Reads git's standard error to its end, keeping the first 64 KiB, so git never
-    blocks on a full pipe while its output is being read."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        super().__init__(daemon=True)
-        self.stream = stream
-        self.kept = bytearray()
-
-    def run(self) -> None:
-        try:
-            while block := self.stream.read(1 << 14):
-                if len(self.kept) < _STDERR_KEPT:
-                    self.kept += block[: _STDERR_KEPT - len(self.kept)]
-        except (OSError, ValueError):
-            pass
-        finally:
-            self.stream.close()
-
-
-def _drain(stream: IO[bytes]) -> _Drain:
-    thread = _Drain(stream)
-    thread.start()
-    return thread
-
-
-def _verb(args: Sequence[Arg]) -> str:
-    for arg in args:
-        text = _text(arg)
-        if not text.startswith("-"):
-            return text
-    return "command"
-
-
-def missing_git() -> CollectorError:
-    return CollectorError("git is not installed or not on PATH", hint="install git 2.31 or newer")
-
-
-def _not_found(exc: Exception, path: Path) -> CollectorError:
-    if not path.exists():
-        return CollectorError(f"{path}: no such folder")
-    return missing_git()
-
-
-def translate_failure(display: str, args: Sequence[Arg], stderr: bytes) -> CollectorError:
-    """One line a user can act on, from git's standard error."""
-    text = stderr.decode("utf-8", "replace")
-    lowered = text.lower()
-    if "not a git repository" in lowered:
-        return CollectorError(f"{display}: not a git repository")
-    if "dubious ownership" in lowered:
-        return dubious(display)
-    if "does not have any commits yet" in lowered:
-        return CollectorError(f"{display}: repository is empty")
-    lines = [
-        line.strip()
-        for line in text.splitlines()
-        if line.strip() and not line.startswith(("hint:", "warning:"))
-    ]
-    detail = lines[0] if lines else "no message"
-    detail = detail.removeprefix("fatal: ").removeprefix("error: ")
-    return CollectorError(f"{display}: git {_verb(args)} failed: {detail[:300]}")
-
-
-def dubious(display: str) -> CollectorError:
-    return CollectorError(
-        f"{display}: git refuses a repository owned by another user",
-        hint="run assay as the repository's owner",
-    )
-
-
-def records(stream: IO[bytes], separator: bytes = b"\0", chunk: int = 1 << 16) -> Iterator[bytes]:
-    """Split a stream into ``separator``-terminated records without reading it all at once."""
-    pending = b""
-    while True:
-        block = stream.read(chunk)
-        if not block:
-            break
-        pending += block
-        parts = pending.split(separator)
-        pending = parts.pop()
-        yield from parts
-    if pending:
-        yield pending
+        what = verb(args)
+        return CollectorError(f"{self.display}: git {what} timed out after {self.timeout:g} s")
 
 
 class ObjectReader:
@@ -448,19 +352,7 @@ class ObjectReader:
                     continue
                 kind, size, stream = found
                 limit = wide_keep if oid in wide else keep
-                head = _read_exact(stream, min(size, limit))
+                head = read_exact(stream, min(size, limit))
                 while stream.read(1 << 20):
                     pass  # the rest of the object, read and dropped
                 yield oid, kind, size, head
-
-
-def _read_exact(stream: Any, size: int) -> bytes:
-    parts: list[bytes] = []
-    remaining = size
-    while remaining > 0:
-        block = stream.read(remaining)
-        if not block:
-            break
-        parts.append(block)
-        remaining -= len(block)
-    return b"".join(parts)
