@@ -1,10 +1,12 @@
 """``git.history``: how changes reached a branch over a period.
 
-One ``git rev-list --header`` process streams every commit of the window as its raw
-object text (NUL-separated), and the stream is parsed as it arrives. Raw headers show
-a ``gpgsig`` header without verifying it, which keeps signature detection as cheap as
-reading the commit; GitPython objects and ``%G?`` (which runs gpg for every commit)
-are both far slower on large histories.
+One ``git rev-list --header`` process, started by GitPython's ``Git.execute`` under
+the git policy, streams every commit of the window as its raw object text
+(NUL-separated), and the stream is parsed as it arrives; the first-parent line's
+change sets are tallied on the way (:mod:`git_walk`). Raw headers show a ``gpgsig``
+header without verifying it, which keeps signature detection as cheap as reading the
+commit; GitPython's commit objects (one object read per commit) and ``%G?`` (which runs
+gpg for every commit) are both far slower on large histories.
 
 The window ends at the commit's committer time, not the clock, so the same commit
 always yields the same facts and the same evidence id.
