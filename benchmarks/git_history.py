@@ -30,7 +30,9 @@ Both sides are whole processes, timed from start to exit, interleaved run by run
 Wall and CPU time (the process and the git processes it waited for) come from
 ``wait4``, and so does the peak RSS: the largest of the assay process and its git
 processes (git's are far smaller). The script exits 1 when a target is missed:
-wall time at most 3.5 times ``git log``'s, peak RSS at most 200 MB.
+wall time at most 3.5 times ``git log``'s (on the 100,000-commit repository; with
+--quick, starting Python and the store dominate and only the ratio is printed), peak
+RSS at most 200 MB.
 """
 
 from __future__ import annotations
@@ -268,7 +270,9 @@ def main() -> int:
     )
     print(f"assay collect peak RSS: {rss_mb:.1f} MB (target <= {RSS_TARGET_MB})")
     missed = []
-    if ratio > WALL_TARGET:
+    if quick:
+        print("(the wall-time target is for 100,000 commits: at 10,000, starting Python dominates)")
+    elif ratio > WALL_TARGET:
         missed.append(f"wall {ratio:.2f}x > {WALL_TARGET}x")
     if rss_mb > RSS_TARGET_MB:
         missed.append(f"peak RSS {rss_mb:.1f} MB > {RSS_TARGET_MB} MB")
