@@ -146,3 +146,15 @@ def test_a_folder_inside_a_repository_is_not_opened_as_its_parent(git_repo: GitR
     git_repo.commit("one", {"sub/a.txt": "a"})
     with pytest.raises(CollectorError, match=r"^repos/api: not a git repository$"):
         Git(git_repo.path / "sub", "repos/api").text("rev-parse", "HEAD")
+
+
+def test_a_slow_clone_is_stopped_and_leaves_nothing(git_repo: GitRepo, tmp_path: Path) -> None:
+    from assay.evidence.repos import prepare_repo
+    from assay.workspace import RepoRef
+
+    git_repo.commit("one")
+    ref = RepoRef(name="app", url=f"file://{git_repo.path}")
+    with pytest.raises(CollectorError, match=r"^app: git clone timed out after 1e-06 s$"):
+        prepare_repo(ref, service="svc", root=tmp_path / "ws", display="app", timeout=1e-6)
+    folder = tmp_path / "ws" / ".assay" / "repos" / "svc"
+    assert sorted(p.name for p in folder.iterdir()) == [".app.lock"]
