@@ -6,9 +6,11 @@ commands for git to run (``core.fsmonitor``, ``core.hooksPath``,
 URL can name a remote helper (``ext::sh -c ...``), and a branch name starting
 with ``-`` is read as an option. Assay reads git through GitPython
 (:mod:`assay.evidence.gitrepo`): ``git.Repo`` opens a repository, its ``cat-file``
-object database reads blobs and trees, ``Repo.clone_from`` clones, and every git
-process is started by ``git.cmd.Git.execute``. This module builds the policy those
-processes run under, and :class:`Git` is the one way collectors reach them:
+object database reads objects (:class:`ObjectReader`: blobs, one persistent process
+per batch), ``Repo.clone_from`` clones, and every git process (bulk listings such as
+``rev-list`` and ``ls-tree`` included) is started by ``git.cmd.Git.execute``. This
+module builds the policy those processes run under, and :class:`Git` is the one way
+collectors reach them:
 
 - arguments are lists (never a shell); user values that start with ``-`` or hold
   control characters are refused (:func:`safe_value`); callers put ``--`` or
