@@ -75,7 +75,7 @@ class RepoBuilder:
 
     def __post_init__(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
-        self.git = Git(self.path, self.path.name)
+        self.git = Git(self.path, self.path.name, repository=False)
         self.git.run("init", "-q", "-b", "main", "--template=", ".")
         self.objects = self.path / ".git" / "objects"
 

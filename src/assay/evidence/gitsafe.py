@@ -1,40 +1,62 @@
-"""The one way Assay runs git: argument lists, hardened configuration, timeouts.
+"""The one git policy: hardened configuration, scrubbed environment, refused values, timeouts.
 
 Repositories are untrusted input. A repository's own ``.git/config`` can name
 commands for git to run (``core.fsmonitor``, ``core.hooksPath``,
 ``gpg.program``, ``log.showSignature`` with a hostile ``gpg.program`` ...), a
 URL can name a remote helper (``ext::sh -c ...``), and a branch name starting
-with ``-`` is read as an option. Every git process Assay starts therefore goes
-through :class:`Git`, which:
+with ``-`` is read as an option. Assay reads git through GitPython
+(:mod:`assay.evidence.gitrepo`): ``git.Repo`` opens a repository, its ``cat-file``
+object database reads objects (:class:`ObjectReader`: blobs, one persistent process
+per batch), ``Repo.clone_from`` clones, and every git process (bulk listings such as
+``rev-list`` and ``ls-tree`` included) is started by ``git.cmd.Git.execute``. This
+module builds the policy those processes run under, and :class:`Git` is the one way
+collectors reach them:
 
-- passes arguments as a list (never a shell) and refuses user values that start
-  with ``-`` or hold control characters (:func:`safe_value`); callers put ``--``
-  or ``--end-of-options`` before user-supplied revisions and paths;
-- overrides the command-running settings on the command line (``-c`` beats the
-  repository's config), disables replace refs (a repository cannot substitute
-  objects in its history), ignores the system config, never prompts and never
-  pages;
-- scrubs ``GIT_*`` variables that would point git at another repository or
-  config, and stops repository discovery at the folder it was given
-  (``GIT_CEILING_DIRECTORIES``), so a folder inside some other repository is
-  reported as "not a git repository" instead of silently reading its parent;
-- kills git after a timeout and translates every failure into one
-  :class:`CollectorError` line that names the repository.
+- arguments are lists (never a shell); user values that start with ``-`` or hold
+  control characters are refused (:func:`safe_value`); callers put ``--`` or
+  ``--end-of-options`` before user-supplied revisions and paths;
+- the command-running settings are overridden by configuration passed in the
+  environment (``GIT_CONFIG_COUNT``, ``GIT_CONFIG_KEY_n``, ``GIT_CONFIG_VALUE_n``,
+  which git reads like ``-c`` and which beat the repository's config); replace refs
+  are off (a repository cannot substitute objects in its history), the system
+  config is ignored, git never prompts and never pages;
+- every ``GIT_*`` variable that could point git at another repository or config is
+  removed, and repository discovery stops at the folder given
+  (``GIT_CEILING_DIRECTORIES``; GitPython opens it with
+  ``search_parent_directories=False``), so a folder inside some other repository
+  is reported as "not a git repository" instead of silently reading its parent;
+- GitPython's own configuration reader sees the repository's config file only,
+  without following includes, and runs nothing;
+- git is killed after a timeout (``kill_after_timeout``), and every failure
+  becomes one :class:`CollectorError` line that names the repository.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
-import tempfile
-import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from assay.errors import CollectorError
+from assay.evidence.gitio import (
+    Arg,
+    drain,
+    missing_git,
+    not_found,
+    read_exact,
+    stdin_file,
+    text,
+    translate_failure,
+    verb,
+)
+from assay.evidence.gitio import records as records  # the collectors read streams with it
+
+if TYPE_CHECKING:
+    from assay.evidence.gitrepo import PolicyGit, PolicyRepo
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -45,6 +67,7 @@ HARDENED_CONFIG: tuple[str, ...] = (
     "core.pager=cat",
     "core.untrackedCache=false",
     "core.alternateRefsCommand=",
+    "core.sshCommand=",
     "protocol.ext.allow=never",
     "protocol.file.allow=user",
     "log.showSignature=false",
@@ -57,6 +80,7 @@ HARDENED_CONFIG: tuple[str, ...] = (
     "submodule.recurse=false",
     "fetch.recurseSubmodules=false",
     "transfer.fsckObjects=true",
+    "init.templateDir=",
     "color.ui=false",
 )
 
@@ -107,8 +131,14 @@ def safe_url(url: str) -> str:
     )
 
 
-def git_env(base: dict[str, str] | None = None, *, ceiling: Path | None = None) -> dict[str, str]:
-    """The environment every git process gets."""
+def git_env(
+    base: dict[str, str] | None = None,
+    *,
+    ceiling: Path | None = None,
+    config: Sequence[str] = (),
+) -> dict[str, str]:
+    """The whole environment of a git process: ``base`` (default: this process's) scrubbed,
+    with the hardened configuration and ``config`` passed as ``GIT_CONFIG_*`` variables."""
     source = os.environ if base is None else base
     env = {
         key: value
@@ -128,16 +158,41 @@ def git_env(base: dict[str, str] | None = None, *, ceiling: Path | None = None) 
         }
     )
     env.pop("PAGER", None)
+    settings = (*HARDENED_CONFIG, *config)
+    env["GIT_CONFIG_COUNT"] = str(len(settings))
+    for index, setting in enumerate(settings):
+        key, _, value = setting.partition("=")
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
     if ceiling is not None:
         env["GIT_CEILING_DIRECTORIES"] = str(ceiling)
     return env
 
 
-Arg = str | bytes
+def folder_config(folder: Path, extra: Sequence[str] = ()) -> tuple[str, ...]:
+    """Settings added to the hardened ones for git run in ``folder``."""
+    return (f"safe.directory={folder}", *extra)
+
+
+def load_layer() -> Any:
+    """The GitPython layer; importing GitPython runs ``git version``, which needs git."""
+    try:
+        from assay.evidence import gitrepo
+    except ImportError as exc:
+        if "git" not in str(exc).lower():  # pragma: no cover - a broken install
+            raise
+        raise missing_git() from None
+    return gitrepo
 
 
 class Git:
-    """git for one repository folder, named ``display`` in messages."""
+    """git for one repository folder, named ``display`` in messages.
+
+    The repository is opened with GitPython (:class:`~assay.evidence.gitrepo.PolicyRepo`)
+    the first time it is needed; ``repository=False`` runs git in a folder that is not
+    (yet) a repository (``git init``). Commands run through ``Git.execute`` of that
+    repository's command runner.
+    """
 
     def __init__(
         self,
@@ -146,20 +201,45 @@ class Git:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         extra_config: Sequence[str] = (),
+        repository: bool = True,
     ) -> None:
         self.path = path.resolve()
         self.display = display
         self.timeout = timeout
         self.extra_config = tuple(extra_config)
+        self.repository = repository
+        self._repo: PolicyRepo | None = None
+        self._runner: PolicyGit | None = None
 
-    def command(self, args: Sequence[Arg]) -> list[Arg]:
-        config: list[Arg] = []
-        for setting in (*HARDENED_CONFIG, f"safe.directory={self.path}", *self.extra_config):
-            config += ["-c", setting]
-        return ["git", "--no-pager", "--no-replace-objects", *config, *args]
+    @property
+    def repo(self) -> PolicyRepo:
+        """The GitPython ``Repo`` of the folder (opened once, no discovery above it)."""
+        if self._repo is None:
+            self._repo = load_layer().open_repo(
+                self.path, self.display, timeout=self.timeout, extra_config=self.extra_config
+            )
+        return self._repo
 
-    def env(self) -> dict[str, str]:
-        return git_env(ceiling=self.path.parent)
+    @property
+    def runner(self) -> PolicyGit:
+        if self._runner is None:
+            runner: PolicyGit
+            if self.repository:
+                runner = self.repo.git  # type: ignore[assignment]
+            else:
+                runner = load_layer().PolicyGit(
+                    str(self.path), timeout=self.timeout, extra_config=self.extra_config
+                )
+            self._runner = runner
+        return self._runner
+
+    def close(self) -> None:
+        """End the persistent ``cat-file`` processes, if any were started."""
+        if self._repo is not None:
+            self._repo.close()
+
+    def command(self, args: Sequence[Arg]) -> list[str]:
+        return [self.runner.GIT_PYTHON_GIT_EXECUTABLE or "git", *(text(a) for a in args)]
 
     def run(self, *args: Arg, stdin: bytes | None = None) -> bytes:
         """Run git and return its standard output; a non-zero exit status raises."""
@@ -170,25 +250,24 @@ class Git:
 
     def run_status(self, *args: Arg, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
         """Run git; return (exit status, stdout, stderr) without judging the status."""
-        try:
-            done = subprocess.run(
-                self.command(args),
-                cwd=self.path,
-                env=self.env(),
-                input=stdin,
-                capture_output=True,
-                timeout=self.timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise CollectorError(
-                f"{self.display}: git {_verb(args)} timed out after {self.timeout:g} s"
-            ) from None
-        except FileNotFoundError as exc:
-            raise _missing(exc) from None
-        except NotADirectoryError:
-            raise CollectorError(f"{self.display}: not a folder") from None
-        return done.returncode, done.stdout, done.stderr
+        runner = self.runner
+        started = time.monotonic()
+        with stdin_file(stdin) as istream:
+            try:
+                code, out, err = runner.execute(
+                    self.command(args),
+                    istream=istream,
+                    with_extended_output=True,
+                    with_exceptions=False,
+                    stdout_as_string=False,
+                    strip_newline_in_stdout=False,
+                    kill_after_timeout=self.timeout,
+                )
+            except load_layer().GitCommandNotFound as exc:
+                raise not_found(exc, self.path) from None
+        if time.monotonic() - started >= self.timeout:
+            raise self.timed_out(args)
+        return code, out, err.encode("utf-8", "surrogateescape")
 
     def text(self, *args: Arg) -> str:
         return self.run(*args).decode("utf-8", "replace").strip()
@@ -197,134 +276,55 @@ class Git:
     def stream(self, *args: Arg, stdin: bytes | None = None) -> Iterator[IO[bytes]]:
         """Run git and yield its standard output as a stream, read incrementally.
 
-        Leaving the block early (the caller has what it needs) kills git quietly;
-        reading it to the end checks the exit status like :meth:`run`.
+        The process is started by ``Git.execute(as_process=True)``. Leaving the block
+        early (the caller has what it needs) kills git quietly; reading it to the end
+        checks the exit status like :meth:`run`.
         """
-        limit = self.timeout
-        with tempfile.TemporaryFile() as errors:
+        runner = self.runner
+        started = time.monotonic()
+        with stdin_file(stdin) as istream:
             try:
-                process = subprocess.Popen(
+                handle = runner.execute(
                     self.command(args),
-                    cwd=self.path,
-                    env=self.env(),
-                    stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=errors,
+                    istream=istream,
+                    as_process=True,
+                    kill_after_timeout=self.timeout,
                 )
-            except FileNotFoundError as exc:
-                raise _missing(exc) from None
-            fired = threading.Event()
-
-            def kill() -> None:
-                fired.set()
+            except load_layer().GitCommandNotFound as exc:
+                raise not_found(exc, self.path) from None
+        process = handle.proc
+        errors = drain(process.stderr)
+        finished = False
+        try:
+            yield process.stdout
+            finished = process.stdout.read(1) == b""
+        finally:
+            runner.disarm(handle)
+            if not finished:
                 process.kill()
-
-            timer = threading.Timer(limit, kill)
-            timer.daemon = True
-            timer.start()
-            feeder = _feed(process, stdin)
-            assert process.stdout is not None
-            finished = False
-            try:
-                yield process.stdout
-                finished = process.stdout.read(1) == b""
-            finally:
-                timer.cancel()
-                if not finished:
-                    process.kill()
-                process.stdout.close()
-                code = process.wait()
-                if feeder is not None:
-                    feeder.join()
-                if fired.is_set():
-                    raise CollectorError(
-                        f"{self.display}: git {_verb(args)} timed out after {limit:g} s"
-                    )
-            if finished and code != 0:
-                errors.seek(0)
-                raise self.failure(args, errors.read())
+            process.stdout.close()
+            code = process.wait()
+            errors.join()
+            if time.monotonic() - started >= self.timeout:
+                raise self.timed_out(args)
+        if finished and code != 0:
+            raise self.failure(args, bytes(errors.kept))
 
     def failure(self, args: Sequence[Arg], stderr: bytes) -> CollectorError:
         return translate_failure(self.display, args, stderr)
 
-
-def _feed(process: subprocess.Popen[bytes], data: bytes | None) -> threading.Thread | None:
-    if data is None:
-        return None
-    stdin = process.stdin
-    assert stdin is not None
-
-    def write() -> None:
-        try:
-            stdin.write(data)
-            stdin.close()
-        except (BrokenPipeError, ValueError, OSError):
-            pass
-
-    thread = threading.Thread(target=write, daemon=True)
-    thread.start()
-    return thread
-
-
-def _verb(args: Sequence[Arg]) -> str:
-    for arg in args:
-        text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else arg
-        if not text.startswith("-"):
-            return text
-    return "command"
-
-
-def _missing(exc: FileNotFoundError) -> CollectorError:
-    if exc.filename in (None, "git"):
-        return CollectorError(
-            "git is not installed or not on PATH", hint="install git 2.30 or newer"
-        )
-    return CollectorError(f"{exc.filename}: no such folder")
-
-
-def translate_failure(display: str, args: Sequence[Arg], stderr: bytes) -> CollectorError:
-    """One line a user can act on, from git's standard error."""
-    text = stderr.decode("utf-8", "replace")
-    lowered = text.lower()
-    if "not a git repository" in lowered:
-        return CollectorError(f"{display}: not a git repository")
-    if "dubious ownership" in lowered:
-        return CollectorError(
-            f"{display}: git refuses a repository owned by another user",
-            hint="run assay as the repository's owner",
-        )
-    if "does not have any commits yet" in lowered:
-        return CollectorError(f"{display}: repository is empty")
-    lines = [
-        line.strip()
-        for line in text.splitlines()
-        if line.strip() and not line.startswith(("hint:", "warning:"))
-    ]
-    detail = lines[0] if lines else "no message"
-    detail = detail.removeprefix("fatal: ").removeprefix("error: ")
-    return CollectorError(f"{display}: git {_verb(args)} failed: {detail[:300]}")
-
-
-def records(stream: IO[bytes], separator: bytes = b"\0", chunk: int = 1 << 16) -> Iterator[bytes]:
-    """Split a stream into ``separator``-terminated records without reading it all at once."""
-    pending = b""
-    while True:
-        block = stream.read(chunk)
-        if not block:
-            break
-        pending += block
-        parts = pending.split(separator)
-        pending = parts.pop()
-        yield from parts
-    if pending:
-        yield pending
+    def timed_out(self, args: Sequence[Arg]) -> CollectorError:
+        what = verb(args)
+        return CollectorError(f"{self.display}: git {what} timed out after {self.timeout:g} s")
 
 
 class ObjectReader:
-    """Read many git objects through one ``git cat-file --batch`` process.
+    """Read many git objects through GitPython's object database (``repo.odb``).
 
-    Each object's content is consumed in full (so the protocol stays in step) but only
-    the first ``keep`` bytes are returned: enough to sniff binaries or parse a small file,
+    The database answers through one persistent ``git cat-file --batch`` process,
+    started on the first object of a batch and kept open for all of them. Each
+    object's content is consumed in full (so the protocol stays in step) but only the
+    first ``keep`` bytes are returned: enough to sniff binaries or parse a small file,
     without holding a large blob in memory.
     """
 
@@ -345,41 +345,16 @@ class ObjectReader:
         """
         if not oids:
             return
-        request = "".join(f"{oid}\n" for oid in oids).encode("ascii")
-        with self.git.stream("cat-file", "--batch", stdin=request) as out:
+        git = self.git
+        with load_layer().batch_deadline(git.repo, git.display, git.timeout) as read:
             for oid in oids:
-                header = out.readline()
-                if not header:
-                    raise CollectorError(f"{self.git.display}: git cat-file ended early")
-                fields = header.decode("ascii", "replace").split()
-                if len(fields) == 2 and fields[1] == "missing":
+                found = read(oid)
+                if found is None:
                     yield oid, "missing", 0, b""
                     continue
-                if len(fields) != 3:
-                    raise CollectorError(f"{self.git.display}: unexpected git cat-file output")
-                size = int(fields[2])
+                kind, size, stream = found
                 limit = wide_keep if oid in wide else keep
-                head = _read_exact(out, min(size, limit))
-                _skip(out, size - len(head))
-                out.read(1)  # the newline after the content
-                yield oid, fields[1], size, head
-
-
-def _read_exact(stream: IO[bytes], size: int) -> bytes:
-    parts: list[bytes] = []
-    remaining = size
-    while remaining > 0:
-        block = stream.read(remaining)
-        if not block:
-            break
-        parts.append(block)
-        remaining -= len(block)
-    return b"".join(parts)
-
-
-def _skip(stream: IO[bytes], size: int) -> None:
-    while size > 0:
-        block = stream.read(min(size, 1 << 20))
-        if not block:
-            return
-        size -= len(block)
+                head = read_exact(stream, min(size, limit))
+                while stream.read(1 << 20):
+                    pass  # the rest of the object, read and dropped
+                yield oid, kind, size, head

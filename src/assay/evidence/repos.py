@@ -2,8 +2,10 @@
 
 Everything is checked before any collector runs, so the user gets one line naming the
 repository for each thing that is wrong: not a git repository, an empty repository, a
-branch or commit that does not exist. URL repositories are cloned (bare) into
-``.assay/repos/<service>/<name>`` and fetched on every collection.
+branch or commit that does not exist. Repositories are opened with GitPython's
+``git.Repo`` at exactly the folder named (see :mod:`assay.evidence.gitrepo`). URL
+repositories are cloned (bare) into ``.assay/repos/<service>/<name>`` with
+``Repo.clone_from`` and fetched on every collection.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from assay.errors import CollectorError
 from assay.evidence.collectors.interface import RepoTarget
-from assay.evidence.gitsafe import DEFAULT_TIMEOUT, Git, safe_url, safe_value
+from assay.evidence.gitsafe import DEFAULT_TIMEOUT, Git, load_layer, safe_url, safe_value
 from assay.workspace import RepoRef
 
 #: The label used for the branch when HEAD is detached and no branch is configured.
@@ -39,11 +41,14 @@ def clone_or_fetch(
 ) -> None:
     """Make ``dest`` a bare clone of ``url`` with every branch and tag, current as of now.
 
-    The clone is created without templates (no sample hooks) and fetched with the
-    hardened configuration; a lock file keeps concurrent collections from fetching
-    into the same clone at once.
+    The clone is made by ``Repo.clone_from`` with GitPython's guards against unsafe
+    protocols and options on, without templates (no sample hooks) and fetched with
+    the hardened configuration; a lock file keeps concurrent collections from
+    fetching into the same clone at once.
     """
     safe_url(url)
+    layer = load_layer()
+    layer.check_url(url)
     dest.parent.mkdir(parents=True, exist_ok=True)
     lock_path = dest.parent / f".{dest.name}.lock"
     with lock_path.open("a") as lock:
@@ -53,30 +58,36 @@ def clone_or_fetch(
                 progress(f"cloning {display}")
             staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
             try:
-                runner = Git(staging.parent, display, timeout=timeout)
-                runner.run(
-                    "clone", "--bare", "--quiet", "--template=", "--no-recurse-submodules",
-                    "--", url, str(staging / "repo"),
-                )  # fmt: skip
+                layer.clone(url, staging / "repo", display, timeout=timeout)
                 (staging / "repo").rename(dest)
             finally:  # a failed or timed-out clone leaves no partial pack behind
                 shutil.rmtree(staging, ignore_errors=True)
             return
         if progress:
             progress(f"fetching {display}")
-        Git(dest, display, timeout=timeout).run(
-            "fetch", "--quiet", "--prune", "--prune-tags", "--force", "--no-recurse-submodules",
-            "--", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
-        )  # fmt: skip
+        fetcher = Git(dest, display, timeout=timeout)
+        try:
+            fetcher.run(
+                "fetch", "--quiet", "--prune", "--prune-tags", "--force",
+                "--no-recurse-submodules", "--", url,
+                "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
+            )  # fmt: skip
+        finally:
+            fetcher.close()
 
 
 def open_repository(path: Path, display: str, *, timeout: float = DEFAULT_TIMEOUT) -> Git:
-    """A :class:`Git` for ``path`` after checking it is the top of a non-empty repository."""
+    """A :class:`Git` for ``path`` after checking it is the top of a non-empty repository.
+
+    GitPython opens it first (``git.Repo`` at exactly this folder); git then confirms
+    it is a repository's top folder, as git itself sees it.
+    """
     if not path.exists():
         raise CollectorError(f"{display}: no such folder")
     if not path.is_dir():
         raise CollectorError(f"{display}: not a folder")
     git = Git(path, display, timeout=timeout)
+    git.repo  # noqa: B018 - opening it is the check
     code, out, err = git.run_status("rev-parse", "--is-bare-repository", "--git-dir")
     if code != 0:
         raise git.failure(("rev-parse",), err)

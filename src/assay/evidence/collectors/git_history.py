@@ -1,10 +1,12 @@
 """``git.history``: how changes reached a branch over a period.
 
-One ``git rev-list --header`` process streams every commit of the window as its raw
-object text (NUL-separated), and the stream is parsed as it arrives. Raw headers show
-a ``gpgsig`` header without verifying it, which keeps signature detection as cheap as
-reading the commit; GitPython objects and ``%G?`` (which runs gpg for every commit)
-are both far slower on large histories.
+One ``git rev-list --header`` process, started by GitPython's ``Git.execute`` under
+the git policy, streams every commit of the window as its raw object text
+(NUL-separated), and the stream is parsed as it arrives; the first-parent line's
+change sets are tallied on the way (:mod:`git_walk`). Raw headers show a ``gpgsig``
+header without verifying it, which keeps signature detection as cheap as reading the
+commit; GitPython's commit objects (one object read per commit) and ``%G?`` (which runs
+gpg for every commit) are both far slower on large histories.
 
 The window ends at the commit's committer time, not the clock, so the same commit
 always yields the same facts and the same evidence id.
@@ -74,14 +76,13 @@ def history_facts(
     until_dt = target.commit_time.astimezone(UTC)
     until = int(until_dt.timestamp())
     since = until - int(window.total_seconds())
-    found = git_walk.walk(git, target.commit, max(since, 0), until)
-    chain = list(git_walk.first_parent_line(found.records, target.commit, until))
-    found.records.clear()
+    tally = ChangeSetTally(approvals or {})
+    found = git_walk.walk(git, target.commit, max(since, 0), until, tally.add)
     counted = found.counted
     signed_shas = [sha.decode() for sha in found.signed]
     signed = len(signed_shas)
     authors = {email.lower() for email in found.emails}
-    facts = _change_set_facts(chain, approvals or {})
+    facts = tally.facts()
     facts.update(
         {
             "repo": target.name,
@@ -114,53 +115,75 @@ def _iso_week(when: int, cache: dict[int, tuple[int, int]]) -> tuple[int, int]:
     return week
 
 
-def _reviewed(commit: ChangeSet, approvals: Mapping[str, Sequence[str]]) -> bool:
+def _reviewed(
+    commit: ChangeSet,
+    approvals: Mapping[str, Sequence[str]],
+    authors: dict[bytes, frozenset[str]],
+) -> bool:
     named = gitmessage.raw_reviewers(commit.message)
     if approvals:
         named += approvers_for(commit, approvals)
     if not named:
         return False
-    author = gitmessage.identity_keys(commit.author_name, commit.author_email)
+    who = commit.author[: commit.author.rfind(b">") + 1]  # without the time
+    author = authors.get(who)
+    if author is None:
+        author = gitmessage.identity_keys(commit.author_name, commit.author_email)
+        authors[who] = author
     return gitmessage.independent_review(named, author)
 
 
-def _change_set_facts(
-    chain: Iterable[ChangeSet], approvals: Mapping[str, Sequence[str]]
-) -> dict[str, Any]:
-    change_sets = merges = reviewed = direct = ticketed = 0
-    unreviewed: list[str] = []
-    weeks: set[tuple[int, int]] = set()
-    days: dict[int, tuple[int, int]] = {}
-    first = last = None
-    for commit in chain:
-        change_sets += 1
+class ChangeSetTally:
+    """The change-set facts, counted one change set at a time as the line walk finds them."""
+
+    def __init__(self, approvals: Mapping[str, Sequence[str]]) -> None:
+        self.approvals = approvals
+        self.change_sets = self.merges = self.reviewed = self.direct = self.ticketed = 0
+        self.unreviewed: list[str] = []
+        self.weeks: set[tuple[int, int]] = set()
+        self.days: dict[int, tuple[int, int]] = {}
+        self.authors: dict[bytes, frozenset[str]] = {}
+        self.first: int | None = None
+        self.last: int | None = None
+
+    def add(self, commit: ChangeSet) -> None:
+        self.change_sets += 1
         message = commit.message
         is_merge = commit.is_merge
-        merges += is_merge
-        if _reviewed(commit, approvals):
-            reviewed += 1
-        elif len(unreviewed) < UNREVIEWED_LISTED:
-            unreviewed.append(commit.sha)
+        self.merges += is_merge
+        if _reviewed(commit, self.approvals, self.authors):
+            self.reviewed += 1
+        elif len(self.unreviewed) < UNREVIEWED_LISTED:
+            self.unreviewed.append(commit.sha)
         if not is_merge and not gitmessage.raw_has_pr_ref(message):
-            direct += 1
-        ticketed += gitmessage.raw_has_ticket_ref(message)
-        weeks.add(_iso_week(commit.time, days))
-        first = commit.time if first is None else min(first, commit.time)
-        last = commit.time if last is None else max(last, commit.time)
-    return {
-        "change_sets": change_sets,
-        "merges": merges,
-        "reviewed_change_sets": reviewed,
-        "unreviewed_change_sets": change_sets - reviewed,
-        "unreviewed_shas": unreviewed,
-        "review_ratio": ratio(reviewed, change_sets),
-        "direct_commits": direct,
-        "change_sets_with_ticket_ref": ticketed,
-        "ticket_ref_ratio": ratio(ticketed, change_sets),
-        "active_weeks": len(weeks),
-        "first_commit_at": None if first is None else isoformat(datetime.fromtimestamp(first, UTC)),
-        "last_commit_at": None if last is None else isoformat(datetime.fromtimestamp(last, UTC)),
-    }
+            self.direct += 1
+        self.ticketed += gitmessage.raw_has_ticket_ref(message)
+        when = commit.time
+        self.weeks.add(_iso_week(when, self.days))
+        self.first = when if self.first is None else min(self.first, when)
+        self.last = when if self.last is None else max(self.last, when)
+
+    def facts(self) -> dict[str, Any]:
+        change_sets, reviewed, ticketed = self.change_sets, self.reviewed, self.ticketed
+        first, last = self.first, self.last
+        return {
+            "change_sets": change_sets,
+            "merges": self.merges,
+            "reviewed_change_sets": reviewed,
+            "unreviewed_change_sets": change_sets - reviewed,
+            "unreviewed_shas": self.unreviewed,
+            "review_ratio": ratio(reviewed, change_sets),
+            "direct_commits": self.direct,
+            "change_sets_with_ticket_ref": ticketed,
+            "ticket_ref_ratio": ratio(ticketed, change_sets),
+            "active_weeks": len(self.weeks),
+            "first_commit_at": None
+            if first is None
+            else isoformat(datetime.fromtimestamp(first, UTC)),
+            "last_commit_at": None
+            if last is None
+            else isoformat(datetime.fromtimestamp(last, UTC)),
+        }
 
 
 def approvals_option(options: Mapping[str, Any]) -> dict[str, list[str]]:

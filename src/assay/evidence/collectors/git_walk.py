@@ -4,8 +4,14 @@
 message with each line indented by four spaces), NUL-terminated. The stream is read in
 1 MiB chunks; each chunk's complete records are handled with a few C-level operations
 (``split``, ``findall``) rather than Python work per line, and only the first-parent
-line's commits are parsed in full. Raw headers show a ``gpgsig`` header without
-verifying it, so signature detection costs a substring test.
+line's commits are parsed in full. The first-parent line is followed while the stream
+arrives: each change set is handed to the caller as soon as its record and those of
+the change sets after it have been read, so that work overlaps git's. Raw headers show
+a ``gpgsig`` header without verifying it, so signature detection costs a substring test.
+
+The stream is started by GitPython's ``Git.execute`` (``as_process``) through
+:meth:`assay.evidence.gitsafe.Git.stream`; only the records not yet consumed by the
+line walk are held, so memory grows with the commits off the first-parent line.
 
 Because message lines are indented and continuation lines of multi-line headers (a
 signature, a merge tag) start with a space, only a real header can follow a newline
@@ -17,7 +23,7 @@ taken for another commit, because a commit record must begin ``<id>\\ntree ``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assay.evidence.gitsafe import Git
@@ -33,9 +39,15 @@ CHUNK = 1 << 20
 
 @dataclass
 class Walk:
-    """Every commit of the window: counts, and each record kept for the line walk."""
+    """Every commit of the window: counts, and the records the line walk has yet to reach.
+
+    ``line`` is the next commit of the first-parent line (the head at first); ``visit``
+    gets each change set of the line, newest first, whose time is within the window.
+    """
 
     until: int
+    line: bytes | None = None
+    visit: Callable[[ChangeSet], None] = lambda _: None
     records: dict[bytes, tuple[bytes | None, bytes]] = field(default_factory=dict)
     counted: int = 0
     signed: list[bytes] = field(default_factory=list)
@@ -66,11 +78,34 @@ class Walk:
             sha = block[start : block.find(b"\n", start)]
             if not self.signed or self.signed[-1] != sha:
                 self.signed.append(sha)
+        self.follow()
+
+    def follow(self) -> None:
+        """Walk the first-parent line as far as the records read so far reach."""
+        records, until, visit = self.records, self.until, self.visit
+        sha = self.line
+        while sha is not None and sha in records:
+            first, record = records.pop(sha)  # popped: a cycle cannot be walked twice
+            commit = change_set(record)
+            if commit is None:
+                sha = None
+                break
+            if commit.time <= until:
+                visit(commit)
+            sha = first
+        self.line = sha
 
 
-def walk(git: Git, head: str, since: int, until: int) -> Walk:
-    """Read every commit reachable from ``head`` through commits no older than ``since``."""
-    found = Walk(until)
+def walk(
+    git: Git,
+    head: str,
+    since: int,
+    until: int,
+    visit: Callable[[ChangeSet], None] = lambda _: None,
+) -> Walk:
+    """Read every commit reachable from ``head`` through commits no older than ``since``,
+    handing each change set of the first-parent line to ``visit`` on the way."""
+    found = Walk(until, head.encode(), visit)
     with git.stream("rev-list", "--header", f"--max-age={since}", head, "--") as out:
         pending = b""
         while block := out.read(CHUNK):
@@ -81,6 +116,7 @@ def walk(git: Git, head: str, since: int, until: int) -> Walk:
                 pending = pending[cut + 1 :]
         if pending:
             found.take(pending)
+    found.records.clear()
     return found
 
 
@@ -127,20 +163,3 @@ def change_set(record: bytes) -> ChangeSet | None:
         return None
     body = record.find(b"\n\n", match.end() - 1)
     return ChangeSet(sha, parents, author, when, record[body + 2 :] if body >= 0 else b"")
-
-
-def first_parent_line(
-    records: Mapping[bytes, tuple[bytes | None, bytes]], head: str, until: int
-) -> Iterator[ChangeSet]:
-    """The change sets: from ``head`` along first parents while they are in the window."""
-    sha: bytes | None = head.encode()
-    seen: set[bytes] = set()
-    while sha is not None and sha in records and sha not in seen:
-        seen.add(sha)
-        first, record = records[sha]
-        commit = change_set(record)
-        if commit is None:
-            return
-        if commit.time <= until:
-            yield commit
-        sha = first

@@ -104,3 +104,57 @@ def test_object_reader_keeps_only_what_is_asked(git_repo: GitRepo) -> None:
         (small, "blob", 5, b"hello"),
         ("0" * 40, "missing", 0, b""),
     ]
+
+
+def test_the_hardened_settings_travel_in_the_environment() -> None:
+    env = git_env(
+        {"PATH": "/bin", "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "x.y"}, config=("a.b=c",)
+    )
+    count = int(env["GIT_CONFIG_COUNT"])
+    settings = {env[f"GIT_CONFIG_KEY_{i}"]: env[f"GIT_CONFIG_VALUE_{i}"] for i in range(count)}
+    assert settings["core.fsmonitor"] == "false"
+    assert settings["core.hooksPath"] == "/dev/null"
+    assert settings["a.b"] == "c"
+    assert "x.y" not in settings
+
+
+def test_git_sees_the_hardened_settings_over_the_repository_config(git_repo: GitRepo) -> None:
+    git_repo.commit("one")
+    git_repo.git("config", "core.hooksPath", "/somewhere/else")
+    git = Git(git_repo.path, "repos/api")
+    assert git.text("config", "core.hooksPath") == "/dev/null"
+    git.close()
+
+
+def test_gitpython_refuses_remote_helpers_too() -> None:
+    from assay.evidence.gitrepo import check_url
+
+    with pytest.raises(CollectorError, match="is refused"):
+        check_url("ext::sh -c touch% /tmp/pwned")
+
+
+def test_git_is_never_run_through_a_shell(git_repo: GitRepo) -> None:
+    git_repo.commit("one")
+    runner = Git(git_repo.path, "repos/api").runner
+    with pytest.raises(CollectorError, match="never through a shell"):
+        runner.execute("git status")
+    with pytest.raises(CollectorError, match="never through a shell"):
+        runner.execute(["git", "status"], shell=True)  # noqa: S604 - the call must be refused
+
+
+def test_a_folder_inside_a_repository_is_not_opened_as_its_parent(git_repo: GitRepo) -> None:
+    git_repo.commit("one", {"sub/a.txt": "a"})
+    with pytest.raises(CollectorError, match=r"^repos/api: not a git repository$"):
+        Git(git_repo.path / "sub", "repos/api").text("rev-parse", "HEAD")
+
+
+def test_a_slow_clone_is_stopped_and_leaves_nothing(git_repo: GitRepo, tmp_path: Path) -> None:
+    from assay.evidence.repos import prepare_repo
+    from assay.workspace import RepoRef
+
+    git_repo.commit("one")
+    ref = RepoRef(name="app", url=f"file://{git_repo.path}")
+    with pytest.raises(CollectorError, match=r"^app: git clone timed out after 1e-06 s$"):
+        prepare_repo(ref, service="svc", root=tmp_path / "ws", display="app", timeout=1e-6)
+    folder = tmp_path / "ws" / ".assay" / "repos" / "svc"
+    assert sorted(p.name for p in folder.iterdir()) == [".app.lock"]
