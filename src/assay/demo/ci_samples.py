@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay.durations import isoformat
-from assay.evidence.gitsafe import Git
+from assay.evidence.git.policy import Git
 
 if TYPE_CHECKING:  # steps imports samples, which imports this module
     from assay.demo.steps import DemoContext

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assay.evidence.gitsafe import Git, git_env
+from assay.evidence.git.policy import Git, git_env
 
 FILE = "100644"
 EXECUTABLE = "100755"

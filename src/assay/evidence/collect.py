@@ -52,7 +52,7 @@ from assay.evidence.collectors.interface import (
     RepoTarget,
 )
 from assay.evidence.context import ci_provider
-from assay.evidence.gitsafe import DEFAULT_TIMEOUT
+from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
 from assay.workspace import RepoRef, Service, Workspace, unknown_service
 
@@ -264,7 +264,7 @@ class _ServiceRun:
         return drafts
 
     def _prepare(self, ref: RepoRef, path: Path | None) -> RepoTarget:
-        from assay.evidence.repos import prepare_repo
+        from assay.evidence.git.clones import prepare_repo
 
         where = path or ref.path
         display = self.workspace.display(where) if where else mask_url(ref.url or ref.name)

@@ -31,7 +31,7 @@ from assay.evidence.ci.github import analyse_workflow
 from assay.evidence.ci.gitlab import GitlabPipeline, LoadedFile
 from assay.evidence.ci.tables import CATEGORIES, CiTables, load_tables
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
-from assay.evidence.gitsafe import Git, ObjectReader, records
+from assay.evidence.git.policy import Git, ObjectReader, records
 from assay.evidence.model import EvidenceDraft
 from assay.evidence.parsing.values import COMMIT_ID
 from assay.yamlfile import parse_yaml

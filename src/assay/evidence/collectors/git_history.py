@@ -3,7 +3,7 @@
 One ``git rev-list --header`` process, started by GitPython's ``Git.execute`` under
 the git policy, streams every commit of the window as its raw object text
 (NUL-separated), and the stream is parsed as it arrives; the first-parent line's
-change sets are tallied on the way (:mod:`git_walk`). Raw headers show a ``gpgsig``
+change sets are tallied on the way (:mod:`assay.evidence.git.walk`). Raw headers show a ``gpgsig``
 header without verifying it, which keeps signature detection as cheap as reading the
 commit; GitPython's commit objects (one object read per commit) and ``%G?`` (which runs
 gpg for every commit) are both far slower on large histories.
@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from assay.durations import isoformat
-from assay.evidence.collectors import git_walk, gitmessage
-from assay.evidence.collectors.git_walk import ChangeSet
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
-from assay.evidence.gitsafe import Git
+from assay.evidence.git import messages, walk
+from assay.evidence.git.policy import Git
+from assay.evidence.git.walk import ChangeSet
 from assay.evidence.model import EvidenceDraft
 
 UNREVIEWED_LISTED = 50
@@ -77,7 +77,7 @@ def history_facts(
     until = int(until_dt.timestamp())
     since = until - int(window.total_seconds())
     tally = ChangeSetTally(approvals or {})
-    found = git_walk.walk(git, target.commit, max(since, 0), until, tally.add)
+    found = walk.walk(git, target.commit, max(since, 0), until, tally.add)
     counted = found.counted
     signed_shas = [sha.decode() for sha in found.signed]
     signed = len(signed_shas)
@@ -120,7 +120,7 @@ def _reviewed(
     approvals: Mapping[str, Sequence[str]],
     authors: dict[bytes, frozenset[str]],
 ) -> bool:
-    named = gitmessage.raw_reviewers(commit.message)
+    named = messages.raw_reviewers(commit.message)
     if approvals:
         named += approvers_for(commit, approvals)
     if not named:
@@ -128,9 +128,9 @@ def _reviewed(
     who = commit.author[: commit.author.rfind(b">") + 1]  # without the time
     author = authors.get(who)
     if author is None:
-        author = gitmessage.identity_keys(commit.author_name, commit.author_email)
+        author = messages.identity_keys(commit.author_name, commit.author_email)
         authors[who] = author
-    return gitmessage.independent_review(named, author)
+    return messages.independent_review(named, author)
 
 
 class ChangeSetTally:
@@ -155,9 +155,9 @@ class ChangeSetTally:
             self.reviewed += 1
         elif len(self.unreviewed) < UNREVIEWED_LISTED:
             self.unreviewed.append(commit.sha)
-        if not is_merge and not gitmessage.raw_has_pr_ref(message):
+        if not is_merge and not messages.raw_has_pr_ref(message):
             self.direct += 1
-        self.ticketed += gitmessage.raw_has_ticket_ref(message)
+        self.ticketed += messages.raw_has_ticket_ref(message)
         when = commit.time
         self.weeks.add(_iso_week(when, self.days))
         self.first = when if self.first is None else min(self.first, when)

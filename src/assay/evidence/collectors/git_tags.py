@@ -17,7 +17,7 @@ from typing import Any
 from assay.durations import isoformat
 from assay.evidence.collectors.git_history import ratio
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
-from assay.evidence.gitsafe import Git, records
+from assay.evidence.git.policy import Git, records
 from assay.evidence.model import EvidenceDraft
 
 LISTED = 200

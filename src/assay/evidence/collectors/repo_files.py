@@ -18,7 +18,7 @@ from typing import Any
 from assay.durations import isoformat
 from assay.errors import CollectorError
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
-from assay.evidence.gitsafe import Git, ObjectReader, records
+from assay.evidence.git.policy import Git, ObjectReader, records
 from assay.evidence.model import EvidenceDraft
 from assay.evidence.repofiles import file_facts
 from assay.evidence.repofiles.governance import (

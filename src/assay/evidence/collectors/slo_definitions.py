@@ -37,7 +37,7 @@ from typing import Any
 from assay.errors import InvalidInput
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
 from assay.evidence.collectors.repo_files import Entry, read_tree
-from assay.evidence.gitsafe import Git, ObjectReader
+from assay.evidence.git.policy import Git, ObjectReader
 from assay.evidence.model import EvidenceDraft
 from assay.evidence.repofiles.governance import RULES, match_rule
 from assay.evidence.repofiles.slo_formats import (

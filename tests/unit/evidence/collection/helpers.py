@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from assay.evidence.collectors.interface import CollectContext, RepoTarget
+from assay.evidence.git.clones import prepare_repo
 from assay.evidence.model import EvidenceDraft
-from assay.evidence.repos import prepare_repo
 from assay.workspace import RepoRef
 from tests.support.gitrepo import BASE_ENV, GitRepo
 

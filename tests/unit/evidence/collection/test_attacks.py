@@ -14,7 +14,7 @@ from assay.errors import CollectorError
 from assay.evidence.collectors.git_history import GitHistoryCollector
 from assay.evidence.collectors.git_tags import GitTagsCollector
 from assay.evidence.collectors.repo_files import RepoFilesCollector
-from assay.evidence.repos import prepare_repo
+from assay.evidence.git.clones import prepare_repo
 from assay.workspace import RepoRef
 from tests.support.gitrepo import GitRepo
 from tests.unit.evidence.collection.helpers import (

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from assay.errors import CollectorError
-from assay.evidence.collectors import gitmessage
 from assay.evidence.collectors.git_history import GitHistoryCollector
 from assay.evidence.collectors.interface import CollectContext
+from assay.evidence.git import messages
 from assay.evidence.kinds import kind_validator
 from tests.support.gitrepo import GitRepo
 from tests.unit.evidence.collection.helpers import (
@@ -233,7 +233,7 @@ def test_commit_message_with_a_fake_record_cannot_add_commits(git_repo: GitRepo)
     ],
 )
 def test_trailer_rules(message: str, expected: list[str]) -> None:
-    assert gitmessage.raw_reviewers(raw(message)) == expected
+    assert messages.raw_reviewers(raw(message)) == expected
 
 
 def raw(message: str) -> bytes:
@@ -242,12 +242,12 @@ def raw(message: str) -> bytes:
 
 
 def test_pull_request_and_ticket_references() -> None:
-    assert gitmessage.raw_has_pr_ref(raw("Fix parser (#12)"))
+    assert messages.raw_has_pr_ref(raw("Fix parser (#12)"))
     merged = "Merge branch 'x' into 'main'\n\nSee merge request grp/app!34"
-    assert gitmessage.raw_has_pr_ref(raw(merged))
-    assert gitmessage.raw_has_pr_ref(raw("Merged PR 77: thing"))
-    assert not gitmessage.raw_has_pr_ref(raw("Fix parser #12"))
-    assert gitmessage.raw_has_ticket_ref(raw("PAY-12 add refunds"))
-    assert gitmessage.raw_has_ticket_ref(raw("fixes #3"))
-    assert gitmessage.raw_has_ticket_ref(raw("SHA-256 for PAY-12"))
-    assert not gitmessage.raw_has_ticket_ref(raw("Use UTF-8 and SHA-256 everywhere"))
+    assert messages.raw_has_pr_ref(raw(merged))
+    assert messages.raw_has_pr_ref(raw("Merged PR 77: thing"))
+    assert not messages.raw_has_pr_ref(raw("Fix parser #12"))
+    assert messages.raw_has_ticket_ref(raw("PAY-12 add refunds"))
+    assert messages.raw_has_ticket_ref(raw("fixes #3"))
+    assert messages.raw_has_ticket_ref(raw("SHA-256 for PAY-12"))
+    assert not messages.raw_has_ticket_ref(raw("Use UTF-8 and SHA-256 everywhere"))

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assay.evidence.gitsafe import Git
+from assay.evidence.git.policy import Git
 from tests.support.gitrepo import GitRepo
 from tests.support.paths import ROOT
 from tests.unit.evidence.collection.helpers import sign_config, signed_commit, ssh_key, workspace

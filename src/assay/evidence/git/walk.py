@@ -10,7 +10,7 @@ the change sets after it have been read, so that work overlaps git's. Raw header
 a ``gpgsig`` header without verifying it, so signature detection costs a substring test.
 
 The stream is started by GitPython's ``Git.execute`` (``as_process``) through
-:meth:`assay.evidence.gitsafe.Git.stream`; only the records not yet consumed by the
+:meth:`assay.evidence.git.policy.Git.stream`; only the records not yet consumed by the
 line walk are held, so memory grows with the commits off the first-parent line.
 
 Because message lines are indented and continuation lines of multi-line headers (a
@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assay.evidence.gitsafe import Git
+from assay.evidence.git.policy import Git
 
 _AUTHOR_EMAIL = re.compile(rb"\nauthor [^\n<]*<([^\n>]*)>")
 _COMMITTED = re.compile(rb"\ncommitter [^\n]*> (\d+) ")

@@ -3,7 +3,7 @@
 Everything is checked before any collector runs, so the user gets one line naming the
 repository for each thing that is wrong: not a git repository, an empty repository, a
 branch or commit that does not exist. Repositories are opened with GitPython's
-``git.Repo`` at exactly the folder named (see :mod:`assay.evidence.gitrepo`). URL
+``git.Repo`` at exactly the folder named (see :mod:`assay.evidence.git.repository`). URL
 repositories are cloned (bare) into ``.assay/repos/<service>/<name>`` with
 ``Repo.clone_from`` and fetched on every collection.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from assay.errors import CollectorError
 from assay.evidence.collectors.interface import RepoTarget
-from assay.evidence.gitsafe import DEFAULT_TIMEOUT, Git, load_layer, safe_url, safe_value
+from assay.evidence.git.policy import DEFAULT_TIMEOUT, Git, load_layer, safe_url, safe_value
 from assay.workspace import RepoRef
 
 #: The label used for the branch when HEAD is detached and no branch is configured.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assay.errors import CollectorError
-from assay.evidence.gitsafe import Git, ObjectReader, git_env, safe_url, safe_value
+from assay.evidence.git.policy import Git, ObjectReader, git_env, safe_url, safe_value
 from tests.support.gitrepo import GitRepo
 
 
@@ -127,7 +127,7 @@ def test_git_sees_the_hardened_settings_over_the_repository_config(git_repo: Git
 
 
 def test_gitpython_refuses_remote_helpers_too() -> None:
-    from assay.evidence.gitrepo import check_url
+    from assay.evidence.git.repository import check_url
 
     with pytest.raises(CollectorError, match="is refused"):
         check_url("ext::sh -c touch% /tmp/pwned")
@@ -149,7 +149,7 @@ def test_a_folder_inside_a_repository_is_not_opened_as_its_parent(git_repo: GitR
 
 
 def test_a_slow_clone_is_stopped_and_leaves_nothing(git_repo: GitRepo, tmp_path: Path) -> None:
-    from assay.evidence.repos import prepare_repo
+    from assay.evidence.git.clones import prepare_repo
     from assay.workspace import RepoRef
 
     git_repo.commit("one")

@@ -1,9 +1,9 @@
-"""GitPython under the git policy of :mod:`assay.evidence.gitsafe`.
+"""GitPython under the git policy of :mod:`assay.evidence.git.policy`.
 
 - :class:`PolicyGit` is GitPython's command runner (``git.cmd.Git``) with its
   ``execute`` bound to the policy: every git process it starts (the commands Assay
   runs, the persistent ``cat-file`` processes of the object database, a clone) gets
-  exactly the environment :func:`~assay.evidence.gitsafe.git_env` builds, with the
+  exactly the environment :func:`~assay.evidence.git.policy.git_env` builds, with the
   hardened settings as ``GIT_CONFIG_*`` variables. ``Git.execute`` starts git with
   this process's environment plus additions, so variables the policy removes
   (``GIT_DIR``, ``GIT_CONFIG_PARAMETERS``...) are unset by ``env -u NAME`` in front of
@@ -48,7 +48,7 @@ from git.exc import (
 )
 
 from assay.errors import CollectorError
-from assay.evidence import gitio, gitsafe
+from assay.evidence.git import policy, processes
 
 __all__ = [
     "GitCommandNotFound",
@@ -71,18 +71,18 @@ class PolicyGit(GitCommand):
         self,
         working_dir: str | None = None,
         *,
-        timeout: float = gitsafe.DEFAULT_TIMEOUT,
+        timeout: float = policy.DEFAULT_TIMEOUT,
         extra_config: Sequence[str] = (),
     ) -> None:
         super().__init__(working_dir)
         folder = Path(working_dir or Path.cwd()).resolve()
         self.folder = folder
         self.timeout = timeout
-        self.config = gitsafe.folder_config(folder, extra_config)
+        self.config = policy.folder_config(folder, extra_config)
         self.armed: dict[int, threading.Timer] = {}
 
     def policy_env(self) -> dict[str, str]:
-        return gitsafe.git_env(ceiling=self.folder.parent, config=self.config)
+        return policy.git_env(ceiling=self.folder.parent, config=self.config)
 
     def execute(self, command: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(command, str) or kwargs.get("shell"):
@@ -176,7 +176,7 @@ def open_repo(
     path: Path,
     display: str,
     *,
-    timeout: float = gitsafe.DEFAULT_TIMEOUT,
+    timeout: float = policy.DEFAULT_TIMEOUT,
     extra_config: Sequence[str] = (),
 ) -> PolicyRepo:
     """The repository at ``path`` (its top folder, or a bare repository's folder)."""
@@ -202,7 +202,7 @@ def check_url(url: str) -> None:
 
 def clone(url: str, dest: Path, display: str, *, timeout: float) -> None:
     """Clone ``url`` bare into ``dest`` (no templates, no submodules) with ``Repo.clone_from``."""
-    gitsafe.safe_url(url)
+    policy.safe_url(url)
     started = time.monotonic()
     try:
         repo = PolicyRepo.clone_from(
@@ -218,11 +218,11 @@ def clone(url: str, dest: Path, display: str, *, timeout: float) -> None:
     except (UnsafeProtocolError, UnsafeOptionError) as exc:
         raise CollectorError(f"repository URL {url!r} is refused: {exc}") from None
     except GitCommandNotFound:
-        raise gitio.missing_git() from None
+        raise processes.missing_git() from None
     except GitCommandError as exc:
         if time.monotonic() - started >= timeout:
             raise CollectorError(f"{display}: git clone timed out after {timeout:g} s") from None
-        raise gitio.translate_failure(display, ["clone"], _stderr(exc)) from None
+        raise processes.translate_failure(display, ["clone"], _stderr(exc)) from None
     repo.close()
 
 
@@ -262,10 +262,10 @@ def batch_deadline(repo: PolicyRepo, display: str, timeout: float) -> Iterator[R
             if "could not be resolved" in str(exc) or "non-hexadecimal" in str(exc):
                 return None
             if "dubious ownership" in str(exc):
-                raise gitio.dubious(display) from None
+                raise processes.dubious(display) from None
             raise CollectorError(f"{display}: git cat-file ended early") from None
         except GitCommandNotFound:
-            raise gitio.missing_git() from None
+            raise processes.missing_git() from None
         kind = info.type.decode() if isinstance(info.type, bytes) else str(info.type)
         return kind, int(info.size), info.stream
 

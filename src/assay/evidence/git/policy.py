@@ -5,7 +5,7 @@ commands for git to run (``core.fsmonitor``, ``core.hooksPath``,
 ``gpg.program``, ``log.showSignature`` with a hostile ``gpg.program`` ...), a
 URL can name a remote helper (``ext::sh -c ...``), and a branch name starting
 with ``-`` is read as an option. Assay reads git through GitPython
-(:mod:`assay.evidence.gitrepo`): ``git.Repo`` opens a repository, its ``cat-file``
+(:mod:`assay.evidence.git.repository`): ``git.Repo`` opens a repository, its ``cat-file``
 object database reads objects (:class:`ObjectReader`: blobs, one persistent process
 per batch), ``Repo.clone_from`` clones, and every git process (bulk listings such as
 ``rev-list`` and ``ls-tree`` included) is started by ``git.cmd.Git.execute``. This
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from assay.errors import CollectorError
-from assay.evidence.gitio import (
+from assay.evidence.git.processes import (
     Arg,
     drain,
     missing_git,
@@ -53,10 +53,10 @@ from assay.evidence.gitio import (
     translate_failure,
     verb,
 )
-from assay.evidence.gitio import records as records  # the collectors read streams with it
+from assay.evidence.git.processes import records as records  # the collectors read streams with it
 
 if TYPE_CHECKING:
-    from assay.evidence.gitrepo import PolicyGit, PolicyRepo
+    from assay.evidence.git.repository import PolicyGit, PolicyRepo
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -177,18 +177,18 @@ def folder_config(folder: Path, extra: Sequence[str] = ()) -> tuple[str, ...]:
 def load_layer() -> Any:
     """The GitPython layer; importing GitPython runs ``git version``, which needs git."""
     try:
-        from assay.evidence import gitrepo
+        from assay.evidence.git import repository
     except ImportError as exc:
         if "git" not in str(exc).lower():  # pragma: no cover - a broken install
             raise
         raise missing_git() from None
-    return gitrepo
+    return repository
 
 
 class Git:
     """git for one repository folder, named ``display`` in messages.
 
-    The repository is opened with GitPython (:class:`~assay.evidence.gitrepo.PolicyRepo`)
+    The repository is opened with GitPython (:class:`~assay.evidence.git.repository.PolicyRepo`)
     the first time it is needed; ``repository=False`` runs git in a folder that is not
     (yet) a repository (``git init``). Commands run through ``Git.execute`` of that
     repository's command runner.
