@@ -40,6 +40,20 @@ def mask_url(url: str) -> str:
     return _USERINFO.sub(_mask_userinfo, url)
 
 
+def without_credentials(url: str) -> str:
+    """``url`` with no secret left in it, to keep on disk: the password dropped, and over
+    http/https the whole user information (where a bare user name is commonly a token)."""
+
+    def strip(match: re.Match[str]) -> str:
+        scheme = match.group("scheme")
+        user = match.group("userinfo").partition(":")[0]
+        if scheme.lower() in _TOKEN_USER_SCHEMES or not user:
+            return f"{scheme}://"
+        return f"{scheme}://{user}@"
+
+    return _USERINFO.sub(strip, url)
+
+
 def mask_credentials(text: str) -> str:
     """Every URL in free text masked as :func:`mask_url` does."""
     if "://" not in text:

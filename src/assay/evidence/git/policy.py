@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from assay.display import mask_url
 from assay.errors import CollectorError
 from assay.evidence.git.processes import (
     Arg,
@@ -121,12 +122,13 @@ def safe_url(url: str) -> str:
     lowered = url.lower()
     if "::" in url.split("/", 1)[0] or lowered.startswith("ext:"):
         raise CollectorError(
-            f"repository URL {url!r} is refused: remote helpers such as ext:: can run commands"
+            f"repository URL {mask_url(url)!r} is refused: "
+            "remote helpers such as ext:: can run commands"
         )
     if lowered.startswith(_URL_SCHEMES) or _SCP_LIKE.match(url):
         return url
     raise CollectorError(
-        f"repository URL {url!r} is refused: use an https://, ssh://, git://, file:// "
+        f"repository URL {mask_url(url)!r} is refused: use an https://, ssh://, git://, file:// "
         "or user@host:path URL"
     )
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from assay.display import mask_credentials
 from assay.errors import CollectorError
 
 Arg = str | bytes
@@ -78,7 +79,7 @@ def not_found(exc: Exception, path: Path) -> CollectorError:
 
 def translate_failure(display: str, args: Sequence[Arg], stderr: bytes) -> CollectorError:
     """One line a user can act on, from git's standard error."""
-    text = stderr.decode("utf-8", "replace")
+    text = mask_credentials(stderr.decode("utf-8", "replace"))
     lowered = text.lower()
     if "not a git repository" in lowered:
         return CollectorError(f"{display}: not a git repository")

@@ -47,6 +47,7 @@ from git.exc import (
     UnsafeProtocolError,
 )
 
+from assay.display import mask_credentials, mask_url, without_credentials
 from assay.errors import CollectorError
 from assay.evidence.git import policy, processes
 
@@ -197,7 +198,9 @@ def check_url(url: str) -> None:
     try:
         GitCommand.check_unsafe_protocols(url)
     except UnsafeProtocolError as exc:
-        raise CollectorError(f"repository URL {url!r} is refused: {exc}") from None
+        raise CollectorError(
+            f"repository URL {mask_url(url)!r} is refused: {mask_credentials(str(exc))}"
+        ) from None
 
 
 def clone(url: str, dest: Path, display: str, *, timeout: float) -> None:
@@ -216,14 +219,20 @@ def clone(url: str, dest: Path, display: str, *, timeout: float) -> None:
             kill_after_timeout=timeout,
         )
     except (UnsafeProtocolError, UnsafeOptionError) as exc:
-        raise CollectorError(f"repository URL {url!r} is refused: {exc}") from None
+        raise CollectorError(
+            f"repository URL {mask_url(url)!r} is refused: {mask_credentials(str(exc))}"
+        ) from None
     except GitCommandNotFound:
         raise processes.missing_git() from None
     except GitCommandError as exc:
         if time.monotonic() - started >= timeout:
             raise CollectorError(f"{display}: git clone timed out after {timeout:g} s") from None
         raise processes.translate_failure(display, ["clone"], _stderr(exc)) from None
-    repo.close()
+    try:
+        # The clone's config keeps no credential: every fetch names the URL itself.
+        repo.git.execute(["git", "config", "remote.origin.url", without_credentials(url)])
+    finally:
+        repo.close()
 
 
 def _stderr(exc: GitCommandError) -> bytes:
