@@ -20,7 +20,9 @@ from tests.unit.evidence.collection.helpers import workspace
 BOUND_SECONDS = 10
 
 
-def _collect(tmp_path: Path, runner: CliRunner, files: dict[str, str], provider: str) -> Any:
+def _collect(
+    tmp_path: Path, runner: CliRunner, files: dict[str, str | bytes], provider: str
+) -> Any:
     root = tmp_path / "ws"
     repo = GitRepo.init(root / "repos" / "api")
     repo.commit("Hostile files", files)
