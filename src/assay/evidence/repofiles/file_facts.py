@@ -94,8 +94,12 @@ EMPTY_CODEOWNERS: dict[str, Any] = {
 
 # ----------------------------------------------------------------------------- security policy
 
+# An address is tried only from the start of a run of its characters (the look-behind):
+# a search would otherwise rescan a long run from every one of its characters.
 _CONTACT = re.compile(
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|https?://[^\s)>\]]+|mailto:", re.I
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+    r"|https?://[^\s)>\]]+|mailto:",
+    re.I,
 )
 
 
@@ -273,12 +277,34 @@ def _normalise(heading: str) -> str:
     return " ".join(words)
 
 
+# Keys of a YAML or JSON card. The name's repeat is possessive: giving characters back
+# could never make the ``:`` match, and trying would cost a long line's square.
+_KEY_HEADING = re.compile(r"^\s{0,4}\"?([A-Za-z][A-Za-z0-9 _-]*+)\"?\s*:", re.M)
+_MARKDOWN_OPENING = re.compile(r"\s{0,3}#{1,6}\s+")
+
+
+def _markdown_headings(text: str) -> list[str]:
+    """ATX headings (``## Title ##``), read line by line in linear time.
+
+    (A regular expression with a lazy title before optional closing hashes and spaces
+    takes cubic time on a heading line of spaces.)
+    """
+    headings = []
+    for line in text.split("\n"):
+        opening = _MARKDOWN_OPENING.match(line)
+        if opening is not None:
+            title = line[opening.end() :].rstrip().rstrip("#").rstrip()
+            if title:
+                headings.append(title)
+    return headings
+
+
 def model_card_sections(text: str, path: str) -> list[str]:
     """Recognised sections, in the fixed order of :data:`SECTIONS`."""
     if path.lower().endswith((".yaml", ".yml", ".json")):
-        headings = re.findall(r"^\s{0,4}\"?([A-Za-z][A-Za-z0-9 _-]*)\"?\s*:", text, re.M)
+        headings = _KEY_HEADING.findall(text)
     else:
-        headings = re.findall(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", text, re.M)
+        headings = _markdown_headings(text)
     found: set[str] = set()
     for heading in headings:
         found.update(_SYNONYMS.get(_normalise(heading), ()))
