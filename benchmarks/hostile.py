@@ -35,7 +35,11 @@ from assay.errors import InvalidInput
 from assay.evidence.ci.definitions import Definition
 from assay.evidence.ci.tables import builtin_tables
 from assay.evidence.globs import Glob
-from assay.evidence.repofiles.file_facts import parse_codeowners
+from assay.evidence.repofiles.file_facts import (
+    has_security_contact,
+    model_card_sections,
+    parse_codeowners,
+)
 from assay.yamlfile import parse_yaml
 
 LIMIT = 2.5
@@ -204,6 +208,17 @@ def tag_glob(n: int) -> Callable[[], object]:
     return lambda: [fnmatchcase(tag, "v*a*a*a*a*a*a*a*a*a*a") for tag in tags]
 
 
+def security_policy(n: int) -> Callable[[], object]:
+    text = "a" * n  # one word the address pattern could start anywhere in
+    return lambda: has_security_contact(text)
+
+
+def model_card(n: int) -> Callable[[], object]:
+    markdown = "# a" + " " * n + "x\n"  # a heading line of spaces
+    keys = "A" + " " * n + "x\n"
+    return lambda: (model_card_sections(markdown, "card.md"), model_card_sections(keys, "c.yml"))
+
+
 @dataclass(frozen=True)
 class Family:
     name: str
@@ -222,6 +237,8 @@ FAMILIES = (
         "rules",
         function=lambda n: lambda: parse_codeowners(codeowners_text(n)),
     ),
+    Family("SECURITY.md of one long word", 2_000_000, "chars", function=security_policy),
+    Family("model card heading of spaces", 2_000_000, "spaces", function=model_card),
     Family("glob of n stars", 200_000, "stars and path chars", function=star_line),
     Family("glob *a x10 on a long path", 200_000, "path chars", function=glob_path),
     Family("deeply nested YAML (refused)", 500_000, "brackets", function=deep_yaml),
