@@ -30,7 +30,7 @@ _BACKREFERENCES = frozenset({_constants.GROUPREF, _constants.GROUPREF_EXISTS})
 def pattern_problem(pattern: str) -> str | None:
     """Why ``pattern`` is refused, or None. The pattern must already compile."""
     if len(pattern) > MAX_PATTERN:
-        return f"longer than {MAX_PATTERN} characters"
+        return f"is longer than {MAX_PATTERN} characters"
     return _walk(_parser.parse(pattern), inside_repeat=False)
 
 
@@ -38,12 +38,15 @@ def _walk(items: Any, *, inside_repeat: bool) -> str | None:
     for op, argument in items:
         problem: str | None = None
         if op in _BACKREFERENCES:
-            return "a backreference can take unbounded time; refused"
+            return "holds a backreference, which can take unbounded time"
         if op in _REPEATS:
             low, high, body = argument
             repeats = high > 1
             if high != low and inside_repeat:
-                return "a repeat inside a repeat (such as (a+)+) can take exponential time; refused"
+                return (
+                    "holds a repeat inside a repeat (such as (a+)+), "
+                    "which can take exponential time"
+                )
             problem = _walk(body, inside_repeat=inside_repeat or repeats)
         elif op == _constants.BRANCH:
             for branch in argument[1]:
