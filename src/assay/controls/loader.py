@@ -234,6 +234,12 @@ def check_expectation(
             document.problem(where, f"expectation is not a valid JSON Schema: {exc.message}")
         )
         return problems
+    for json_path, reason in _slow_patterns(expectation, ()):
+        problems.append(
+            document.problem(
+                (*base, "expectation", *json_path), f"expectation's regular expression {reason}"
+            )
+        )
     for json_path, name in _unknown_facts(expectation, read_schema(kind), ()):
         problems.append(
             document.problem(
@@ -243,6 +249,47 @@ def check_expectation(
             )
         )
     return problems
+
+
+def _slow_patterns(
+    schema: Any, json_path: tuple[str | int, ...]
+) -> Iterable[tuple[tuple[str | int, ...], str]]:
+    """``pattern`` values and ``patternProperties`` keys that could hang an assessment.
+
+    They run over facts a repository wrote, so they follow the CI tables' rule (no repeat
+    inside a repeat, no backreference: :mod:`assay.evidence.ci.pattern_rules`).
+    """
+    if isinstance(schema, list):
+        for index, item in enumerate(schema):
+            yield from _slow_patterns(item, (*json_path, index))
+        return
+    if not isinstance(schema, dict):
+        return
+    for key, value in schema.items():
+        where = (*json_path, key)
+        if key == "pattern" and isinstance(value, str):
+            reason = _pattern_problem(value)
+            if reason is not None:
+                yield where, reason
+        elif key == "patternProperties" and isinstance(value, dict):
+            for name, sub in value.items():
+                reason = _pattern_problem(name)
+                if reason is not None:
+                    yield (*where, name), reason
+                yield from _slow_patterns(sub, (*where, name))
+        elif key not in ("const", "enum", "default", "examples"):
+            yield from _slow_patterns(value, where)
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    import re
+
+    from assay.evidence.ci.pattern_rules import pattern_problem
+
+    try:
+        return pattern_problem(pattern)
+    except re.error:
+        return None  # not a Python regular expression: check_schema has its say
 
 
 def _unknown_facts(

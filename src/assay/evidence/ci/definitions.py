@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assay.evidence.ci.scanning import LineFinder, finditer
 from assay.evidence.ci.tables import CiTables
 
 PRE_MERGE = frozenset({"pull_request", "merge_request"})
@@ -82,9 +83,9 @@ class Definition:
         if tools:
             self.tools |= tables.detect("run", cleaned)
         for rule in tables.script_rules:
-            for match in rule.pattern.finditer(cleaned):
-                where = locate_text(lines, line, match.group(0).splitlines()[0])
-                self.finding(where, rule.rule, rule.message)
+            finder = LineFinder(lines, line)
+            for match in finditer(rule.pattern, cleaned):
+                self.finding(finder.find(match.group(0)), rule.rule, rule.message)
 
 
 def image_pinned(image: str) -> bool:
@@ -105,17 +106,6 @@ def action_pinned(ref: str) -> bool:
     """``owner/repo@<40 hex>`` is pinned; a branch, a tag or a short sha is not."""
     _, at, version = ref.partition("@")
     return bool(at) and bool(_COMMIT_SHA.match(version))
-
-
-def locate_text(lines: list[str], start: int, needle: str, span: int = 10_000) -> int:
-    """The first line at or after ``start`` (1-based) holding ``needle``; else ``start``."""
-    needle = needle.strip()
-    if not needle:
-        return start
-    for index in range(max(start - 1, 0), min(len(lines), start - 1 + span)):
-        if needle in lines[index]:
-            return index + 1
-    return start
 
 
 def normalise_trigger(name: str) -> str | None:

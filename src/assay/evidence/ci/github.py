@@ -35,13 +35,12 @@ from assay.evidence.ci.definitions import (
     Definition,
     action_pinned,
     image_pinned,
-    locate_text,
     normalise_trigger,
 )
+from assay.evidence.ci.scanning import LineFinder, expressions
 from assay.evidence.ci.tables import CiTables
 from assay.yamlfile import JsonPath, YamlDocument
 
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 _FETCHES = re.compile(
     r"\b(git\s+(checkout|fetch|switch|pull|clone|worktree)|gh\s+pr\s+checkout)\b", re.I
 )
@@ -200,7 +199,7 @@ class _Workflow:
             action = uses.split("@", 1)[0]
             if self.privileged and self.tables.is_checkout(action):
                 ref = with_.get("ref")
-                if isinstance(ref, str) and self.tables.untrusted_refs.search(ref):
+                if isinstance(ref, str) and self.tables.untrusted_ref(ref):
                     self.untrusted_checkout(self.line((*path, "with", "ref")), ref)
             script = with_.get("script")
             if _SCRIPT_ACTIONS.match(action) and isinstance(script, str):
@@ -211,9 +210,10 @@ class _Workflow:
             self.result.script(start, run, self.tables, self.lines)
             self.injection((*path, "run"), run, "a run: script")
             if self.privileged:
+                finder = LineFinder(self.lines, start)
                 for text in run.splitlines():
-                    if _FETCHES.search(text) and self.tables.untrusted_refs.search(text):
-                        self.untrusted_checkout(locate_text(self.lines, start, text), text.strip())
+                    if _FETCHES.search(text) and self.tables.untrusted_ref(text):
+                        self.untrusted_checkout(finder.find(text), text.strip())
 
     def untrusted_checkout(self, line: int, what: str) -> None:
         events = " and ".join(self.privileged)
@@ -225,13 +225,13 @@ class _Workflow:
         )
 
     def injection(self, path: JsonPath, script: str, where: str) -> None:
-        start = self.line(path)
-        for match in _EXPRESSION.finditer(script):
-            found = self.tables.untrusted_inputs.search(match.group(1))
+        finder = LineFinder(self.lines, self.line(path))
+        for start, end, inner in expressions(script):
+            found = self.tables.untrusted_input(inner)
             if found is None:
                 continue
             self.result.finding(
-                locate_text(self.lines, start, match.group(0)),
+                finder.find(script[start:end]),
                 "script_injection",
                 f"{found.group(0)} is expanded inside {where}, where its text becomes code; "
                 "pass it through an environment variable instead",

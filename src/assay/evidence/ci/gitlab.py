@@ -36,9 +36,12 @@ from assay.evidence.ci.definitions import (
     normalise_trigger,
 )
 from assay.evidence.ci.tables import CiTables
+from assay.evidence.globs import compile_glob
 from assay.yamlfile import JsonPath, YamlDocument
 
 MAX_FILES = 150
+#: Wildcard includes expanded per pipeline (each one reads every path of the tree).
+MAX_WILDCARDS = 150
 MAX_EXTENDS_DEPTH = 11
 KEYWORDS = frozenset(
     {
@@ -78,13 +81,6 @@ class LoadedFile:
 Loader = Callable[[str], LoadedFile | None]
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    parts = []
-    for piece in re.split(r"(\*\*|\*)", pattern):
-        parts.append({"**": ".*", "*": "[^/]*"}.get(piece, re.escape(piece)))
-    return re.compile("".join(parts) + r"\Z")
-
-
 def _include_items(value: Any) -> Iterator[tuple[JsonPath, Any]]:
     if isinstance(value, list):
         for index, item in enumerate(value):
@@ -107,6 +103,7 @@ class GitlabPipeline:
         self.errors: list[Finding] = []
         self.definitions: dict[str, Definition] = {}
         self.template_tools: dict[str, set[tuple[str, str]]] = {}
+        self.wildcards = 0
 
     # ---------------------------------------------------------------- files
 
@@ -145,7 +142,7 @@ class GitlabPipeline:
         assert loaded.document is not None
         found: list[str] = []
         definition = self.definitions[loaded.path]
-        for _where, item in _include_items(value):
+        for where, item in _include_items(value):
             local: Any = None
             if isinstance(item, str):
                 local = None if re.match(r"^https?://", item) else item
@@ -157,14 +154,28 @@ class GitlabPipeline:
                         definition.tools |= found_tools
                         self.template_tools.setdefault(loaded.path, set()).update(found_tools)
             if isinstance(local, str) and local.strip():
-                found.extend(self._expand(local.strip().lstrip("/")))
+                found.extend(self._expand(loaded, where, local.strip().lstrip("/")))
         return found
 
-    def _expand(self, pattern: str) -> list[str]:
+    def _expand(self, loaded: LoadedFile, where: JsonPath, pattern: str) -> list[str]:
+        """The include's path, or the tree's paths its wildcard matches (linear time)."""
         if "*" not in pattern:
             return [pattern]
-        regex = _glob(pattern)
-        return sorted(p for p in self.list_paths() if regex.match(p))
+        self.wildcards += 1
+        if self.wildcards > MAX_WILDCARDS:
+            if self.wildcards == MAX_WILDCARDS + 1:
+                assert loaded.document is not None
+                self.errors.append(
+                    Finding(
+                        loaded.path,
+                        loaded.document.locate(("include", *where))[0],
+                        "invalid_definition",
+                        f"more than {MAX_WILDCARDS} wildcard includes; the rest are not followed",
+                    )
+                )
+            return []
+        glob = compile_glob(pattern)
+        return sorted(p for p in self.list_paths() if glob.match(p))
 
     # ---------------------------------------------------------------- jobs
 

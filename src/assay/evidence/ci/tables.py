@@ -5,7 +5,9 @@ the package, validated against the ``ci-tables`` JSON Schema. A workspace extend
 with its own files in ``ci-tables/*.yaml`` beside ``assay.toml`` (same schema); their
 entries are added to the built-in ones. Every pattern is compiled when the tables load,
 so a bad regular expression is reported with its file and line before anything is
-collected.
+collected; so is one that could take unbounded time (a repeat inside a repeat, a
+backreference: see :mod:`pattern_rules`). Patterns run over windows of the text, so
+their time grows linearly with it (see :mod:`scanning`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InvalidInput, Problem, raise_if_problems
+from assay.evidence.ci.pattern_rules import pattern_problem
+from assay.evidence.ci.scanning import search
 from assay.yamlfile import YamlDocument, load_yaml, parse_yaml, yaml_files
 
 CATEGORIES = (
@@ -83,14 +87,22 @@ class CiTables:
             found = frozenset(
                 (rule.category, rule.name)
                 for rule in self.tools
-                if (pattern := getattr(rule, where)) is not None and pattern.search(text)
+                if (pattern := getattr(rule, where)) is not None and search(pattern, text)
             )
             if len(self._memo) < 100_000:
                 self._memo[key] = found
         return found
 
     def is_checkout(self, action: str) -> bool:
-        return bool(self.checkout_actions.search(action))
+        return search(self.checkout_actions, action) is not None
+
+    def untrusted_input(self, expression: str) -> re.Match[str] | None:
+        """The untrusted field named in an expression's text, if any."""
+        return search(self.untrusted_inputs, expression)
+
+    def untrusted_ref(self, text: str) -> bool:
+        """Whether ``text`` names the pull request's own code."""
+        return search(self.untrusted_refs, text) is not None
 
 
 def _compile(
@@ -101,8 +113,12 @@ def _compile(
     for index, pattern in enumerate(patterns):
         try:
             re.compile(pattern, _FLAGS)
+            refused = pattern_problem(pattern)
         except re.error as exc:
             problems.append(document.problem((*path, index), f"invalid regular expression: {exc}"))
+            continue
+        if refused is not None:
+            problems.append(document.problem((*path, index), f"regular expression {refused}"))
             continue
         parts.append(f"(?:{pattern})")
     if not parts:

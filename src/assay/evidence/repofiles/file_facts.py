@@ -14,13 +14,23 @@ from typing import Any
 # ----------------------------------------------------------------------------- CODEOWNERS
 
 _CATCH_ALL = frozenset({"*", "**", "/**", "**/*", "/**/*"})
-_OWNER = re.compile(
+_HANDLE = re.compile(
     r"^(@@(developer|developers|maintainer|maintainers|owner|owners)"
-    r"|@[A-Za-z0-9](?:[A-Za-z0-9._-]*)(?:/[A-Za-z0-9._-]+)*"
-    r"|[^@\s/]+@[^@\s/]+\.[^@\s/]+)$"
+    r"|@[A-Za-z0-9](?:[A-Za-z0-9._-]*)(?:/[A-Za-z0-9._-]+)*)$"
 )
+# One way to split an address (no ``@`` on either side), so matching is linear; the domain
+# needs a dot with text on both sides, checked apart.
+_EMAIL = re.compile(r"^[^@\s/]+@([^@\s/]+)$")
 _SECTION = re.compile(r"^\^?\[[^\]]+\](?:\[\d+\])?(?:\s+(.*))?$")
 _PATTERNS_LISTED = 200
+
+
+def _is_owner(name: str) -> bool:
+    """A handle, a team, a role (``@@owners``) or an e-mail address (``a@b.c``)."""
+    if _HANDLE.match(name):
+        return True
+    email = _EMAIL.match(name)
+    return email is not None and "." in email.group(1)[1:-1]
 
 
 def _strip_comment(line: str) -> str:
@@ -39,7 +49,7 @@ def parse_codeowners(text: str) -> dict[str, Any]:
     """Rules, owners and whether every path ends up with an owner (last match wins)."""
     rules = errors = 0
     owners: set[str] = set()
-    patterns: list[str] = []
+    patterns: dict[str, None] = {}  # in order of first appearance
     owned = False
     defaults: list[str] = []
     for raw in text.splitlines():
@@ -49,20 +59,17 @@ def parse_codeowners(text: str) -> dict[str, Any]:
         section = _SECTION.match(line)
         if section:
             named = _split(section.group(1) or "")
-            bad = [name for name in named if not _OWNER.match(name)]
+            bad = [name for name in named if not _is_owner(name)]
             errors += bool(bad)
-            defaults = [name for name in named if _OWNER.match(name)]
+            defaults = [name for name in named if _is_owner(name)]
             continue
         pattern, *named = _split(line)
-        bad = [name for name in named if not _OWNER.match(name)]
+        bad = [name for name in named if not _is_owner(name)]
         if bad or pattern.startswith("!") or "[" in pattern:
             errors += 1
-        effective = [name for name in named if _OWNER.match(name)] or (
-            defaults if not named else []
-        )
+        effective = [name for name in named if _is_owner(name)] or (defaults if not named else [])
         rules += 1
-        if pattern not in patterns:
-            patterns.append(pattern)
+        patterns.setdefault(pattern)
         owners.update(name.lower() for name in effective)
         if pattern in _CATCH_ALL:
             owned = bool(effective)
@@ -72,7 +79,7 @@ def parse_codeowners(text: str) -> dict[str, Any]:
         "rules": rules,
         "every_path_owned": owned,
         "owners": len(owners),
-        "patterns": patterns[:_PATTERNS_LISTED],
+        "patterns": list(patterns)[:_PATTERNS_LISTED],
         "errors": errors,
     }
 
@@ -87,8 +94,12 @@ EMPTY_CODEOWNERS: dict[str, Any] = {
 
 # ----------------------------------------------------------------------------- security policy
 
+# An address is tried only from the start of a run of its characters (the look-behind):
+# a search would otherwise rescan a long run from every one of its characters.
 _CONTACT = re.compile(
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|https?://[^\s)>\]]+|mailto:", re.I
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+    r"|https?://[^\s)>\]]+|mailto:",
+    re.I,
 )
 
 
@@ -266,12 +277,34 @@ def _normalise(heading: str) -> str:
     return " ".join(words)
 
 
+# Keys of a YAML or JSON card. The name's repeat is possessive: giving characters back
+# could never make the ``:`` match, and trying would cost a long line's square.
+_KEY_HEADING = re.compile(r"^\s{0,4}\"?([A-Za-z][A-Za-z0-9 _-]*+)\"?\s*:", re.M)
+_MARKDOWN_OPENING = re.compile(r"\s{0,3}#{1,6}\s+")
+
+
+def _markdown_headings(text: str) -> list[str]:
+    """ATX headings (``## Title ##``), read line by line in linear time.
+
+    (A regular expression with a lazy title before optional closing hashes and spaces
+    takes cubic time on a heading line of spaces.)
+    """
+    headings = []
+    for line in text.split("\n"):
+        opening = _MARKDOWN_OPENING.match(line)
+        if opening is not None:
+            title = line[opening.end() :].rstrip().rstrip("#").rstrip()
+            if title:
+                headings.append(title)
+    return headings
+
+
 def model_card_sections(text: str, path: str) -> list[str]:
     """Recognised sections, in the fixed order of :data:`SECTIONS`."""
     if path.lower().endswith((".yaml", ".yml", ".json")):
-        headings = re.findall(r"^\s{0,4}\"?([A-Za-z][A-Za-z0-9 _-]*)\"?\s*:", text, re.M)
+        headings = _KEY_HEADING.findall(text)
     else:
-        headings = re.findall(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", text, re.M)
+        headings = _markdown_headings(text)
     found: set[str] = set()
     for heading in headings:
         found.update(_SYNONYMS.get(_normalise(heading), ()))
