@@ -309,3 +309,25 @@ def test_a_stage_refusing_other_kinds_lets_reviews_through(
     allowed = gate(runner, root)
     assert allowed.exit_code == 0, allowed.output
     assert "self-reported: CHG-01 rests on reviews (docs/trust.md)" in allowed.stdout
+
+
+def test_a_stage_can_refuse_attestations(tmp_path: Path, runner: CliRunner) -> None:
+    refuse = (
+        '[gate.stages.release]\nmin_severity = "high"\ncontrols = ["OPS-05"]\n'
+        'refuse_self_reported = ["manual.attestation"]\n'
+    )
+    root, _ = make_workspace(tmp_path, refuse)
+    recorded_attestation(runner, root, signer="Priya Raman, Head of Platform", years=1)
+    invoke(runner, root, "collect")
+    assert result_of(runner, root, "OPS-05")["status"] == "pass"
+    blocked = gate(runner, root, "--format", "json")
+    assert blocked.exit_code == 1, blocked.output
+    decision = json.loads(blocked.stdout)
+    assert decision["policy"]["refuse_self_reported"] == ["manual.attestation"]
+    (entry,) = decision["blocking"]
+    assert (entry["control"], entry["status"]) == ("OPS-05", "pass")
+    assert entry["reasons"][0] == (
+        "rests on self-reported manual.attestation, which stage release refuses: counted as gap"
+    )
+    (root / "assay.toml").write_text(refuse.replace("manual.attestation", "reviews"))
+    assert gate(runner, root).exit_code == 0
