@@ -233,6 +233,7 @@ def test_a_bot_rubber_stamp_without_authors_does_not_pass_review(
     (root / "reports" / "reviews.json").write_text(reviews(repo, "rubber-stamp-bot", None))
     facts = collected_reviews(runner, root)
     assert result_of(runner, root, "CHG-01")["status"] == "fail"
+    assert result_of(runner, root, "CHG-06")["status"] == "fail"  # no approval counts
     assert facts["accepted_approvals"] == 0
     assert facts["refused_approvals"] == {"no_author": 3, "self_approval": 0, "bot": 0}
 
