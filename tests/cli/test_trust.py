@@ -332,3 +332,30 @@ def test_a_stage_can_refuse_attestations(tmp_path: Path, runner: CliRunner) -> N
     )
     (root / "assay.toml").write_text(refuse.replace("manual.attestation", "reviews"))
     assert gate(runner, root).exit_code == 0
+
+
+def test_junit_and_github_outputs_name_self_reported_results(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    refuse = (
+        '[gate.stages.release]\nmin_severity = "high"\ncontrols = ["CHG-01"]\n'
+        "refuse_self_reported = true\n"
+    )
+    root = allowed_bot_review(tmp_path, runner, refuse)
+    junit = gate(runner, root, "--format", "junit")
+    assert junit.exit_code == 1
+    assert '<property name="self-reported" value="reviews" />' in junit.stdout
+    assert (
+        '<failure type="gap" message="rests on self-reported reviews, which stage release '
+        'refuses: counted as gap"' in junit.stdout
+    )
+    (root / "assay.toml").write_text(refuse.replace("true", "false"))
+    summary = tmp_path / "summary.md"
+    github = runner.invoke(
+        app,
+        ["gate", "--service", "api", "--stage", "release", "--format", "github", "-w", str(root)],
+        env={**NO_CI, "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert github.exit_code == 0, github.output
+    text = summary.read_text(encoding="utf-8")
+    assert "### Self-reported evidence\n\n- CHG-01 rests on reviews\n" in text
