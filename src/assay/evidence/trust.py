@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assay.evidence.kinds import kind_trust
 from assay.evidence.model import ArtefactDraft, Evidence
 
 SELF_REPORTED = "self-reported"
@@ -40,17 +41,6 @@ NO_AUTHOR = "no_author"
 SELF_APPROVAL = "self_approval"
 BOT = "bot"
 REFUSALS: tuple[str, ...] = (NO_AUTHOR, SELF_APPROVAL, BOT)
-
-
-def kind_trust(kind: str) -> str:
-    """``self-reported`` when the kind's schema declares it, else ``tested``."""
-    from assay.evidence.kinds import kind_schema
-
-    try:
-        schema = kind_schema(kind)
-    except KeyError:  # an unknown kind is unreadable evidence, decided elsewhere
-        return TESTED
-    return SELF_REPORTED if schema.get("x-trust") == SELF_REPORTED else TESTED
 
 
 def self_reported_source(record: Evidence) -> str | None:

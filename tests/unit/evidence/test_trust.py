@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from assay.durations import date_after
+from assay.evidence.kinds import kind_trust
 from assay.evidence.model import Artefact, Evidence
 from assay.evidence.trust import (
     APPROVALS_ARTEFACT,
     ReviewerPolicy,
     approvals_artefact,
-    kind_trust,
     self_reported_source,
 )
 
