@@ -73,3 +73,24 @@ def utc_now() -> datetime:
 def isoformat(moment: datetime) -> str:
     """A UTC timestamp as ``2026-01-31T12:00:00Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def date_after(day: date, text: str) -> date:
+    """``day`` plus a duration in calendar terms: ``P1Y`` from 2026-03-01 is 2027-03-01.
+
+    Years and months move the calendar date (a day past the month's end becomes its last
+    day); weeks and days are added as days. Time parts are refused. Raises ``ValueError``.
+    """
+    parse_duration(text)  # the same checks and messages
+    match = _DURATION.match(text.strip())
+    assert match is not None  # parse_duration accepted it
+    parts = {key: int(value) for key, value in match.groupdict().items() if value}
+    if any(parts.get(key) for key in ("hours", "minutes", "seconds")):
+        raise ValueError(f"{text!r} has a time part; use days, weeks, months or years")
+    months = day.month - 1 + parts.get("months", 0) + 12 * parts.get("years", 0)
+    year, month = day.year + months // 12, months % 12 + 1
+    if year > YEARS[1]:
+        raise ValueError(f"{text!r} after {day} is beyond the year {YEARS[1]}")
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    moved = date(year, month, min(day.day, last))
+    return moved + timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0))

@@ -331,6 +331,7 @@ BAD_CASES: list[tuple[str, str, str, Patch]] = [
         ),
     ),
     ("CHG-06", "no-self-approval", "self-approved", set_path("self_approvals", 1)),
+    ("CHG-06", "no-self-approval", "only-refused", set_path("accepted_approvals", 0)),
     (
         "CHG-06",
         "no-self-approval",

@@ -8,8 +8,16 @@ document stored as a blob. The first ``assay attest`` writes the hash into the Y
 (``sha256:``), so the reviewed file pins the document; a later run whose document no
 longer matches that hash is refused.
 
-The engine reads only the recorded evidence: an attestation satisfies a control's manual
-tests while it is unexpired and its document matched its hash when it was recorded.
+An attestation is self-reported (docs/trust.md): Assay can check that a file was signed
+off in review, not that what it states is true. So it counts only while the workspace
+still holds it, as reviewed: the engine accepts recorded evidence only when a file in
+``attestations/`` (resolved; a link out of the folder is refused) states the same
+control, signer, dates and document hash, covers the service, is unexpired and is not
+revoked (``revoked: {on, by, reason}``). Its validity (``expires`` minus ``signed_at``)
+is at most ``[attestations] max_validity`` in assay.toml (default ``P1Y``), and its
+supporting file lies inside the workspace and is not one of the workspace's own
+configuration files (assay.toml, services/, waivers/, the control folders, other
+attestation YAML, ``.assay/``).
 """
 
 from __future__ import annotations
@@ -19,16 +27,72 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from assay.durations import date_after
 from assay.errors import InvalidInput, Problem, raise_if_problems
 from assay.evidence.model import ArtefactDraft, EvidenceDraft
 from assay.schemas import check_mapping
 from assay.yamlfile import YamlDocument, load_yaml, parse_folder, parse_yaml
 
+if TYPE_CHECKING:
+    from assay.workspace import Workspace
+
 KIND = "manual.attestation"
 COLLECTOR = "assay-attest"
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+DEFAULT_MAX_VALIDITY = "P1Y"
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """``revoked:`` in an attestation: from ``on`` it satisfies nothing."""
+
+    on: date
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Where attestations and their documents may live, and how long one may last.
+
+    ``folder`` is the workspace's ``attestations/``; ``protected`` are the workspace's
+    own configuration files and folders, which no attestation may rest on.
+    """
+
+    folder: Path | None = None
+    protected: tuple[Path, ...] = ()
+    max_validity: str = DEFAULT_MAX_VALIDITY
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace) -> Rules:
+        root = workspace.root
+        protected = (
+            workspace.config_path,
+            workspace.services_dir,
+            workspace.waivers_dir,
+            root / "controls",
+            root / ".assay",
+            *workspace.control_paths,
+        )
+        limit = workspace.config.get("attestations", {}).get("max_validity")
+        return cls(
+            workspace.attestations_dir,
+            tuple(p.resolve() for p in protected),
+            str(limit or DEFAULT_MAX_VALIDITY),
+        )
+
+    def config_file(self, path: Path) -> bool:
+        """Whether ``path`` (resolved) is a workspace configuration file."""
+        if any(path == p or path.is_relative_to(p) for p in self.protected):
+            return True
+        folder = self.folder.resolve() if self.folder is not None else None
+        return (
+            folder is not None
+            and path.is_relative_to(folder)
+            and path.suffix.lower() in (".yaml", ".yml")
+        )
 
 
 @dataclass(frozen=True)
@@ -46,9 +110,16 @@ class Attestation:
     sha256: str | None
     source: str
     path: Path
+    revoked: Revocation | None = None
 
     def covers(self, service: str) -> bool:
         return "*" in self.services or service in self.services
+
+    def revoked_by(self, day: date) -> Revocation | None:
+        """The revocation in force on ``day``, if any."""
+        if self.revoked is not None and self.revoked.on <= day:
+            return self.revoked
+        return None
 
 
 def parse_attestation(
@@ -58,17 +129,35 @@ def parse_attestation(
     controls: Collection[str] | None = None,
     services: Collection[str] | None = None,
     root: Path | None = None,
+    rules: Rules | None = None,
 ) -> tuple[Attestation | None, list[Problem]]:
     """Validate one attestation document (schema, dates, known control and services, file)."""
     data, problems = check_mapping(document, "attestation")
     if data is None:
         return None, problems
+    limits = rules or Rules()
     signed_at = date.fromisoformat(data["signed_at"])
     expires = date.fromisoformat(data["expires"])
+    if limits.folder is not None and not _inside(path, limits.folder):
+        problems.append(
+            document.problem(
+                (),
+                "an attestation counts only from the workspace's attestations/ folder; "
+                "move it there and have it reviewed",
+            )
+        )
     if expires < signed_at:
         problems.append(
             document.problem(("expires",), f"expires {expires} is before signed_at {signed_at}")
         )
+    else:
+        problems.extend(_validity_problems(document, signed_at, expires, limits.max_validity))
+    revoked = data.get("revoked")
+    revocation = (
+        None
+        if revoked is None
+        else Revocation(date.fromisoformat(revoked["on"]), revoked["by"], revoked["reason"])
+    )
     if controls is not None and data["control"] not in controls:
         problems.append(
             document.problem(("control",), f"attestation names unknown control '{data['control']}'")
@@ -89,6 +178,13 @@ def parse_attestation(
             problems.append(
                 document.problem(("file",), f"file '{data['file']}' is outside the workspace")
             )
+        elif limits.config_file(supporting):
+            problems.append(
+                document.problem(
+                    ("file",),
+                    f"file '{data['file']}' is a workspace configuration file, not evidence",
+                )
+            )
         elif not supporting.is_file():
             problems.append(document.problem(("file",), f"file '{data['file']}' does not exist"))
     except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the system
@@ -106,8 +202,35 @@ def parse_attestation(
         sha256=data.get("sha256"),
         source=document.path,
         path=path,
+        revoked=revocation,
     )
     return (None if problems else attestation), problems
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def _validity_problems(
+    document: YamlDocument, signed_at: date, expires: date, max_validity: str
+) -> list[Problem]:
+    try:
+        latest = date_after(signed_at, max_validity)
+    except ValueError:  # beyond the calendar: no expiry date is too late
+        return []
+    if expires <= latest:
+        return []
+    return [
+        document.problem(
+            ("expires",),
+            f"valid for {(expires - signed_at).days} days, from {signed_at} to {expires}: "
+            f"an attestation may last {max_validity} at most (until {latest}; "
+            "[attestations] max_validity in assay.toml)",
+        )
+    ]
 
 
 def load_attestation(
@@ -117,10 +240,11 @@ def load_attestation(
     controls: Collection[str] | None = None,
     services: Collection[str] | None = None,
     root: Path | None = None,
+    rules: Rules | None = None,
 ) -> Attestation:
     document = load_yaml(path, display=display)
     attestation, problems = parse_attestation(
-        document, path, controls=controls, services=services, root=root
+        document, path, controls=controls, services=services, root=root, rules=rules
     )
     raise_if_problems(problems)
     assert attestation is not None  # no problems means a value
@@ -134,12 +258,13 @@ def load_attestations(
     controls: Collection[str] | None = None,
     services: Collection[str] | None = None,
     root: Path | None = None,
+    rules: Rules | None = None,
 ) -> list[Attestation]:
     """Every attestation in ``folder``; raises :class:`InvalidInput` listing every problem."""
     found, problems = parse_folder(
         folder,
         lambda document, path: parse_attestation(
-            document, path, controls=controls, services=services, root=root
+            document, path, controls=controls, services=services, root=root, rules=rules
         ),
         display=display or str,
     )

@@ -48,6 +48,7 @@ from assay.controls.model import Control, ControlTest
 from assay.durations import utc_now
 from assay.evidence.model import Evidence, ensure_utc, evidence_id
 from assay.evidence.reader import EvidenceReader
+from assay.evidence.trust import self_reported_source
 from assay.workspace import Service
 
 #: Statuses a waiver can turn into ``waived``. ``error`` never is: evidence that cannot be
@@ -229,6 +230,7 @@ class Assessor:
                 observed_at=record.observed_at if record else None,
                 collected_at=record.last_collected_at if record else None,
                 findings=findings,
+                self_reported=self_reported_source(record) if record else None,
             )
 
         if record is None:

@@ -7,13 +7,17 @@ built-in ``merge``, ``release`` and ``deploy`` stages apply otherwise, and a wor
 may override them. ``error`` always blocks for every control in the stage's scope,
 whatever the severity: evidence that cannot be read never lets a release through.
 
+A stage may refuse self-reported evidence (``refuse_self_reported``: true, or a list of
+the self-reported kinds it refuses, see docs/trust.md): a passing result that rests on
+it counts as ``gap`` at that stage, so it blocks wherever a gap blocks.
+
 Exit codes: 0 allow, 1 block, 2 cannot decide (raised as errors before any decision).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assay.assess.model import Assessment, Result
@@ -33,6 +37,19 @@ class StagePolicy:
     controls: tuple[str, ...] = ()
     families: tuple[str, ...] = ()
     builtin: bool = False
+    #: Self-reported kinds refused at this stage; ``("*",)`` refuses every one.
+    refuse_self_reported: tuple[str, ...] = ()
+
+    def refused(self, result: Result) -> tuple[str, ...]:
+        """The self-reported kinds a passing result rests on that this stage refuses."""
+        if result.status != "pass" or not self.refuse_self_reported:
+            return ()
+        every = "*" in self.refuse_self_reported
+        return tuple(k for k in result.self_reported if every or k in self.refuse_self_reported)
+
+    def status_here(self, result: Result) -> str:
+        """The result's status as this stage counts it: refused evidence counts as gap."""
+        return "gap" if self.refused(result) else result.status
 
     def in_scope(self, result: Result) -> bool:
         if self.controls and result.control not in self.controls:
@@ -51,7 +68,7 @@ class StagePolicy:
             return False
         if result.status == "error":
             return True
-        if result.status not in self.block:
+        if self.status_here(result) not in self.block:
             return False
         return severity_rank(result.severity) <= severity_rank(self.min_severity)
 
@@ -61,6 +78,11 @@ class StagePolicy:
             scope += f"; controls {', '.join(self.controls)}"
         if self.families:
             scope += f"; families {', '.join(self.families)}"
+        if self.refuse_self_reported:
+            kinds = (
+                "any" if "*" in self.refuse_self_reported else ", ".join(self.refuse_self_reported)
+            )
+            scope += f"; refuses self-reported evidence ({kinds}) as gap"
         return (
             f"blocks on {', '.join(self.block)} for severity {self.min_severity} and above"
             f"{scope}; error always blocks"
@@ -74,6 +96,7 @@ class StagePolicy:
             "controls": list(self.controls),
             "families": list(self.families),
             "builtin": self.builtin,
+            "refuse_self_reported": list(self.refuse_self_reported),
         }
 
 
@@ -98,8 +121,15 @@ def stage_policies(config: Mapping[str, Any]) -> dict[str, StagePolicy]:
             min_severity=raw.get("min_severity", base.min_severity if base else "low"),
             controls=tuple(raw.get("controls", ())),
             families=tuple(raw.get("families", ())),
+            refuse_self_reported=_refusals(raw.get("refuse_self_reported", False)),
         )
     return stages
+
+
+def _refusals(value: bool | list[str]) -> tuple[str, ...]:
+    if value is True:
+        return ("*",)
+    return tuple(value) if isinstance(value, list) else ()
 
 
 def stage_policy(config: Mapping[str, Any], stage: str) -> StagePolicy:
@@ -266,6 +296,7 @@ def _entry(result: Result) -> dict[str, Any]:
         "evidence_ids": list(result.evidence_ids),
         "findings": [finding.to_dict() for finding in result.findings],
     }
+    entry["self_reported"] = list(result.self_reported)
     if result.underlying_status:
         entry["underlying_status"] = result.underlying_status
     if result.waiver is not None:
@@ -273,14 +304,25 @@ def _entry(result: Result) -> dict[str, Any]:
     return entry
 
 
+def _refusal_shown(result: Result, policy: StagePolicy) -> Result:
+    """A refused result, with the reason it counts as gap at this stage first."""
+    kinds = ", ".join(policy.refused(result))
+    why = f"rests on self-reported {kinds}, which stage {policy.name} refuses: counted as gap"
+    return replace(result, reasons=(why, *result.reasons))
+
+
 def decide(assessment: Assessment, policy: StagePolicy) -> GateDecision:
     """Apply a stage policy to an assessment."""
-    blocking = sorted((r for r in assessment.results if policy.blocks(r)), key=result_order)
+    shown = [
+        _refusal_shown(r, policy) if policy.in_scope(r) and policy.refused(r) else r
+        for r in assessment.results
+    ]
+    blocking = sorted((r for r in shown if policy.blocks(r)), key=result_order)
     warnings = sorted(
         (
             r
-            for r in assessment.results
-            if r.status in BLOCKABLE and not policy.blocks(r) and policy.in_scope(r)
+            for r in shown
+            if policy.status_here(r) in BLOCKABLE and not policy.blocks(r) and policy.in_scope(r)
         ),
         key=result_order,
     )

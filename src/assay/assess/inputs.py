@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assay import __version__
-from assay.assess.attestations import Attestation, load_attestations
+from assay.assess.attestations import Attestation, Rules, load_attestations
 from assay.assess.waivers import WaiverBook, load_waivers
 from assay.controls.loader import Library, builtin_library_dir, load_library
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
@@ -125,6 +125,7 @@ def load_inputs(workspace: Workspace, *, only: str | None = None, cache: bool = 
             controls=controls,
             services=ids,
             root=workspace.root,
+            rules=Rules.for_workspace(workspace),
         )
     except InvalidInput as exc:
         problems.extend(exc.problems)

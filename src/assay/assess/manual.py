@@ -4,6 +4,12 @@ A ``manual: true`` test passes when ``manual.attestation`` evidence for the cont
 covers the service, has not expired at ``as_of``, and its supporting document matched
 the attested hash when it was recorded. An attestation covering every service is
 recorded under the service ``*``, so both are read.
+
+The store alone is not enough: an attestation is self-reported, and the reviewed
+workspace decides whether it still stands. A record counts only while a file in
+``attestations/`` states the same control, signer, dates, document and hash, covers the
+service and is not revoked at ``as_of``; a record whose file was deleted or changed is a
+gap. Every outcome resting on an attestation is marked ``self_reported``.
 """
 
 from __future__ import annotations
@@ -101,6 +107,7 @@ class ManualJudge:
                 evidence_id=record.id,
                 observed_at=record.observed_at,
                 collected_at=record.last_collected_at,
+                self_reported=KIND,
             )
 
         unreadable = check(record)
@@ -112,6 +119,23 @@ class ManualJudge:
             return None
         signer, signed, expires = facts["signer"], facts["signed_at"], facts["expires"]
         document = facts["file"]
+        if day < date.fromisoformat(signed):
+            return None
+        source = self._source(record, service)
+        if source is None:
+            return outcome(
+                "gap",
+                f"the attestation of {control.id} signed by {signer} on {signed} (evidence "
+                f"{record.id[:12]}) is no longer in attestations/, or its file changed: a "
+                "recorded attestation counts only while the reviewed workspace holds it",
+            )
+        revoked = source.revoked_by(day)
+        if revoked is not None:
+            return outcome(
+                "gap",
+                f"the attestation in {source.source} was revoked on {revoked.on} by "
+                f"{revoked.by}: {revoked.reason}",
+            )
         if document["matches_attested"] is not True:
             return outcome(
                 "fail",
@@ -124,6 +148,22 @@ class ManualJudge:
                 f"the attestation signed by {signer} on {signed} expired on {expires}; "
                 "have it signed again and run 'assay attest FILE'",
             )
-        if day < date.fromisoformat(signed):
-            return None
-        return outcome("pass", f"attested by {signer} on {signed}, valid until {expires}")
+        return outcome(
+            "pass", f"attested by {signer} on {signed}, valid until {expires} ({source.source})"
+        )
+
+    def _source(self, record: Evidence, service: str) -> Attestation | None:
+        """The workspace file that still states what ``record`` recorded, if any."""
+        facts = record.facts
+        document = facts["file"]
+        for attestation in self._files.get(facts["control"], ()):
+            if (
+                attestation.covers(service)
+                and attestation.signer == facts["signer"]
+                and attestation.signed_at.isoformat() == facts["signed_at"]
+                and attestation.expires.isoformat() == facts["expires"]
+                and attestation.file == document["name"]
+                and attestation.sha256 in (None, document["attested_sha256"])
+            ):
+                return attestation
+        return None

@@ -122,6 +122,9 @@ class TestOutcome:
     observed_at: datetime | None = None
     collected_at: datetime | None = None
     findings: tuple[Finding, ...] = ()
+    #: The self-reported kind the evidence rests on (``reviews``, ``manual.attestation``),
+    #: or ``None`` when Assay tested it (docs/trust.md).
+    self_reported: str | None = None
 
     @property
     def message(self) -> str:
@@ -145,6 +148,7 @@ class TestOutcome:
             "observed_at": _opt_instant(self.observed_at),
             "collected_at": _opt_instant(self.collected_at),
             "findings": [finding.to_dict() for finding in self.findings],
+            "self_reported": self.self_reported,
         }
 
     @classmethod
@@ -160,6 +164,7 @@ class TestOutcome:
             observed_at=_opt_parse(data.get("observed_at")),
             collected_at=_opt_parse(data.get("collected_at")),
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
+            self_reported=data.get("self_reported"),
         )
 
 
@@ -234,6 +239,11 @@ class Result:
         return self.reasons[0] if self.reasons else ""
 
     @property
+    def self_reported(self) -> tuple[str, ...]:
+        """The self-reported kinds this result rests on, sorted; empty when all was tested."""
+        return tuple(sorted({t.self_reported for t in self.tests if t.self_reported}))
+
+    @property
     def findings(self) -> tuple[Finding, ...]:
         """File-anchored findings of every test that did not pass."""
         return tuple(
@@ -258,6 +268,7 @@ class Result:
             "waiver": None if self.waiver is None else self.waiver.to_dict(),
             "remediation": self.remediation,
             "justification": self.justification,
+            "self_reported": list(self.self_reported),
         }
 
     @classmethod

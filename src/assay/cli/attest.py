@@ -31,8 +31,10 @@ def attest(
 
     The first time, the file's sha256 is appended to the YAML (sha256: ...) so the
     reviewed attestation pins the document; later runs refuse a document that changed.
+    Only files in the workspace's attestations/ folder are accepted, and a recorded
+    attestation counts only while its file stays there, unexpired and unrevoked.
     """
-    from assay.assess.attestations import load_attestation
+    from assay.assess.attestations import Rules, load_attestation
     from assay.assess.inputs import load_workspace_library
     from assay.assess.sealing import record_attestation
     from assay.evidence.store import collection_context
@@ -50,6 +52,7 @@ def attest(
         controls=set(library.controls),
         services=set(services),
         root=ws.root,
+        rules=Rules.for_workspace(ws),
     )
     with open_cli_store(store_url, ws, create=True) as store:
         drafts, results, digest, pinned = record_attestation(

@@ -68,6 +68,7 @@ def status_text(status: str, underlying: str | None) -> str:
 
 def render_assessment(record_id: str, assessment: Assessment) -> str:
     from assay.durations import isoformat
+    from assay.reports.formats.text import self_reported_lines
 
     lines = [
         f"{assessment.service}: assessment {record_id[:12]} as of {isoformat(assessment.as_of)} "
@@ -83,6 +84,7 @@ def render_assessment(record_id: str, assessment: Assessment) -> str:
         for r in assessment.results
     ]
     lines.append(table(rows, ["CONTROL", "STATUS", "SEVERITY", "REASON"]))
+    lines.extend(self_reported_lines(assessment.results))
     for result in assessment.results:
         waiver = result.waiver
         if waiver is not None and waiver.state == "expired":

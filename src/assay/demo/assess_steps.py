@@ -53,7 +53,7 @@ def write_waiver(ctx: DemoContext) -> None:
 
 def record_attestations(ctx: DemoContext) -> None:
     """Sign and record an attestation for each manual control the demo covers."""
-    from assay.assess.attestations import load_attestation
+    from assay.assess.attestations import Rules, load_attestation
     from assay.assess.inputs import load_workspace_library
     from assay.assess.sealing import record_attestation
     from assay.durations import utc_now
@@ -96,6 +96,7 @@ def record_attestations(ctx: DemoContext) -> None:
         )
         paths.append(path)
     known = set(library.controls)
+    rules = Rules.for_workspace(ws)
     with open_store(ctx.store_url) as store:
         for path in paths:
             attestation = load_attestation(
@@ -104,6 +105,7 @@ def record_attestations(ctx: DemoContext) -> None:
                 controls=known,
                 services=set(services),
                 root=ws.root,
+                rules=rules,
             )
             record_attestation(
                 store, attestation, context=DEMO_CONTEXT, max_bytes=ws.max_artefact_bytes

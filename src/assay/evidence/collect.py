@@ -9,9 +9,12 @@ For each service, in this order:
    offered to the *artefact* collectors whose ``accepts()`` is true; files nobody
    recognises are listed as skipped. Each collector's ``collect_all(targets, context)``
    gets all its files of one folder at once (to merge them into one record);
-4. approvals found in ``reviews`` drafts are handed to the repo collectors as
-   :attr:`CollectContext.approvals` (commit id -> approvers);
-5. every *repo* collector, for every repository.
+4. approvals found in ``reviews`` drafts (self-reported: only those naming the author,
+   by someone else, and not by an unlisted automation account) are handed to the repo
+   collectors as :attr:`CollectContext.approvals` (commit id -> approvers);
+5. every *repo* collector, for every repository. A ``git.history`` draft made with such
+   approvals carries them as the artefact ``self-reported-approvals.json``, which marks
+   the record as self-reported (:mod:`assay.evidence.trust`).
 
 All drafts of a service are then checked (kind declared by the collector, facts valid
 against the kind's schema) and written with one :meth:`Store.record` call: one
@@ -54,6 +57,7 @@ from assay.evidence.collectors.interface import (
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.trust import ReviewerPolicy, approvals_artefact
 from assay.workspace import RepoRef, Service, Workspace, unknown_service
 
 
@@ -219,6 +223,7 @@ class _ServiceRun:
             ci_tables=tuple(workspace_table_files(workspace.root)),
             service_slos=service.slos,
             options=options.options,
+            reviewers=ReviewerPolicy.from_config(workspace.config),
         )
         self.repos = repos_to_collect(service, options)
         self.by_target = {
@@ -250,17 +255,19 @@ class _ServiceRun:
         targets = [self._prepare(ref, path) for ref, path in self.repos]
         self.tell("artefacts")
         drafts.extend(self._artefacts(targets))
-        approvals = approvals_from(drafts, targets)
+        approvals = approvals_from(drafts, targets, self.context.reviewers)
+        sources = [d.collector for d in drafts if d.kind == "reviews"]
         for target in targets:
             context = self.context
-            if approvals.get(target.name):
-                found = approvals[target.name]
+            found = approvals.get(target.name)
+            if found:
                 # git.history still reads them from the free-form options as well.
                 merged = {**context.options, "approvals": found}
                 context = replace(context, approvals=found, options=merged)
             for collector in self.by_target["repo"]:
                 self.tell(f"{target.name}: {collector.name}")
-                drafts.extend(self._run(collector, target, context))
+                made = self._run(collector, target, context)
+                drafts.extend(_mark_self_reported(made, found, sources) if found else made)
         return drafts
 
     def _prepare(self, ref: RepoRef, path: Path | None) -> RepoTarget:
@@ -338,6 +345,17 @@ class _ServiceRun:
     ) -> list[EvidenceDraft]:
         use = context or self.context
         return _guard(collector, lambda: collector.collect(target, use))
+
+
+def _mark_self_reported(
+    drafts: list[EvidenceDraft], approvals: Mapping[str, Sequence[str]], sources: Sequence[str]
+) -> list[EvidenceDraft]:
+    """History drafts counted with self-reported approvals carry them as an artefact."""
+    artefact = approvals_artefact(approvals, sources)
+    return [
+        replace(d, artefacts=(*d.artefacts, artefact)) if d.kind == "git.history" else d
+        for d in drafts
+    ]
 
 
 def _accepts(collector: Collector, target: ArtefactTarget) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from assay.errors import InvalidInput, Problem
 from assay.evidence.collectors.interface import Collector, RepoTarget
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.trust import ReviewerPolicy
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,19 @@ def check_drafts(
 
 
 def approvals_from(
-    drafts: Sequence[EvidenceDraft], targets: Sequence[RepoTarget]
+    drafts: Sequence[EvidenceDraft],
+    targets: Sequence[RepoTarget],
+    policy: ReviewerPolicy | None = None,
 ) -> dict[str, dict[str, list[str]]]:
     """Approvals in ``reviews`` drafts, per repository name: commit id -> approvers.
 
     A reviews record applies to the repository it names; when the service has a single
-    repository it applies to that one whatever name it uses. Self-approvals (approver
-    equals the request's author) are dropped.
+    repository it applies to that one whatever name it uses. Reviews are self-reported,
+    so the rules are applied again here, whoever made the draft: a row without the
+    request's author, approved by that author, or by an automation account the
+    workspace does not allow to review, is not an approval.
     """
+    rules = policy or ReviewerPolicy()
     names = [t.name for t in targets]
     found: dict[str, dict[str, list[str]]] = {}
     for draft in drafts:
@@ -106,6 +112,6 @@ def approvals_from(
         table = found.setdefault(name, {})
         for approval in draft.facts.get("approvals", []):
             approver, author = approval.get("approver"), approval.get("author")
-            if approver and approver != author and approval.get("commit"):
+            if rules.refusal(approver, author) is None and approval.get("commit"):
                 table.setdefault(approval["commit"], []).append(str(approver))
     return found

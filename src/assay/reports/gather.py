@@ -264,12 +264,13 @@ def _control_view(
         tests=tests,
         evidence=tuple(evidence[eid] for eid in result.evidence_ids if eid in evidence),
         links=links,
+        self_reported=result.self_reported,
     )
 
 
 def _outcomes(result: Result, test_id: str) -> tuple[OutcomeRow, ...]:
     return tuple(
-        OutcomeRow(o.test, o.subject, o.status, o.message, o.evidence_id)
+        OutcomeRow(o.test, o.subject, o.status, o.message, o.evidence_id, o.self_reported)
         for o in result.tests
         if o.test == test_id
     )
@@ -325,6 +326,7 @@ def _gap_row(result: Result) -> GapRow:
         reasons=result.reasons,
         remediation=result.remediation,
         waiver=result.waiver,
+        self_reported=result.self_reported,
     )
 
 

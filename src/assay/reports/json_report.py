@@ -75,6 +75,7 @@ def _control(control: ControlView) -> dict[str, Any]:
         "freshness": control.freshness or None,
         "status": control.status,
         "underlying_status": control.underlying_status,
+        "self_reported": list(control.self_reported),
         "reasons": list(control.reasons),
         "justification": control.justification or None,
         "remediation": control.remediation or None,
@@ -94,6 +95,7 @@ def _control(control: ControlView) -> dict[str, Any]:
                         "status": o.status,
                         "message": o.message,
                         "evidence_id": o.evidence_id,
+                        "self_reported": o.self_reported,
                     }
                     for o in test.outcomes
                 ],
@@ -167,6 +169,7 @@ def service_document(report: ServiceReport) -> dict[str, Any]:
                 "title": g.title,
                 "status": g.status,
                 "underlying_status": g.underlying_status,
+                "self_reported": list(g.self_reported),
                 "severity": g.severity,
                 "owner": g.owner,
                 "reasons": list(g.reasons),

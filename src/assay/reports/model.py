@@ -67,6 +67,8 @@ class OutcomeRow:
     status: str
     message: str
     evidence_id: str | None
+    #: The self-reported kind the evidence rests on, or ``None`` when tested.
+    self_reported: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ class ControlView:
     tests: tuple[TestView, ...]
     evidence: tuple[EvidenceRow, ...]
     links: tuple[LinkRow, ...]
+    #: The self-reported kinds the result rests on (docs/trust.md); empty when tested.
+    self_reported: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -143,6 +147,7 @@ class GapRow:
     reasons: tuple[str, ...]
     remediation: str
     waiver: WaiverInfo | None
+    self_reported: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,15 @@ def _finding(report: ServiceReport, control: ControlView) -> dict[str, Any]:
         props.append(prop("underlying-status", control.underlying_status))
     if control.waiver is not None:
         props.append(prop("waiver-expires", control.waiver.expires.isoformat()))
+    props.extend(
+        prop(
+            "self-reported",
+            kind,
+            remarks="The result rests on evidence its writer reports about itself; Assay "
+            "could not check it (docs/trust.md).",
+        )
+        for kind in control.self_reported
+    )
     return {
         "uuid": finding_uuid(report, control.id),
         "title": line(f"{control.id} {control.title}"),

@@ -9,7 +9,8 @@ those controls' results in each service's latest assessment:
 * implementation status: ``Implemented`` when every applicable result passes,
   ``Partially implemented`` when some pass (or are waived), ``Not implemented`` when
   none do, ``Not assessed`` when nothing was assessed;
-* latest result: the worst result, with the count of each;
+* latest result: the worst result, with the count of each, and how many rest on
+  self-reported evidence (docs/trust.md) and of which kinds;
 * met and rating, for a framework that assesses that way (the UK Service Standard):
   ``Met``/``Green`` when implemented, ``Not met`` and ``Amber`` or ``Red`` when
   partially or not implemented, ``Grey`` otherwise.
@@ -110,6 +111,13 @@ def _counts(statuses: Sequence[str]) -> str:
     return ", ".join(f"{s.replace('_', ' ')} {counts[s]}" for s in RESULT_STATUSES if s in counts)
 
 
+def _self_reported_note(found: Sequence[tuple[str, ...]]) -> str:
+    if not found:
+        return ""
+    kinds = ", ".join(sorted({kind for kinds in found for kind in kinds}))
+    return f"; {len(found)} self-reported ({kinds})"
+
+
 def requirement_rows(
     governance: Governance, framework_id: str, index: ResultIndex, *, groups: tuple[str, ...] = ()
 ) -> list[RequirementRow]:
@@ -155,12 +163,15 @@ def _row(
     group = next((g for g in framework.groups if g.id == requirement.group), None)
     parent = next((g for g in framework.groups if group and g.id == group.parent), None)
     statuses: list[str] = []
+    self_reported: list[tuple[str, ...]] = []
     justifications: list[str] = []
     evidence: dict[str, None] = {}
     last: datetime | None = None
     for control, _ in linked:
         for service, assessment, result in index.results(control):
             statuses.append(result.status)
+            if result.self_reported:
+                self_reported.append(result.self_reported)
             if result.status == "not_applicable":
                 text = f"{service.id}: {result.justification or 'not applicable'}"
                 if text not in justifications:
@@ -198,7 +209,7 @@ def _row(
         implementation=status,
         controls=controls or "none",
         result=worst_result(statuses),
-        result_counts=_counts(statuses),
+        result_counts=_counts(statuses) + _self_reported_note(self_reported),
         evidence=", ".join(shown),
         last_verified=last,
     )

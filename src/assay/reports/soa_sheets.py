@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
-from assay.assess.model import STATUSES
+from assay.assess.model import STATUSES, Result
 from assay.controls.model import SEVERITIES
 from assay.governance import Governance
 from assay.mappings.catalog import Framework
@@ -151,6 +151,14 @@ def _framework_sheet(
     return spec
 
 
+def _with_trust(result: Result) -> list[str]:
+    """The result's reasons, and the self-reported kinds it rests on (docs/trust.md)."""
+    reasons = list(result.reasons)
+    if result.self_reported:
+        reasons.append(f"self-reported: rests on {', '.join(result.self_reported)}")
+    return reasons
+
+
 def _gaps(scope: Sequence[ServiceAssessment]) -> SheetSpec:
     sheet = SheetSpec(
         GAPS,
@@ -180,7 +188,7 @@ def _gaps(scope: Sequence[ServiceAssessment]) -> SheetSpec:
             sheet.rows.append([
                 item.service.id, result.control, result.title, result.status,
                 result.underlying_status or "", result.severity, result.owner_role,
-                "\n".join(result.reasons), result.remediation,
+                "\n".join(_with_trust(result)), result.remediation,
                 waiver.approver if waiver else "",
                 waiver.expires.isoformat() if waiver else "",
             ])  # fmt: skip

@@ -159,7 +159,10 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 
 
 def assess_restore(tmp_path: Path, store: MemoryEvidence, day_offset: int = 0) -> tuple[str, str]:
-    assessor = Assessor(library(tmp_path, RESTORE_CONTROL), store)
+    """Assess with the workspace's attestation files, as ``assay check`` does."""
+    folder = tmp_path / "attestations"
+    files = load_attestations(folder, controls={"BCP-02"}, root=tmp_path) if folder.is_dir() else []
+    assessor = Assessor(library(tmp_path, RESTORE_CONTROL), store, (), files)
     as_of = NOW + timedelta(days=day_offset)
     result = assessor.assess(service(), AssessOptions(as_of=as_of)).results[0]
     return result.status, result.reason

@@ -266,6 +266,7 @@ class Sample:
                         "attested",
                         (),
                         attest.id,
+                        self_reported="manual.attestation",
                     ),
                 ),
             ),

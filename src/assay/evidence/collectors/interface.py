@@ -35,6 +35,7 @@ from assay.evidence.model import ArtefactDraft, EvidenceDraft
 from assay.evidence.parsing.errors import DEFAULT_MAX_BYTES, check_size, refuse
 from assay.evidence.parsing.recognition import Recognition, recognise
 from assay.evidence.parsing.values import parse_time
+from assay.evidence.trust import ReviewerPolicy
 
 ENTRY_POINT_GROUP = "assay.collectors"
 #: The subject's pipeline when an artefact belongs to no configured pipeline.
@@ -130,6 +131,8 @@ class CollectContext:
     commit_time: datetime | None = None
     #: Free-form settings for third-party collectors (``CollectOptions.options``).
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: Who may count as a reviewer in self-reported review exports (assay.toml ``[collect]``).
+    reviewers: ReviewerPolicy = field(default_factory=ReviewerPolicy)
 
 
 # --------------------------------------------------------------------------- collectors

@@ -34,6 +34,7 @@ __all__ = [
     "fact_names",
     "kind_names",
     "kind_schema",
+    "kind_trust",
     "kind_validator",
     "read_schema",
     "reload_kinds",
@@ -99,6 +100,18 @@ def kind_schema(name: str) -> dict[str, Any]:
     Raises :class:`KeyError` for an unknown kind.
     """
     return copy.deepcopy(_load(name))
+
+
+def kind_trust(name: str) -> str:
+    """``self-reported`` when the kind's schema says so (``"x-trust"``), else ``tested``.
+
+    An unknown kind claims nothing about its source (its records are unreadable anyway).
+    """
+    try:
+        declared = _load(name).get("x-trust")
+    except KeyError:
+        return "tested"
+    return "self-reported" if declared == "self-reported" else "tested"
 
 
 def fact_names(kind: str) -> frozenset[str]:

@@ -166,6 +166,13 @@ def step_summary(decision: GateDecision) -> str:
                     f"({_cell(result.waiver.source)})"
                 )
         lines.append("")
+    trusted = [r for r in decision.in_scope if r.self_reported]
+    if trusted:
+        lines += ["### Self-reported evidence", ""]
+        lines += [
+            f"- {_cell(r.control)} rests on {_cell(', '.join(r.self_reported))}" for r in trusted
+        ]
+        lines.append("")
     counts = " · ".join(f"{k} {v}" for k, v in decision.assessment.counts.items())
     lines += [f"Controls: {counts}", ""]
     lines += [f"> {_cell(hint)}" for hint in decision.hints()]

@@ -40,7 +40,7 @@ class JunitFormat(GateFormat):
 
     def render(self, decision: GateDecision, context: FormatContext) -> str:
         assessment = decision.assessment
-        blocking = {r.control for r in decision.blocking}
+        blocking = {r.control: r for r in decision.blocking}
         results = decision.in_scope
         suite = ET.Element(
             "testsuite",
@@ -65,14 +65,18 @@ class JunitFormat(GateFormat):
                 classname=f"{decision.service}.{result.family}",
                 name=_clean(f"{result.control} {result.title}"),
             )
+            if result.self_reported:
+                marks = ET.SubElement(case, "properties")
+                for kind in result.self_reported:
+                    ET.SubElement(marks, "property", name="self-reported", value=kind)
             if result.control in blocking:
-                tag = "error" if result.status == "error" else "failure"
+                shown = blocking[result.control]  # with the stage's reason when it refused it
+                status = decision.policy.status_here(shown)
+                tag = "error" if status == "error" else "failure"
                 errors += tag == "error"
                 failures += tag == "failure"
-                node = ET.SubElement(
-                    case, tag, type=result.status, message=_clean(result.reason or result.status)
-                )
-                node.text = _details(result)
+                node = ET.SubElement(case, tag, type=status, message=_clean(shown.reason or status))
+                node.text = _details(shown)
             elif result.status in ("waived", "not_applicable"):
                 skipped += 1
                 ET.SubElement(case, "skipped", message=_clean(result.reason or result.status))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from assay.reports.formats.interface import FormatContext, GateFormat
@@ -16,6 +17,8 @@ MAX_REASONS = 5
 
 
 def _status(result: Result) -> str:
+    if result.status == "pass" and result.self_reported:  # refused by the stage
+        return "pass (self-reported)"
     if result.underlying_status:
         return f"{result.status} ({result.underlying_status})"
     return result.status
@@ -34,6 +37,15 @@ def _block(result: Result, *, fix: bool) -> list[str]:
     if fix and result.remediation:
         lines.append(f"      fix: {result.remediation}")
     return lines
+
+
+def self_reported_lines(results: Iterable[Result]) -> list[str]:
+    """One line per result that rests on self-reported evidence (docs/trust.md)."""
+    return [
+        f"self-reported: {r.control} rests on {', '.join(r.self_reported)} (docs/trust.md)"
+        for r in results
+        if r.self_reported
+    ]
 
 
 def _section(title: str, results: tuple[Result, ...], *, fix: bool) -> list[str]:
@@ -66,6 +78,9 @@ def render_text(decision: GateDecision) -> str:
     ]
     if expired:
         lines += ["", "expired waivers (no longer applied):", *expired]
+    trusted = self_reported_lines(r for r in assessment.results if decision.policy.in_scope(r))
+    if trusted:
+        lines += ["", *trusted]
     counts = ", ".join(f"{status} {count}" for status, count in assessment.counts.items())
     lines += ["", f"controls: {counts}"]
     return "\n".join(lines)
