@@ -261,9 +261,7 @@ class _ServiceRun:
             context = self.context
             found = approvals.get(target.name)
             if found:
-                # git.history still reads them from the free-form options as well.
-                merged = {**context.options, "approvals": found}
-                context = replace(context, approvals=found, options=merged)
+                context = replace(context, approvals=found)
             for collector in self.by_target["repo"]:
                 self.tell(f"{target.name}: {collector.name}")
                 made = self._run(collector, target, context)

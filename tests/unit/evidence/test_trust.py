@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -53,12 +54,20 @@ def test_only_self_reported_kinds_and_marked_histories_are_self_reported() -> No
         "sources": ["reviews-export@1.0.0"],
         "approvals": {"a" * 40: ["carol"]},
     }
-    plain = Evidence("0" * 64, "git.history", "api", {"repo": "api"}, when, "git.history@1", {})
+    fields: dict[str, Any] = {
+        "id": "0" * 64,
+        "kind": "git.history",
+        "service": "api",
+        "subject": {"repo": "api"},
+        "observed_at": when,
+        "collector": "git.history@1",
+        "facts": {},
+    }
+    plain = Evidence(**fields)
     assert self_reported_source(plain) is None
     history = Evidence(
-        "0" * 64, "git.history", "api", {"repo": "api"}, when, "git.history@1", {},
-        (Artefact(APPROVALS_ARTEFACT, "1" * 64, 10, "application/json"),),
-    )  # fmt: skip
+        **fields, artefacts=(Artefact(APPROVALS_ARTEFACT, "1" * 64, 10, "application/json"),)
+    )
     assert self_reported_source(history) == "reviews"
 
 

@@ -11,13 +11,11 @@ gpg for every commit) are both far slower on large histories.
 The window ends at the commit's committer time, not the clock, so the same commit
 always yields the same facts and the same evidence id.
 
-Options read from :attr:`CollectContext.options`:
-
-``approvals``
-    A mapping from commit id to the approvers recorded for it by the code host
-    (from ``reviews`` evidence). A change set counts as reviewed when one of its
-    approvers is not its author. For a merge, approvals of the merged branch head
-    (its second or later parent) count too.
+:attr:`CollectContext.approvals` maps a commit id to the approvers recorded for it by the
+code host (from ``reviews`` evidence, already checked by the collection: authors named,
+approvers other than the author, no automation accounts). A change set counts as reviewed
+when one of its approvers is not its author. For a merge, approvals of the merged branch
+head (its second or later parent) count too.
 """
 
 from __future__ import annotations
@@ -186,11 +184,8 @@ class ChangeSetTally:
         }
 
 
-def approvals_option(options: Mapping[str, Any]) -> dict[str, list[str]]:
-    """``options["approvals"]`` checked and normalised: commit id -> approver names."""
-    raw = options.get("approvals") or {}
-    if not isinstance(raw, Mapping):
-        return {}
+def approvals_option(raw: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The context's approvals normalised: lower-case commit id -> approver names."""
     result: dict[str, list[str]] = {}
     for sha, names in raw.items():
         if isinstance(sha, str) and isinstance(names, Iterable) and not isinstance(names, str):
@@ -212,7 +207,7 @@ class GitHistoryCollector(Collector):
             git,
             target,
             context.since,
-            approvals_option(context.options),
+            approvals_option(context.approvals),
             target.allowed_signers,
         )
         yield EvidenceDraft(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,8 +29,11 @@ BOB = "Bob Builder <bob@example.com>"
 CAROL = "Carol Check <carol@example.com>"
 
 
-def history(repo: GitRepo, **options: object) -> dict[str, object]:
-    draft = only(GitHistoryCollector().collect(target(repo), context(**options)))
+def history(
+    repo: GitRepo, approvals: Mapping[str, Sequence[str]] | None = None, **options: object
+) -> dict[str, object]:
+    ctx = replace(context(**options), approvals=approvals or {})
+    draft = only(GitHistoryCollector().collect(target(repo), ctx))
     assert list(kind_validator("git.history").iter_errors(draft.facts)) == []
     assert len(draft.id) == 64  # the canonical JSON of the facts encodes
     return draft.facts
