@@ -21,6 +21,7 @@ from assay.evidence.store import Store, open_store
 from tests.support.gitrepo import GitRepo
 from tests.support.privileges import shared_folder
 from tests.unit.evidence.store.helpers import libpq_url
+from tests.unit.reports.workspace import ReportWorkspace, build
 
 
 @pytest.fixture
@@ -88,3 +89,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(store_url: str) -> Iterator[Store]:
     with open_store(store_url) as opened:
         yield opened
+
+
+@pytest.fixture
+def no_ambient_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No store or workspace named by the environment the suite runs in."""
+    monkeypatch.delenv("ASSAY_STORE_URL", raising=False)
+    monkeypatch.delenv("ASSAY_WORKSPACE", raising=False)
+
+
+@pytest.fixture(scope="module")
+def report_ws(tmp_path_factory: pytest.TempPathFactory) -> ReportWorkspace:
+    """The reports' sample workspace, with a collected store, built once per module."""
+    return build(tmp_path_factory.mktemp("reports") / "workspace", CliRunner())

@@ -19,7 +19,7 @@ from assay.errors import ReportError
 from assay.evidence.store import open_store
 from assay.reports.output import write_atomic
 from tests.cli.sample import Sample, make_sample
-from tests.unit.reports.workspace import ReportWorkspace, build
+from tests.unit.reports.workspace import ReportWorkspace
 
 ONLY_FILES = "hint: output is written only to a regular file or a new path"
 as_root = pytest.mark.skipif(
@@ -27,15 +27,12 @@ as_root = pytest.mark.skipif(
 )
 
 
+pytestmark = pytest.mark.usefixtures("no_ambient_store")
+
+
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> ReportWorkspace:
-    return build(tmp_path_factory.mktemp("reports") / "workspace", CliRunner())
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ASSAY_STORE_URL", raising=False)
-    monkeypatch.delenv("ASSAY_WORKSPACE", raising=False)
+def ws(report_ws: ReportWorkspace) -> ReportWorkspace:
+    return report_ws
 
 
 def fifo(folder: Path) -> Path:

@@ -16,16 +16,12 @@ from tests.support.privileges import unprivileged
 from tests.unit.reports.oscal_schema import oscal_errors
 from tests.unit.reports.workspace import AS_OF, SBOM, ReportWorkspace, build
 
+pytestmark = pytest.mark.usefixtures("no_ambient_store")
+
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> ReportWorkspace:
-    return build(tmp_path_factory.mktemp("reports") / "workspace", CliRunner())
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ASSAY_STORE_URL", raising=False)
-    monkeypatch.delenv("ASSAY_WORKSPACE", raising=False)
+def ws(report_ws: ReportWorkspace) -> ReportWorkspace:
+    return report_ws
 
 
 @pytest.fixture(scope="module")

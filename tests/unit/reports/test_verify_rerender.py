@@ -14,18 +14,14 @@ from typer.testing import CliRunner
 
 from assay.evidence.model import sha256_hex
 from assay.reports.page_digests import outline_of
-from tests.unit.reports.workspace import ReportWorkspace, build
+from tests.unit.reports.workspace import ReportWorkspace
+
+pytestmark = pytest.mark.usefixtures("no_ambient_store")
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> ReportWorkspace:
-    return build(tmp_path_factory.mktemp("rerender") / "workspace", CliRunner())
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ASSAY_STORE_URL", raising=False)
-    monkeypatch.delenv("ASSAY_WORKSPACE", raising=False)
+def ws(report_ws: ReportWorkspace) -> ReportWorkspace:
+    return report_ws
 
 
 @pytest.fixture(scope="module")
