@@ -1,9 +1,10 @@
-"""Nothing under ``.assay/`` decides: a rewritten library cache cannot allow a release.
+"""Nothing under ``.assay/`` decides: a planted library cache cannot allow a release.
 
 The attacker can write ``.assay/`` (a job in the same pipeline, say) but not the reviewed
-control files. They rewrite the cached library with every expectation emptied (so every
-control would pass) and recompute whatever digest the cache records. The gate must still
-block, and ``assay library validate`` must still check the source files.
+control files. They plant a cached library with every expectation emptied (so every
+control would pass), with whatever digests a cache of earlier versions recorded, including
+the sha256 of the sources' bytes. The gate keeps no cache and must still block, and check
+an edited source file in full.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def blocked_release(tmp_path: Path, runner: CliRunner) -> Sample:
     return sample
 
 
-def forge(cache: Path, sample: Sample) -> None:
-    """What an attacker with write access to .assay/ does to every cache file there."""
+def forge(sample: Sample) -> None:
+    """What an attacker with write access to .assay/ plants there."""
     source = load_library([sample.root / "controls"], builtin=False, display_root=sample.root)
     loose = []
     for control in source.sorted():
@@ -44,11 +45,13 @@ def forge(cache: Path, sample: Sample) -> None:
             test["expectation"] = {}  # anything passes
         loose.append({**data, "source": control.source})
     forged = Library({item["id"]: Control.from_dict(item, source=item["source"]) for item in loose})
-    data = json.loads(cache.read_text(encoding="utf-8"))
-    data.update(controls=loose, overridden={}, digest=forged.digest)
+    data = {"format": 2, "controls": loose, "overridden": {}, "digest": forged.digest}
     sources = sorted((sample.root / "controls").glob("*.yaml"))
     data["checked"] = [hashlib.sha256(p.read_bytes()).hexdigest() for p in sources]
-    cache.write_text(json.dumps(data), encoding="utf-8")
+    for name in ("library-forged.json", f"library-{forged.digest}.json"):
+        cache = sample.root / ".assay" / "cache" / name
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(data), encoding="utf-8")
 
 
 def test_a_rewritten_library_cache_cannot_allow_a_blocked_release(
@@ -58,10 +61,8 @@ def test_a_rewritten_library_cache_cannot_allow_a_blocked_release(
     first = gate(runner, sample)
     assert first.exit_code == 1, first.output
     assert "CHG-01" in first.stdout
-    caches = sorted((sample.root / ".assay" / "cache").glob("library-*.json"))
-    assert caches, "the gate keeps a cache (this test attacks it)"
-    for cache in caches:
-        forge(cache, sample)
+    assert not (sample.root / ".assay" / "cache").exists(), "the gate keeps no cache"
+    forge(sample)
 
     again = gate(runner, sample)
     assert again.exit_code == 1, again.output
@@ -79,8 +80,7 @@ def test_library_validate_checks_the_sources_whatever_the_cache_says(
 ) -> None:
     sample = blocked_release(tmp_path, runner)
     assert gate(runner, sample).exit_code == 1
-    for cache in (sample.root / ".assay" / "cache").glob("library-*.json"):
-        forge(cache, sample)
+    forge(sample)
     control = sample.root / "controls" / "chg-01.yaml"
     control.write_text(control.read_text().replace("severity: high", "severity: hihg"))
     validated = runner.invoke(app, ["library", "validate", "-w", str(sample.root)])

@@ -1,30 +1,23 @@
 """Everything an assessment reads from the workspace, loaded and cross-checked together.
 
-The control library is the slow part to load (YAML parsing, then every control and every
-expectation checked against JSON Schema). It is built from its source files on every run:
-``.assay/`` is never trusted to hold the library. ``assay gate`` runs in every pipeline, so
-``.assay/cache/`` remembers only which workspace control files (by the sha256 of their
-bytes) passed the schema checks, the part that is safe to skip for the same bytes.
+The control library is built from its source files on every run, and nothing under
+``.assay/`` takes part: anyone who can write there (another job of the same pipeline)
+could also recompute whatever digest a cache recorded. The built-in controls ship with
+assay and are parsed without the schema checks (``assay library validate`` runs them);
+the workspace's own controls are checked in full every time.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from assay import __version__
 from assay.assess.attestations import Attestation, Rules, load_attestations
 from assay.assess.waivers import WaiverBook, load_waivers
-from assay.controls.loader import Library, builtin_library_dir, load_library
+from assay.controls.loader import Library, load_library
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
 from assay.workspace import Service, Workspace, parse_service, unknown_service
-from assay.yamlfile import load_yaml, yaml_files, yaml_names
-
-CACHE_FORMAT = 2
-CACHE_DIR = Path(".assay") / "cache"
+from assay.yamlfile import load_yaml, yaml_names
 
 
 @dataclass
@@ -78,7 +71,7 @@ def load_one_service(workspace: Workspace, service_id: str, path: Path) -> Servi
     return service
 
 
-def load_inputs(workspace: Workspace, *, only: str | None = None, cache: bool = True) -> Inputs:
+def load_inputs(workspace: Workspace, *, only: str | None = None) -> Inputs:
     """Load and cross-check; raises :class:`InvalidInput` listing every problem found.
 
     With ``only``, just that service's constitution is parsed (a gate decides one service;
@@ -91,7 +84,7 @@ def load_inputs(workspace: Workspace, *, only: str | None = None, cache: bool = 
     if only is not None and only not in files:
         raise unknown_service(only, files)
     try:
-        library = load_workspace_library(workspace, cache=cache)
+        library = load_workspace_library(workspace)
     except InvalidInput as exc:
         problems.extend(exc.problems)
     try:
@@ -133,78 +126,12 @@ def load_inputs(workspace: Workspace, *, only: str | None = None, cache: bool = 
     return Inputs(workspace, library, services, ids, WaiverBook(waivers), attestations)
 
 
-# --------------------------------------------------------------------------- library cache
-
-
-def library_files(workspace: Workspace) -> list[Path]:
-    """The library's files in the order the loader reads them."""
-    files: list[Path] = []
-    if workspace.use_builtin_library:
-        files.extend(yaml_files(builtin_library_dir()))
-    for path in workspace.control_paths:
-        files.extend(yaml_files(path) if path.is_dir() else [path])
-    return files
-
-
-def cache_key(workspace: Workspace) -> str:
-    """Names the cache file: one per cache format, assay version and workspace folder."""
-    text = f"{CACHE_FORMAT}|{__version__}|{workspace.root.resolve()}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def load_workspace_library(workspace: Workspace, *, cache: bool = True) -> Library:
-    """The workspace's library, built from its source files on every run.
-
-    Nothing read from ``.assay/`` is taken as the library: anyone who can write there
-    can also recompute whatever digest a cache records. The cache holds only the sha256
-    of workspace control files that passed their schema checks; a file whose bytes hash
-    to one of those is parsed but not checked again. The built-in controls ship with
-    assay and are parsed without the checks (``assay library validate`` runs them all).
-    """
-    folder = workspace.root / CACHE_DIR
-    path = folder / f"library-{cache_key(workspace)}.json"
-    checked = _read_cache(path) if cache else frozenset()
-    library = load_library(
+def load_workspace_library(workspace: Workspace) -> Library:
+    """The workspace's library, built from its source files: the built-in controls parsed,
+    the workspace's own checked in full against the control schema."""
+    return load_library(
         workspace.control_paths,
         builtin=workspace.use_builtin_library,
         display_root=workspace.root,
         strict=False,
-        checked=checked,
     )
-    if cache and library.checked != checked:
-        _write_cache(folder, path, library)
-    return library
-
-
-def _read_cache(path: Path) -> frozenset[str]:
-    """The digests of files checked before; empty when the cache is missing or off."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != CACHE_FORMAT or data.get("assay") != __version__:
-            return frozenset()
-        digests = data["checked"]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return frozenset()
-    if not isinstance(digests, list) or not all(_is_sha256(d) for d in digests):
-        return frozenset()
-    return frozenset(digests)
-
-
-def _is_sha256(value: object) -> bool:
-    return (
-        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
-    )
-
-
-def _write_cache(folder: Path, path: Path, library: Library) -> None:
-    payload = {"format": CACHE_FORMAT, "assay": __version__, "checked": sorted(library.checked)}
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("library-*.json"):
-            if old != path:
-                old.unlink(missing_ok=True)
-        temporary = folder / f".{path.name}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(payload, sort_keys=True), encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        return  # a read-only workspace still works, just without the cache

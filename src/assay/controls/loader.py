@@ -31,9 +31,6 @@ class Library:
 
     controls: dict[str, Control] = field(default_factory=dict)
     overridden: dict[str, str] = field(default_factory=dict)
-    #: sha256 of the bytes of every workspace control file checked in full, now or on a
-    #: run that recorded it (see ``checked`` in :func:`load_library`).
-    checked: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _digest: tuple[tuple[tuple[str, Control], ...], str] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -86,20 +83,16 @@ def load_library(
     builtin: bool = True,
     display_root: Path | None = None,
     strict: bool = True,
-    checked: frozenset[str] = frozenset(),
 ) -> Library:
     """Load the built-in library plus the controls in ``extra_paths`` (folders or files).
 
     Controls in ``extra_paths`` override built-in controls with the same id. Raises
-    :class:`InvalidInput` listing every problem found. Workspace controls are checked in
-    full, except a file whose bytes' sha256 is in ``checked`` (a file with exactly those
-    bytes passed before: it is still parsed, only its schema checks are skipped); the
-    built-in ones only when ``strict`` (the test suite checks them, and the checks cost
-    more than the loading).
+    :class:`InvalidInput` listing every problem found. Workspace controls are always
+    checked in full; the built-in ones only when ``strict`` (the test suite checks them,
+    and the checks cost more than the loading).
     """
     problems: list[Problem] = []
     library = Library()
-    digests: set[str] = set()
     if builtin:
         builtin_dir = builtin_library_dir()
         layer = _load_layer(
@@ -107,8 +100,6 @@ def load_library(
             problems,
             lambda p: f"{BUILTIN_LABEL}/{p.name}",
             validate=strict,
-            checked=frozenset(),
-            digests=set(),
         )
         library.controls.update(layer)
     extra_files: list[Path] = []
@@ -126,13 +117,12 @@ def load_library(
                 pass
         return str(path)
 
-    layer = _load_layer(extra_files, problems, label, checked=checked, digests=digests)
+    layer = _load_layer(extra_files, problems, label)
     for control_id, control in layer.items():
         if control_id in library.controls:
             library.overridden[control_id] = library.controls[control_id].source
         library.controls[control_id] = control
     raise_if_problems(problems)
-    library.checked = frozenset(digests)
     return library
 
 
@@ -146,24 +136,18 @@ def _load_layer(
     label: Any,
     *,
     validate: bool = True,
-    checked: frozenset[str],
-    digests: set[str],
 ) -> dict[str, Control]:
-    """Parse each file from the very bytes hashed, so what was checked is what is used."""
     controls: dict[str, Control] = {}
     first_seen: dict[str, Problem] = {}
     for path in files:
         display = label(path)
         try:
             raw = read_capped(path, display)
-            digest = hashlib.sha256(raw).hexdigest()
             document = parse_yaml(raw, display)
         except InvalidInput as exc:
             problems.extend(exc.problems)
             continue
-        control, found = parse_control(document, validate=validate and digest not in checked)
-        if validate and not found:
-            digests.add(digest)
+        control, found = parse_control(document, validate=validate)
         problems.extend(found)
         if control is None:
             continue
