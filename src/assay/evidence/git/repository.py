@@ -228,6 +228,9 @@ def clone(url: str, dest: Path, display: str, *, timeout: float) -> None:
         if time.monotonic() - started >= timeout:
             raise CollectorError(f"{display}: git clone timed out after {timeout:g} s") from None
         raise processes.translate_failure(display, ["clone"], _stderr(exc)) from None
+    if time.monotonic() - started >= timeout:  # finished, but past its limit all the same
+        repo.close()
+        raise CollectorError(f"{display}: git clone timed out after {timeout:g} s")
     try:
         # The clone's config keeps no credential: every fetch names the URL itself.
         repo.git.execute(["git", "config", "remote.origin.url", without_credentials(url)])

@@ -22,9 +22,12 @@ taken for another commit, because a commit record must begin ``<id>\\ntree ``.
 
 from __future__ import annotations
 
+import queue
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 from assay.evidence.git.policy import Git
 
@@ -96,6 +99,54 @@ class Walk:
         self.line = sha
 
 
+#: Blocks read ahead of the parsing, at most: git runs on while Python parses (on another
+#: core), and memory stays bounded.
+AHEAD = 4
+
+
+def read_ahead(stream: IO[bytes], size: int, depth: int = AHEAD) -> Iterator[bytes]:
+    """The blocks of ``stream``, read by a thread of their own.
+
+    Reading a pipe only when the parser is ready for more would leave git waiting on a
+    full pipe while Python parses, and Python waiting on git while it reads: the two
+    would take turns. A reader thread keeps the pipe drained, up to ``depth`` blocks
+    ahead. Leaving early stops the thread at its next block (the caller then ends git).
+    """
+    blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def pump() -> None:
+        try:
+            while not stop.is_set() and (block := stream.read(size)):
+                while not stop.is_set():
+                    try:
+                        blocks.put(block, timeout=0.05)
+                        break
+                    except queue.Full:
+                        continue
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader, who raises it
+            failure.append(exc)
+        finally:
+            while not stop.is_set():
+                try:
+                    blocks.put(None, timeout=0.05)
+                    break
+                except queue.Full:
+                    continue
+
+    thread = threading.Thread(target=pump, name="git-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (block := blocks.get()) is not None:
+            yield block
+        thread.join()
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+
+
 def walk(
     git: Git,
     head: str,
@@ -108,7 +159,7 @@ def walk(
     found = Walk(until, head.encode(), visit)
     with git.stream("rev-list", "--header", f"--max-age={since}", head, "--") as out:
         pending = b""
-        while block := out.read(CHUNK):
+        for block in read_ahead(out, CHUNK):
             pending += block
             cut = pending.rfind(b"\0")
             if cut >= 0:
