@@ -48,3 +48,11 @@ def test_version_output(runner: object) -> None:
     assert isinstance(runner, CliRunner)
     result = runner.invoke(app, ["--version"])
     assert (result.exit_code, result.stdout) == (0, f"assay {__version__}\n")
+
+
+def test_offline_verification_loads_no_store() -> None:
+    """Offline, ``assay verify PACK`` reads the PDF alone: no database library is loaded."""
+    body = "import assay.reports.verify_pack\nassay.reports.verify_pack.verify_pack.__name__\n"
+    loaded = _loaded(body)
+    assert "sqlalchemy" not in loaded
+    assert "sqlmodel" not in loaded

@@ -12,10 +12,11 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
-from assay.evidence.model import Evidence, evidence_id, sha256_hex
+from assay.evidence.model import evidence_id, sha256_hex
 from assay.reports.manifest import ASSESSMENT_NAME, EVIDENCE_NAME
 
 if TYPE_CHECKING:
+    from assay.evidence.model import Evidence
     from assay.reports.verify_pack import PackCheck
 
 
