@@ -12,6 +12,7 @@ from assay.cli.app import app
 from assay.durations import CLOCK_SKEW, utc_now
 from assay.evidence.store import open_store
 from tests.cli.sample import Sample, make_sample
+from tests.support.gitrepo import GitRepo
 
 
 @pytest.fixture
@@ -56,3 +57,75 @@ def test_as_of_within_the_clock_skew_is_accepted(runner: CliRunner, sample: Samp
     later = (utc_now() + CLOCK_SKEW + timedelta(minutes=1)).isoformat()
     refused = invoke(runner, sample, "check", "-s", "payments", "--as-of", later)
     assert refused.exit_code == 2, refused.output
+
+
+JUNIT = """<?xml version="1.0"?>
+<testsuite name="unit" tests="2" failures="{failures}" timestamp="{stamp}">
+  <testcase classname="a" name="one"/>
+  <testcase classname="a" name="two">{failure}</testcase>
+</testsuite>
+"""
+
+
+def junit(sample: Sample, stamp: str, failures: int) -> None:
+    failure = '<failure message="boom"/>' if failures else ""
+    sample.write("reports/junit.xml", JUNIT.format(stamp=stamp, failures=failures, failure=failure))
+
+
+LOCAL_SERVICE = """\
+id: payments
+name: payments service
+owner: team@example.org
+tier: 2
+repos:
+  - name: api
+    path: repos/api
+"""
+
+
+def local_repo(sample: Sample) -> GitRepo:
+    """The service's repository as a local clone with one reviewed commit."""
+    sample.write("services/payments.yaml", LOCAL_SERVICE)
+    repo = GitRepo.init(sample.root / "repos" / "api")
+    repo.commit("Start (#1)\n\nReviewed-by: Bob <bob@example.com>", {"README.md": "api\n"})
+    return repo
+
+
+def collect_reports(runner: CliRunner, sample: Sample) -> Result:
+    reports = str(sample.root / "reports")
+    return invoke(runner, sample, "collect", "-s", "payments", "--artefacts", reports, "-f", "json")
+
+
+def latest_tests(sample: Sample) -> list[int]:
+    with open_store(sample.url) as store:
+        return [r.facts["failures"] for r in store.latest("payments", ["test.results"])]
+
+
+def test_an_artefact_claiming_a_future_time_is_refused_by_name(
+    runner: CliRunner, sample: Sample
+) -> None:
+    sample.empty_store()
+    local_repo(sample)
+    junit(sample, "2099-01-01T00:00:00", failures=0)
+    result = collect_reports(runner, sample)
+    assert result.exit_code == 2, result.output
+    assert "junit.xml: states the time 2099-01-01T00:00:00Z, after the collection time" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.output
+    assert latest_tests(sample) == []
+
+
+def test_the_latest_report_is_the_last_collected_not_the_latest_claimed(
+    runner: CliRunner, sample: Sample
+) -> None:
+    """An honest failing report collected after one claiming a later time is the latest."""
+    sample.empty_store()
+    local_repo(sample)
+    soon = (utc_now() + CLOCK_SKEW - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    junit(sample, soon, failures=0)
+    assert collect_reports(runner, sample).exit_code == 0
+    earlier = (utc_now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    junit(sample, earlier, failures=1)
+    assert collect_reports(runner, sample).exit_code == 0
+    assert latest_tests(sample) == [1]

@@ -32,7 +32,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from assay.evidence.model import ArtefactDraft, EvidenceDraft
-from assay.evidence.parsing.errors import DEFAULT_MAX_BYTES, check_size, refuse
+from assay.evidence.parsing.errors import (
+    DEFAULT_MAX_BYTES,
+    check_claimed_time,
+    check_size,
+    refuse,
+)
 from assay.evidence.parsing.recognition import Recognition, recognise
 from assay.evidence.parsing.values import parse_time
 from assay.evidence.trust import ReviewerPolicy
@@ -284,13 +289,15 @@ class ArtefactParser(Collector):
         try:
             if not self.recognise(found):
                 raise refuse(target.name, f"not a {self.formats} file")
-            return self.parse(target, found, context)
+            part = self.parse(target, found, context)
         except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
             # A recognised file with a field of the wrong shape (a number where a list
             # belongs, a 400-digit score): refuse the file, by name, like any other.
             raise refuse(target.name, f"a field has the wrong type or value ({exc})") from None
         except RecursionError:
             raise refuse(target.name, "nested too deeply to read") from None
+        check_claimed_time(target.name, part.observed_at)
+        return part
 
     def part(
         self, target: ArtefactTarget, value: Any, observed_at: datetime | None, media_type: str
@@ -329,6 +336,7 @@ class ArtefactParser(Collector):
                 "no time to date this evidence by: the file states none, there is no CI run, "
                 "and the file has no modification time",
             )
+        check_claimed_time(first.name, observed)
         parts = [part for _, part in group]
         return EvidenceDraft(
             kind=self.kind,

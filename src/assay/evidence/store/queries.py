@@ -2,9 +2,9 @@
 
 ``latest`` is the hot path of every assessment. It never scans a service's history:
 it walks the service's distinct (kind, subject key) pairs with index seeks (a "loose
-index scan"), then takes the newest visible record per pair from the
-``(service, kind, subject_key, observed_at)`` index, checking visibility at ``as_of``
-through the ledger's ``(ref_id, collected_at)`` index.
+index scan"), then takes, per pair, the visible record whose latest ledger entry at
+``as_of`` comes last in the ledger, through the ledger's ``(ref_id, collected_at)``
+index. Claimed times (``observed_at``) never decide which record is latest.
 """
 
 from __future__ import annotations
@@ -135,27 +135,25 @@ def latest(
 
 
 def _build_latest_for_key() -> sa.Select[Any]:
-    """The newest visible record(s) of one (service, kind, subject key) at ``:as_of``.
+    """The visible record of one (service, kind, subject key) with the latest ledger entry
+    at ``:as_of``: ledger order, never the largest claimed ``observed_at``.
 
-    Built once: constructing SQL expressions costs more than running this query.
+    Built once: constructing SQL expressions costs more than running this query. Each of
+    the group's records costs one seek on the ledger's ``(ref_id, collected_at)`` index.
     """
     as_of = sa.bindparam("as_of", type_=sa.String)
-
-    def group(evidence: sa.FromClause) -> Any:
-        return sa.and_(
-            evidence.c.service == sa.bindparam("service", type_=sa.String),
-            evidence.c.kind == sa.bindparam("kind", type_=sa.String),
-            evidence.c.subject_key == sa.bindparam("key", type_=sa.String),
-        )
-
-    newest = (
-        sa.select(E2.c.observed_at)
-        .where(group(E2), sa.exists().where(_visible(E2, as_of)))
-        .order_by(E2.c.observed_at.desc())
-        .limit(1)
-        .scalar_subquery()
+    group = sa.and_(
+        E.c.service == sa.bindparam("service", type_=sa.String),
+        E.c.kind == sa.bindparam("kind", type_=sa.String),
+        E.c.subject_key == sa.bindparam("key", type_=sa.String),
     )
-    return sa.select(*raw(E), *_seen(as_of)).where(group(E), E.c.observed_at == newest)
+    seen = _seen(as_of)
+    return (
+        sa.select(*raw(E), *seen)
+        .where(group, sa.exists().where(_visible(E, as_of)))
+        .order_by(seen[2].desc())
+        .limit(1)
+    )
 
 
 _LATEST_FOR_KEY = _build_latest_for_key()
@@ -165,14 +163,11 @@ def _latest_for_key(
     connection: sa.Connection, service: str, kind: str, key: str, as_of: str
 ) -> Evidence | None:
     params = {"service": service, "kind": kind, "key": key, "as_of": as_of}
-    best: tuple[int, Evidence] | None = None
-    for row in connection.execute(_LATEST_FOR_KEY, params):
-        *columns, first, last, last_seq = row
-        if last_seq is None:
-            continue  # same observed_at, but not collected by as_of
-        if best is None or last_seq > best[0]:
-            best = (last_seq, to_evidence(columns, first, last))
-    return None if best is None else best[1]
+    row = connection.execute(_LATEST_FOR_KEY, params).first()
+    if row is None:
+        return None
+    *columns, first, last, _last_seq = row
+    return to_evidence(columns, first, last)
 
 
 def get(connection: sa.Connection, evidence_id: str) -> Evidence | None:
