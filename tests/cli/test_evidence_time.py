@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,8 +13,9 @@ from typer.testing import CliRunner, Result
 from assay.cli.app import app
 from assay.durations import CLOCK_SKEW, utc_now
 from assay.evidence.store import open_store
-from tests.cli.sample import Sample, make_sample
+from tests.cli.sample import Sample, good_drafts, make_sample
 from tests.support.gitrepo import GitRepo
+from tests.support.paths import DATA, ROOT
 
 
 @pytest.fixture
@@ -129,3 +132,57 @@ def test_the_latest_report_is_the_last_collected_not_the_latest_claimed(
     junit(sample, earlier, failures=1)
     assert collect_reports(runner, sample).exit_code == 0
     assert latest_tests(sample) == [1]
+
+
+def ai_workspace(sample: Sample) -> None:
+    """payments as an AI service with AI-04 (evaluated within 7 days) in its library."""
+    sample.write("services/payments.yaml", LOCAL_SERVICE + "tags: [ai]\n")
+    sample.write(
+        "controls/ai-04.yaml", (ROOT / "src/assay/controls/library/AI-04.yaml").read_text()
+    )
+    repo = GitRepo.init(sample.root / "repos" / "api")
+    repo.commit("Start (#1)\n\nReviewed-by: Bob <bob@example.com>", {"README.md": "api\n"})
+
+
+def outcome_of(runner: CliRunner, sample: Sample, control: str, test: str) -> tuple[str, str]:
+    """The status and summary of one test of ``control``, as ``assay check`` decides it."""
+    result = invoke(runner, sample, "check", "-s", "payments", "-f", "json", "--no-fail")
+    assert result.exit_code == 0, result.output
+    (document,) = json.loads(result.stdout)
+    (found,) = [r for r in document["results"] if r["control"] == control]
+    (outcome,) = [t for t in found["tests"] if t["test"] == test]
+    return outcome["status"], outcome["summary"]
+
+
+def test_recollecting_an_old_evaluation_does_not_make_it_fresh(
+    runner: CliRunner, sample: Sample
+) -> None:
+    sample.empty_store()
+    ai_workspace(sample)
+    evaluation = json.loads((DATA / "artefacts/ai/evaluation.json").read_text())
+    evaluation["metrics"][-1].update(threshold=0.05, baseline=0.03)
+    old = utc_now() - timedelta(days=315)
+    evaluation["evaluated_at"] = old.strftime("%Y-%m-%dT%H:%M:%SZ")
+    sample.write("reports/evaluation.json", json.dumps(evaluation))
+    for _ in range(2):
+        assert collect_reports(runner, sample).exit_code == 0
+    status, reasons = outcome_of(runner, sample, "AI-04", "thresholds-met")
+    assert status == "stale"
+    assert f"ai.evaluation evidence for pipeline artefacts was observed {old.date()}" in reasons
+    evaluation["evaluated_at"] = utc_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    sample.write("reports/evaluation.json", json.dumps(evaluation))
+    assert collect_reports(runner, sample).exit_code == 0
+    assert outcome_of(runner, sample, "AI-04", "thresholds-met")[0] == "pass"
+
+
+def test_state_evidence_is_as_fresh_as_its_latest_collection(
+    runner: CliRunner, sample: Sample
+) -> None:
+    """An unchanged head, collected again, confirms its repository evidence again."""
+    ai_workspace(sample)
+    old = utc_now() - timedelta(days=45)
+    (history,) = [d for d in good_drafts() if d.kind == "git.history"]
+    sample.record(replace(history, observed_at=old), collected_at=old)
+    assert outcome_of(runner, sample, "CHG-01", "reviewed")[0] == "stale"
+    sample.record(replace(history, observed_at=old))
+    assert outcome_of(runner, sample, "CHG-01", "reviewed")[0] == "pass"
