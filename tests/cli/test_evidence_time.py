@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -186,3 +187,46 @@ def test_state_evidence_is_as_fresh_as_its_latest_collection(
     assert outcome_of(runner, sample, "CHG-01", "reviewed")[0] == "stale"
     sample.record(replace(history, observed_at=old))
     assert outcome_of(runner, sample, "CHG-01", "reviewed")[0] == "pass"
+
+
+def collect_repo(runner: CliRunner, sample: Sample, *args: str) -> dict[str, Any]:
+    result = invoke(runner, sample, "collect", "-s", "payments", "-f", "json", *args)
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def history_of(document: dict[str, Any]) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [e for e in document["evidence"] if e["kind"] == "git.history"]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_a_commit_off_the_branch_never_stands_for_the_branch(
+    runner: CliRunner, sample: Sample
+) -> None:
+    sample.empty_store()
+    repo = local_repo(sample)
+    repo.checkout("feature", new=True)
+    side = repo.commit("Side (#2)\n\nReviewed-by: Bob <bob@example.com>", {"a.txt": "a\n"})
+    repo.checkout("main")
+    repo.commit("Direct push", {"b.txt": "b\n"})
+    on_main = history_of(collect_repo(runner, sample))
+    assert on_main["subject"]["branch"] == "main"
+    assert outcome_of(runner, sample, "CHG-01", "reviewed")[0] == "fail"
+    off = history_of(collect_repo(runner, sample, "--repo", str(repo.path), "--commit", side))
+    assert off["subject"] == {"repo": "api", "branch": None, "commit": side, "on_branch": False}
+    assert off["facts"]["branch"] == "HEAD"
+    assert outcome_of(runner, sample, "CHG-01", "reviewed")[0] == "fail"
+    with open_store(sample.url) as store:
+        latest = {r.subject_key: r.id for r in store.latest("payments", ["git.history"])}
+    assert latest == {"repo:api": on_main["id"], f"commit:api@{side}": off["id"]}
+
+
+def test_an_older_commit_of_the_branch_is_still_on_it(runner: CliRunner, sample: Sample) -> None:
+    sample.empty_store()
+    repo = local_repo(sample)
+    first = repo.head()
+    repo.commit("Next (#2)\n\nReviewed-by: Bob <bob@example.com>", {"a.txt": "a\n"})
+    history = history_of(collect_repo(runner, sample, "--repo", str(repo.path), "--commit", first))
+    assert history["subject"] == {"repo": "api", "branch": "main", "commit": first}

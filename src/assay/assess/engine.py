@@ -116,6 +116,8 @@ class Assessor:
         )
         records: dict[str, dict[str, Evidence]] = {}
         for record in self.reader.latest(service.id, kinds, as_of=as_of) if kinds else ():
+            if record.subject.get("on_branch") is False:
+                continue  # a commit that is not on the branch never stands for it
             records.setdefault(record.kind, {})[record.subject_key] = record
         manual = self.manual.for_service(self.reader, service.id, as_of, controls)
         results = tuple(

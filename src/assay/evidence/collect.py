@@ -53,6 +53,7 @@ from assay.evidence.collectors.interface import (
     Collector,
     EnvironmentTarget,
     RepoTarget,
+    off_branch,
 )
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
@@ -264,7 +265,10 @@ class _ServiceRun:
                 context = replace(context, approvals=found)
             for collector in self.by_target["repo"]:
                 self.tell(f"{target.name}: {collector.name}")
-                made = self._run(collector, target, context)
+                made = [
+                    replace(d, subject=off_branch(d.subject, target.on_branch))
+                    for d in self._run(collector, target, context)
+                ]
                 drafts.extend(_mark_self_reported(made, found, sources) if found else made)
         return drafts
 

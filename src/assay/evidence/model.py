@@ -69,8 +69,12 @@ def subject_key(subject: dict[str, Any]) -> str:
     """The stable key evidence of one kind is grouped by: one latest record per key.
 
     ``{"repo": "api", "commit": ...}`` -> ``repo:api``; ``{"pipeline": "ci", "run_id": ...}``
-    -> ``pipeline:ci``; anything else -> ``service``.
+    -> ``pipeline:ci``; anything else -> ``service``. A repository's commit that is not on
+    its branch (``"on_branch": false``) is keyed by the commit, ``commit:api@<sha>``: its
+    evidence never takes the place of the branch's.
     """
+    if subject.get("repo") and subject.get("on_branch") is False:
+        return f"commit:{subject['repo']}@{subject.get('commit')}"
     if subject.get("repo"):
         return f"repo:{subject['repo']}"
     if subject.get("pipeline"):

@@ -64,16 +64,31 @@ class RepoTarget:
     allowed_signers: Path | None = None
     #: Glob for release tags, when the repository sets its own.
     tag_pattern: str | None = None
+    #: Whether ``commit`` is reachable from the branch head (``--commit`` may name one
+    #: that is not: its evidence is recorded as such and never stands for the branch).
+    on_branch: bool = True
 
     @property
     def branch_label(self) -> str:
-        """The branch as evidence names it: ``HEAD`` for a detached head."""
-        return self.branch or "HEAD"
+        """The branch as evidence names it: ``HEAD`` for a detached head or a commit that
+        is not on the branch."""
+        return (self.branch if self.on_branch else None) or "HEAD"
 
     @property
     def subject(self) -> dict[str, Any]:
         """The subject of commit-bound evidence: this repository at this commit."""
-        return {"repo": self.name, "branch": self.branch_label, "commit": self.commit}
+        return off_branch(
+            {"repo": self.name, "branch": self.branch_label, "commit": self.commit},
+            self.on_branch,
+        )
+
+
+def off_branch(subject: dict[str, Any], on_branch: bool) -> dict[str, Any]:
+    """``subject``, marked when its commit is not on the branch: no branch, and
+    ``"on_branch": false`` (which gives it a subject key of its own)."""
+    if on_branch:
+        return subject
+    return {**subject, "branch": None, "on_branch": False}
 
 
 @dataclass(frozen=True)
