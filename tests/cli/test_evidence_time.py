@@ -230,3 +230,24 @@ def test_an_older_commit_of_the_branch_is_still_on_it(runner: CliRunner, sample:
     repo.commit("Next (#2)\n\nReviewed-by: Bob <bob@example.com>", {"a.txt": "a\n"})
     history = history_of(collect_repo(runner, sample, "--repo", str(repo.path), "--commit", first))
     assert history["subject"] == {"repo": "api", "branch": "main", "commit": first}
+
+
+def test_a_narrower_window_never_replaces_the_configured_one(
+    runner: CliRunner, sample: Sample
+) -> None:
+    """Re-collecting the same head over one minute does not hide a direct push."""
+    sample.empty_store()
+    repo = local_repo(sample)
+    repo.commit("Direct push", {"b.txt": "b\n"})
+    repo.commit("Reviewed (#3)\n\nReviewed-by: Bob <bob@example.com>", {"c.txt": "c\n"})
+    wide = history_of(collect_repo(runner, sample))
+    assert outcome_of(runner, sample, "CHG-01", "reviewed")[0] == "fail"
+    narrow = history_of(collect_repo(runner, sample, "--since", "PT1M"))
+    assert narrow["subject"]["full_window"] is False
+    assert narrow["subject"]["window"] == "PT1M"
+    assert outcome_of(runner, sample, "CHG-01", "reviewed")[0] == "fail"
+    with open_store(sample.url) as store:
+        latest = {r.subject_key: r.id for r in store.latest("payments", ["git.history"])}
+    assert latest == {"repo:api": wide["id"], "window:api@PT1M": narrow["id"]}
+    wider = history_of(collect_repo(runner, sample, "--since", "P3650D"))
+    assert "full_window" not in wider["subject"]

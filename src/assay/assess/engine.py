@@ -48,7 +48,7 @@ from assay.assess.waivers import ACTIVE, Waiver, WaiverBook
 from assay.controls.loader import Library
 from assay.controls.model import Control, ControlTest
 from assay.durations import utc_now
-from assay.evidence.model import Evidence, ensure_utc, evidence_id
+from assay.evidence.model import Evidence, ensure_utc, evidence_id, stands_for_branch
 from assay.evidence.reader import EvidenceReader
 from assay.evidence.trust import self_reported_source
 from assay.workspace import Service
@@ -116,8 +116,8 @@ class Assessor:
         )
         records: dict[str, dict[str, Evidence]] = {}
         for record in self.reader.latest(service.id, kinds, as_of=as_of) if kinds else ():
-            if record.subject.get("on_branch") is False:
-                continue  # a commit that is not on the branch never stands for it
+            if not stands_for_branch(record.subject):
+                continue  # a commit off the branch, or a narrowed window: never the branch
             records.setdefault(record.kind, {})[record.subject_key] = record
         manual = self.manual.for_service(self.reader, service.id, as_of, controls)
         results = tuple(

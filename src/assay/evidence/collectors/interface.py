@@ -91,6 +91,12 @@ def off_branch(subject: dict[str, Any], on_branch: bool) -> dict[str, Any]:
     return {**subject, "branch": None, "on_branch": False}
 
 
+def narrow_window(subject: dict[str, Any], since: str) -> dict[str, Any]:
+    """``subject``, marked as read over a window (``since``) narrower than the workspace's:
+    such evidence has a subject key of its own and never stands for the branch."""
+    return {**subject, "window": since, "full_window": False}
+
+
 @dataclass(frozen=True)
 class ArtefactTarget:
     """One file a pipeline produced. ``pipeline`` names the service's pipeline, if any.
