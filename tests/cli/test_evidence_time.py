@@ -251,3 +251,39 @@ def test_a_narrower_window_never_replaces_the_configured_one(
     assert latest == {"repo:api": wide["id"], "window:api@PT1M": narrow["id"]}
     wider = history_of(collect_repo(runner, sample, "--since", "P3650D"))
     assert "full_window" not in wider["subject"]
+
+
+def test_a_commit_dated_ahead_does_not_hide_the_head_collected_after_it(
+    runner: CliRunner, sample: Sample
+) -> None:
+    """A parent dated three days ahead; the head after it deletes SECURITY.md and pipes
+    curl into sh. The head git names at collection is what the branch's evidence shows."""
+    sample.empty_store()
+    repo = local_repo(sample)
+    workflow = (DATA / "ci/github/ci.yml").read_text(encoding="utf-8")
+    repo.clock = int((utc_now() + timedelta(days=3)).timestamp())
+    ahead = repo.commit(
+        "Policy (#2)\n\nReviewed-by: Bob <bob@example.com>",
+        {"SECURITY.md": "Report to security@example.org\n", ".github/workflows/ci.yml": workflow},
+    )
+    first = collect_repo(runner, sample)
+    assert {e["subject"]["commit"] for e in first["evidence"]} == {ahead}
+    assert outcome_of(runner, sample, "SDL-03", "pinned")[0] == "pass"
+    repo.clock = int((utc_now() - timedelta(hours=1)).timestamp())
+    (repo.path / "SECURITY.md").unlink()
+    risky = workflow + "  install:\n    runs-on: ubuntu-24.04\n    steps:\n"
+    risky += "      - run: curl -sSL https://example.org/install.sh | sh\n"
+    head = repo.commit("Simplify (#3)", {".github/workflows/ci.yml": risky})
+    second = collect_repo(runner, sample)
+    with open_store(sample.url) as store:
+        latest = store.latest("payments", ["ci.workflows", "repo.files", "git.history"])
+    assert {r.subject["commit"] for r in latest} == {head}
+    (files,) = [r for r in latest if r.kind == "repo.files"]
+    assert files.facts["files"]["security_policy"]["present"] is False
+    assert outcome_of(runner, sample, "SDL-03", "pinned")[0] == "fail"
+    with open_store(sample.url) as store:
+        dated = store.get(history_of(first)["id"])
+        later = store.get(history_of(second)["id"])
+    assert dated is not None and later is not None
+    assert dated.observed_at > utc_now() + timedelta(days=2)  # recorded as git says
+    assert dated.observed_at > later.observed_at
