@@ -284,6 +284,7 @@ def test_a_commit_dated_ahead_does_not_hide_the_head_collected_after_it(
     with open_store(sample.url) as store:
         dated = store.get(history_of(first)["id"])
         later = store.get(history_of(second)["id"])
-    assert dated is not None and later is not None
+    assert dated is not None
+    assert later is not None
     assert dated.observed_at > utc_now() + timedelta(days=2)  # recorded as git says
     assert dated.observed_at > later.observed_at
