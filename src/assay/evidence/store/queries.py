@@ -134,12 +134,13 @@ def latest(
     return sorted(found, key=lambda e: (e.kind, e.subject_key))
 
 
-def _build_latest_for_key() -> sa.Select[Any]:
-    """The visible record of one (service, kind, subject key) with the latest ledger entry
-    at ``:as_of``: ledger order, never the largest claimed ``observed_at``.
+def _build_latest_for_key() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The id of the visible record of one (service, kind, subject key) with the latest
+    ledger entry at ``:as_of`` (ledger order, never the largest claimed ``observed_at``),
+    and the query reading one record with its collection times at ``:as_of``.
 
-    Built once: constructing SQL expressions costs more than running this query. Each of
-    the group's records costs one seek on the ledger's ``(ref_id, collected_at)`` index.
+    Built once: constructing SQL expressions costs more than running these queries. Each
+    of the group's records costs one seek on the ledger's ``(ref_id, collected_at)`` index.
     """
     as_of = sa.bindparam("as_of", type_=sa.String)
     group = sa.and_(
@@ -147,26 +148,27 @@ def _build_latest_for_key() -> sa.Select[Any]:
         E.c.kind == sa.bindparam("kind", type_=sa.String),
         E.c.subject_key == sa.bindparam("key", type_=sa.String),
     )
-    seen = _seen(as_of)
-    return (
-        sa.select(*raw(E), *seen)
-        .where(group, sa.exists().where(_visible(E, as_of)))
-        .order_by(seen[2].desc())
-        .limit(1)
+    last_seq = sa.select(sa.func.max(L.c.seq)).where(_visible(E, as_of)).scalar_subquery()
+    pick = sa.select(E.c.id, last_seq).where(group).order_by(last_seq.desc().nulls_last()).limit(1)
+    read = sa.select(*raw(E), *_seen(as_of)[:2]).where(
+        E.c.id == sa.bindparam("id", type_=sa.String)
     )
+    return pick, read
 
 
-_LATEST_FOR_KEY = _build_latest_for_key()
+_PICK_LATEST, _READ_AS_OF = _build_latest_for_key()
 
 
 def _latest_for_key(
     connection: sa.Connection, service: str, kind: str, key: str, as_of: str
 ) -> Evidence | None:
     params = {"service": service, "kind": kind, "key": key, "as_of": as_of}
-    row = connection.execute(_LATEST_FOR_KEY, params).first()
-    if row is None:
-        return None
-    *columns, first, last, _last_seq = row
+    picked = connection.execute(_PICK_LATEST, params).first()
+    if picked is None or picked[1] is None:
+        return None  # no record of the group collected by as_of
+    chosen = picked[0]
+    row = connection.execute(_READ_AS_OF, {"id": chosen, "as_of": as_of}).one()
+    *columns, first, last = row
     return to_evidence(columns, first, last)
 
 
