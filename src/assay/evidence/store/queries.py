@@ -1,10 +1,11 @@
 """Read queries, each shaped to use an index so it stays fast as the store grows.
 
-``latest`` is the hot path of every assessment. It never scans a service's history:
-it walks the service's distinct (kind, subject key) pairs with index seeks (a "loose
-index scan"), then takes, per pair, the visible record whose latest ledger entry at
-``as_of`` comes last in the ledger, through the ledger's ``(ref_id, collected_at)``
-index. Claimed times (``observed_at``) never decide which record is latest.
+``latest`` is the hot path of every assessment. It walks the service's distinct (kind,
+subject key) pairs with index seeks (a "loose index scan"), then takes, per pair, the
+visible record whose latest ledger entry at ``as_of`` comes last in the ledger: one seek
+on the ledger's ``(ref_id, collected_at)`` index per distinct record of the pair, so its
+cost grows with that pair's history, not with the rest of the store. Claimed times
+(``observed_at``) never decide which record is latest.
 """
 
 from __future__ import annotations
