@@ -288,3 +288,14 @@ def test_a_commit_dated_ahead_does_not_hide_the_head_collected_after_it(
     assert later is not None
     assert dated.observed_at > utc_now() + timedelta(days=2)  # recorded as git says
     assert dated.observed_at > later.observed_at
+
+
+def test_a_ci_run_claiming_a_future_start_is_refused(tmp_path: Path, runner: CliRunner) -> None:
+    from tests.cli.test_collect import github_env, setup
+
+    root, head, _ = setup(tmp_path)
+    env = {**github_env(head), "ASSAY_CI_STARTED_AT": "2099-01-01T00:00:00Z"}
+    result = runner.invoke(app, ["collect", "-w", str(root)], env=env)
+    assert result.exit_code == 2, result.output
+    assert "CI run context (" in result.stderr
+    assert "states the time 2099-01-01T00:00:00Z" in result.stderr

@@ -59,6 +59,7 @@ from assay.evidence.collectors.interface import (
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.parsing.errors import check_claimed_time
 from assay.evidence.trust import ReviewerPolicy, approvals_artefact
 from assay.workspace import RepoRef, Service, Workspace, unknown_service
 
@@ -260,7 +261,10 @@ class _ServiceRun:
         if self.ci:
             for collector in self.by_target["environment"]:
                 self.tell(f"{collector.name}: CI run context")
-                drafts.extend(self._run(collector, EnvironmentTarget(self.environ)))
+                made = self._run(collector, EnvironmentTarget(self.environ))
+                for draft in made:  # the CI variables' times are claims too
+                    check_claimed_time(f"CI run context ({collector.name})", draft.observed_at)
+                drafts.extend(made)
             runs = [d.facts for d in drafts if d.kind == "ci.run"]
             if runs:
                 self.context = replace(self.context, ci_run=runs[0])
