@@ -15,6 +15,10 @@ _DURATION = re.compile(
 MAX_DURATION = timedelta(days=36500)
 #: Instants outside these years are refused: arithmetic with them overflows the calendar.
 YEARS = (1970, 2999)
+#: How far a claimed time (an input's timestamp, a commit time, a recording command's
+#: ``--as-of``) may lie after the collection clock before it is refused: clocks of CI
+#: runners and of the machine running assay drift by seconds, not by minutes.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -68,6 +72,12 @@ def parse_instant(text: str) -> datetime:
 def utc_now() -> datetime:
     """The current time, UTC, to the microsecond."""
     return datetime.now(UTC)
+
+
+def not_after_now(moment: datetime, now: datetime | None = None) -> bool:
+    """Whether ``moment`` is no later than ``now`` (default: the current time) plus
+    :data:`CLOCK_SKEW`."""
+    return moment <= (now or utc_now()) + CLOCK_SKEW
 
 
 def isoformat(moment: datetime) -> str:

@@ -14,7 +14,9 @@ collected per repository; each pipeline or the service otherwise):
 2. a record altered since it was collected (its content no longer hashes to its id), or
    whose facts no longer match the kind's schema -> ``error`` (fail closed);
 3. facts that miss the expectation -> ``fail``, with plain reasons;
-4. evidence last collected longer ago than the control's freshness -> ``stale``;
+4. evidence older than the control's freshness -> ``stale``: event evidence is as old as
+   its ``observed_at``, state evidence as old as its latest ledger entry (the kind's
+   ``"x-age"``, see :func:`evidence_age_from`);
 5. otherwise ``pass``.
 
 A manual test is decided by ``manual.attestation`` evidence for the control instead. The
@@ -46,7 +48,7 @@ from assay.assess.waivers import ACTIVE, Waiver, WaiverBook
 from assay.controls.loader import Library
 from assay.controls.model import Control, ControlTest
 from assay.durations import utc_now
-from assay.evidence.model import Evidence, ensure_utc, evidence_id
+from assay.evidence.model import Evidence, ensure_utc, evidence_id, stands_for_branch
 from assay.evidence.reader import EvidenceReader
 from assay.evidence.trust import self_reported_source
 from assay.workspace import Service
@@ -114,6 +116,8 @@ class Assessor:
         )
         records: dict[str, dict[str, Evidence]] = {}
         for record in self.reader.latest(service.id, kinds, as_of=as_of) if kinds else ():
+            if not stands_for_branch(record.subject):
+                continue  # a commit off the branch, or a narrowed window: never the branch
             records.setdefault(record.kind, {})[record.subject_key] = record
         manual = self.manual.for_service(self.reader, service.id, as_of, controls)
         results = tuple(
@@ -245,14 +249,15 @@ class Assessor:
             findings = anchored_findings(test.kind, record.facts, verdict.failed_facts, repo)
             summary = fill_template(test.explain, record.facts)
             return outcome("fail", summary, verdict.reasons, findings)
-        collected = ensure_utc(record.last_collected_at or record.observed_at)
-        if as_of - collected > control.freshness_delta:
-            age = (as_of - collected).days
+        dated, what = evidence_age_from(record)
+        if as_of - dated > control.freshness_delta:
+            age = (as_of - dated).days
             return outcome(
                 "stale",
-                f"{test.kind} evidence for {subject_text(subject)} was last collected "
-                f"{collected.date()}, {age} days before {as_of.date()}; {control.id} needs "
-                f"evidence collected within {control.freshness}; {COLLECT_HINT}",
+                f"{test.kind} evidence for {subject_text(subject)} was {what} "
+                f"{dated.date()}, {age} days before {as_of.date()}; {control.id} needs "
+                f"evidence {what.removeprefix('last ')} within {control.freshness}; "
+                f"{COLLECT_HINT}",
             )
         return outcome("pass")
 
@@ -328,3 +333,18 @@ def _reasons(outcomes: Sequence[TestOutcome]) -> list[str]:
         if line not in lines:
             lines.append(line)
     return lines
+
+
+def evidence_age_from(record: Evidence) -> tuple[datetime, str]:
+    """The time a record's age runs from, and how to say it.
+
+    Event evidence (a test run, a scan, an evaluation) is as old as the event: collecting an
+    old report again never makes it fresh. State evidence of a branch head is as old as
+    its latest ledger entry: each collection of the head confirms it again. The kind's
+    schema declares which (``"x-age"``, :func:`assay.evidence.kinds.kind_age`).
+    """
+    from assay.evidence.kinds import kind_age
+
+    if kind_age(record.kind) == "state":
+        return ensure_utc(record.last_collected_at or record.observed_at), "last collected"
+    return ensure_utc(record.observed_at), "observed"

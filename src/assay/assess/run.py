@@ -16,7 +16,8 @@ command line only parses options into it and prints the result. Both
 Problems are :class:`~assay.errors.AssayError` subclasses, raised before anything is
 stored where they can be: an unknown service or stage, an invalid workspace, a library
 with no controls, a stage whose scope names what the library does not have or that
-selects none of the service's controls, a store that does not exist.
+selects none of the service's controls, a store that does not exist, an ``as_of`` in the
+future (a recorded decision dated later than now would stay the latest one).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from assay.assess.gate import GateDecision, check_scope, decide, stage_policy
 from assay.assess.inputs import Inputs, load_inputs
 from assay.assess.model import Assessment
 from assay.assess.sealing import seal, seal_decision
-from assay.durations import utc_now
-from assay.errors import GateError, LibraryError
+from assay.durations import CLOCK_SKEW, isoformat, not_after_now, utc_now
+from assay.errors import AssessmentError, GateError, LibraryError
 from assay.evidence.store import collection_context, open_store
 from assay.workspace import Service, Workspace, open_workspace, resolve_store_url
 
@@ -118,7 +119,7 @@ def build_assessor(inputs: Inputs, reader: EvidenceReader) -> Assessor:
 
 def check(options: CheckOptions) -> CheckRun:
     """Assess the selected services, store each assessment and seal it."""
-    moment = options.as_of or utc_now()
+    moment = _recordable(options.as_of) or utc_now()
     ws = open_workspace(options.workspace)
     inputs = _load_inputs(ws)
     services = inputs.selected(options.service)
@@ -142,6 +143,7 @@ def gate(
     unknown controls, or a failed ``collect`` raise before any decision is recorded.
     ``on_collected`` hears of the collection as soon as it is stored.
     """
+    _recordable(options.as_of)
     ws = open_workspace(options.workspace)
     policy = stage_policy(ws.config, options.stage)
     inputs = _load_inputs(ws, only=options.service)
@@ -167,6 +169,23 @@ def gate(
             )
         record = seal_decision(store, decision, context)
     return GateRun(target, decision, record.id, collected)
+
+
+def _recordable(as_of: datetime | None) -> datetime | None:
+    """``as_of``, if a command that records may use it: never in the future.
+
+    A stored assessment or decision dated later than now would stay the latest one until
+    that date; reports, which record nothing, may read as of any time.
+    """
+    if as_of is not None and not not_after_now(as_of):
+        skew = int(CLOCK_SKEW.total_seconds() // 60)
+        raise AssessmentError(
+            f"--as-of {isoformat(as_of)} is in the future: check and gate record what "
+            "they decide, and may not date it after now",
+            hint=f"omit --as-of, or give a time no later than {skew} minutes from now; "
+            "'assay report' reads as of any past time",
+        )
+    return as_of
 
 
 def _context(given: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -13,8 +13,11 @@
   fairness metric out of bounds and a model card that leaves out-of-scope use blank;
   legacy-portal's show failures and a high-severity static analysis finding.
 
-Every file states its own time (or gets a fixed modification time), set from the
-repository's head commit, so running the demo again yields the same evidence.
+Every file states its own time (or gets a fixed modification time): the start of the
+current day (UTC), or an hour after the repository's head commit if that is later. Test
+runs and scans are as old as the time they state, so the demo's pipeline must have run
+recently for its evidence to be fresh; running the demo again on the same day yields the
+same evidence.
 """
 
 from __future__ import annotations
@@ -305,12 +308,19 @@ def _eligibility(when: datetime) -> dict[str, Any]:
     }
 
 
+def _run_time(head: datetime) -> datetime:
+    """When the demo's pipeline ran: the start of today (UTC), or an hour after the head
+    commit if that is later."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(today, head + timedelta(hours=1))
+
+
 def _files(service: str, repo: Path) -> dict[str, str]:
-    """Artefact file name -> content for one service, dated an hour after its head commit."""
+    """Artefact file name -> content for one service, dated when its pipeline ran."""
     commit, head = _head(repo)
-    when = head + timedelta(hours=1)
+    when = _run_time(head)
     if service == "payments-api":
-        found = _payments(service, repo, commit, head)
+        found = _payments(service, repo, commit, when - timedelta(hours=1))
     elif service == "eligibility-ai":
         found = _eligibility(when)
     else:
@@ -335,7 +345,7 @@ def write_ci_artefacts(ctx: DemoContext) -> None:
         folder = ctx.root / "artefacts" / service
         folder.mkdir(parents=True, exist_ok=True)
         repo = ctx.root / "repos" / service
-        stamp = _head(repo)[1].timestamp() + 3600
+        stamp = _run_time(_head(repo)[1]).timestamp()
         for name, text in _files(service, repo).items():
             path = folder / name
             path.write_text(text, encoding="utf-8")

@@ -53,12 +53,18 @@ from assay.evidence.collectors.interface import (
     Collector,
     EnvironmentTarget,
     RepoTarget,
+    narrow_window,
+    off_branch,
 )
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
+from assay.evidence.parsing.errors import check_claimed_time
 from assay.evidence.trust import ReviewerPolicy, approvals_artefact
 from assay.workspace import RepoRef, Service, Workspace, unknown_service
+
+#: Kinds whose facts depend on the collection window (``--since``).
+WINDOWED_KINDS = frozenset({"git.history"})
 
 
 @dataclass(frozen=True)
@@ -161,14 +167,19 @@ def collect(
     environ = dict(os.environ if options.environ is None else options.environ)
     try:
         window = parse_duration(options.since or workspace.since)
+        configured = parse_duration(workspace.since)
     except ValueError as exc:
         where = "--since" if options.since else "collect.since in assay.toml"
         raise CollectorError(f"{where}: {exc}") from None
+    # A window narrower than the workspace's is recorded as such: it never stands for the
+    # branch (a narrow window can leave out the direct push a wide one shows).
+    narrowed = options.since if options.since and window < configured else None
     found = dict(load_collectors() if collectors is None else collectors)
     report = CollectReport()
     context_base = collection_context(environ)
     for service in select_services(workspace, options):
         run = _ServiceRun(workspace, service, options, environ, window, found, progress)
+        run.narrowed = narrowed
         try:
             drafts = run.drafts()
             check_drafts(drafts, service.id, found)
@@ -232,6 +243,8 @@ class _ServiceRun:
         }
         self.ci = in_ci(environ) if options.in_ci is None else options.in_ci
         self.step = 0
+        #: The ``--since`` given, when it is narrower than the workspace's window.
+        self.narrowed: str | None = None
         self.steps = (
             len(self.repos) * (1 + len(self.by_target["repo"]))
             + (len(self.by_target["environment"]) if self.ci else 0)
@@ -248,7 +261,10 @@ class _ServiceRun:
         if self.ci:
             for collector in self.by_target["environment"]:
                 self.tell(f"{collector.name}: CI run context")
-                drafts.extend(self._run(collector, EnvironmentTarget(self.environ)))
+                made = self._run(collector, EnvironmentTarget(self.environ))
+                for draft in made:  # the CI variables' times are claims too
+                    check_claimed_time(f"CI run context ({collector.name})", draft.observed_at)
+                drafts.extend(made)
             runs = [d.facts for d in drafts if d.kind == "ci.run"]
             if runs:
                 self.context = replace(self.context, ci_run=runs[0])
@@ -264,9 +280,17 @@ class _ServiceRun:
                 context = replace(context, approvals=found)
             for collector in self.by_target["repo"]:
                 self.tell(f"{target.name}: {collector.name}")
-                made = self._run(collector, target, context)
+                made = [self._mark(d, target) for d in self._run(collector, target, context)]
                 drafts.extend(_mark_self_reported(made, found, sources) if found else made)
         return drafts
+
+    def _mark(self, draft: EvidenceDraft, target: RepoTarget) -> EvidenceDraft:
+        """A repository draft, its subject marked when it cannot stand for the branch: a
+        commit not on it, or a history window narrower than the workspace's."""
+        subject = off_branch(draft.subject, target.on_branch)
+        if self.narrowed is not None and draft.kind in WINDOWED_KINDS:
+            subject = narrow_window(subject, self.narrowed)
+        return replace(draft, subject=subject)
 
     def _prepare(self, ref: RepoRef, path: Path | None) -> RepoTarget:
         from assay.evidence.git.clones import prepare_repo

@@ -69,8 +69,16 @@ def subject_key(subject: dict[str, Any]) -> str:
     """The stable key evidence of one kind is grouped by: one latest record per key.
 
     ``{"repo": "api", "commit": ...}`` -> ``repo:api``; ``{"pipeline": "ci", "run_id": ...}``
-    -> ``pipeline:ci``; anything else -> ``service``.
+    -> ``pipeline:ci``; anything else -> ``service``. A repository's commit that is not on
+    its branch (``"on_branch": false``) is keyed by the commit, ``commit:api@<sha>``, and a
+    history over a window narrower than the workspace's (``"full_window": false``) by the
+    window, ``window:api@PT1M``: such evidence never takes the place of the branch's
+    (:func:`stands_for_branch`).
     """
+    if subject.get("repo") and subject.get("on_branch") is False:
+        return f"commit:{subject['repo']}@{subject.get('commit')}"
+    if subject.get("repo") and subject.get("full_window") is False:
+        return f"window:{subject['repo']}@{subject.get('window')}"
     if subject.get("repo"):
         return f"repo:{subject['repo']}"
     if subject.get("pipeline"):
@@ -78,6 +86,12 @@ def subject_key(subject: dict[str, Any]) -> str:
     if subject.get("control"):
         return f"control:{subject['control']}"
     return "service"
+
+
+def stands_for_branch(subject: dict[str, Any]) -> bool:
+    """Whether evidence with ``subject`` may be used for its repository's branch: not when
+    it is of a commit off the branch, or read over a window narrower than the workspace's."""
+    return subject.get("on_branch") is not False and subject.get("full_window") is not False
 
 
 @dataclass(frozen=True)

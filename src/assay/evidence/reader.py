@@ -16,10 +16,10 @@ class EvidenceReader(Protocol):
     def latest(
         self, service: str, kinds: Sequence[str], *, as_of: datetime | None = None
     ) -> list[Evidence]:
-        """For each (kind, subject key) of ``service``: the evidence with the newest
-        ``observed_at`` among records with a ledger entry at or before ``as_of``
-        (ties: the later ledger entry), with ``last_collected_at`` set to its latest
-        ledger entry at or before ``as_of``. ``as_of=None`` means now."""
+        """For each (kind, subject key) of ``service``: the record whose latest ledger
+        entry at or before ``as_of`` is the most recent one (ledger order; the time a
+        record claims, ``observed_at``, never decides), with ``last_collected_at`` set to
+        that entry's time. ``as_of=None`` means now."""
         ...
 
     def get(self, evidence_id: str) -> Evidence | None:
@@ -36,10 +36,12 @@ class MemoryEvidence:
     def __init__(self) -> None:
         self._records: dict[str, Evidence] = {}
         self._seen: dict[str, list[datetime]] = {}
+        self._order: dict[str, int] = {}
 
     def add(self, evidence: Evidence, collected_at: datetime) -> None:
         self._records.setdefault(evidence.id, evidence)
         self._seen.setdefault(evidence.id, []).append(collected_at)
+        self._order[evidence.id] = sum(map(len, self._seen.values()))
 
     def _visible(self, as_of: datetime | None) -> Iterable[Evidence]:
         for evidence_id, record in self._records.items():
@@ -58,12 +60,13 @@ class MemoryEvidence:
                 continue
             key = (record.kind, record.subject_key)
             current = best.get(key)
-            if current is None or (record.observed_at, record.last_collected_at) > (
-                current.observed_at,
-                current.last_collected_at,
-            ):
+            if current is None or self._rank(record) > self._rank(current):
                 best[key] = record
         return sorted(best.values(), key=lambda e: (e.kind, e.subject_key))
+
+    def _rank(self, record: Evidence) -> tuple[datetime | None, int]:
+        """Ledger order: the later latest entry, then the later addition."""
+        return (record.last_collected_at, self._order[record.id])
 
     def get(self, evidence_id: str) -> Evidence | None:
         for record in self._visible(None):

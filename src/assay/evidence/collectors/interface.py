@@ -32,7 +32,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from assay.evidence.model import ArtefactDraft, EvidenceDraft
-from assay.evidence.parsing.errors import DEFAULT_MAX_BYTES, check_size, refuse
+from assay.evidence.parsing.errors import (
+    DEFAULT_MAX_BYTES,
+    check_claimed_time,
+    check_size,
+    refuse,
+)
 from assay.evidence.parsing.recognition import Recognition, recognise
 from assay.evidence.parsing.values import parse_time
 from assay.evidence.trust import ReviewerPolicy
@@ -59,16 +64,37 @@ class RepoTarget:
     allowed_signers: Path | None = None
     #: Glob for release tags, when the repository sets its own.
     tag_pattern: str | None = None
+    #: Whether ``commit`` is reachable from the branch head (``--commit`` may name one
+    #: that is not: its evidence is recorded as such and never stands for the branch).
+    on_branch: bool = True
 
     @property
     def branch_label(self) -> str:
-        """The branch as evidence names it: ``HEAD`` for a detached head."""
-        return self.branch or "HEAD"
+        """The branch as evidence names it: ``HEAD`` for a detached head or a commit that
+        is not on the branch."""
+        return (self.branch if self.on_branch else None) or "HEAD"
 
     @property
     def subject(self) -> dict[str, Any]:
         """The subject of commit-bound evidence: this repository at this commit."""
-        return {"repo": self.name, "branch": self.branch_label, "commit": self.commit}
+        return off_branch(
+            {"repo": self.name, "branch": self.branch_label, "commit": self.commit},
+            self.on_branch,
+        )
+
+
+def off_branch(subject: dict[str, Any], on_branch: bool) -> dict[str, Any]:
+    """``subject``, marked when its commit is not on the branch: no branch, and
+    ``"on_branch": false`` (which gives it a subject key of its own)."""
+    if on_branch:
+        return subject
+    return {**subject, "branch": None, "on_branch": False}
+
+
+def narrow_window(subject: dict[str, Any], since: str) -> dict[str, Any]:
+    """``subject``, marked as read over a window (``since``) narrower than the workspace's:
+    such evidence has a subject key of its own and never stands for the branch."""
+    return {**subject, "window": since, "full_window": False}
 
 
 @dataclass(frozen=True)
@@ -284,13 +310,15 @@ class ArtefactParser(Collector):
         try:
             if not self.recognise(found):
                 raise refuse(target.name, f"not a {self.formats} file")
-            return self.parse(target, found, context)
+            part = self.parse(target, found, context)
         except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
             # A recognised file with a field of the wrong shape (a number where a list
             # belongs, a 400-digit score): refuse the file, by name, like any other.
             raise refuse(target.name, f"a field has the wrong type or value ({exc})") from None
         except RecursionError:
             raise refuse(target.name, "nested too deeply to read") from None
+        check_claimed_time(target.name, part.observed_at)
+        return part
 
     def part(
         self, target: ArtefactTarget, value: Any, observed_at: datetime | None, media_type: str
@@ -329,6 +357,7 @@ class ArtefactParser(Collector):
                 "no time to date this evidence by: the file states none, there is no CI run, "
                 "and the file has no modification time",
             )
+        check_claimed_time(first.name, observed)
         parts = [part for _, part in group]
         return EvidenceDraft(
             kind=self.kind,

@@ -152,6 +152,13 @@ def resolve_commit(git: Git, rev: str) -> str:
     return sha
 
 
+def on_branch_of(git: Git, sha: str, head: str) -> bool:
+    """Whether commit ``sha`` is reachable from the branch head ``head``: evidence of a
+    commit that is not never stands for the branch."""
+    code, _, _ = git.run_status("merge-base", "--is-ancestor", "--end-of-options", sha, head)
+    return code == 0
+
+
 def commit_time(git: Git, sha: str) -> datetime:
     """The committer time of ``sha`` (what periods and ``observed_at`` are anchored to)."""
     raw = git.run("cat-file", "commit", sha)
@@ -196,6 +203,7 @@ def prepare_repo(
     branch = ref.branch or default_branch(git)
     head = branch_head(git, branch)
     sha = resolve_commit(git, commit) if commit else head
+    on_branch = sha == head or on_branch_of(git, sha, head)
     signers = ref.allowed_signers
     if signers is not None and not signers.is_file():
         raise CollectorError(f"{display}: allowed_signers file {signers.name} not found")
@@ -203,8 +211,9 @@ def prepare_repo(
         name=ref.name,
         path=location.resolve(),
         commit=sha,
-        branch=branch,
+        branch=branch if on_branch else None,
         commit_time=commit_time(git, sha),
+        on_branch=on_branch,
         files=dict(ref.files),
         allowed_signers=signers.resolve() if signers else None,
         tag_pattern=ref.tag_pattern,

@@ -114,6 +114,26 @@ def kind_trust(name: str) -> str:
     return "self-reported" if declared == "self-reported" else "tested"
 
 
+#: What a kind's age is measured from (``"x-age"`` in its schema).
+AGES = ("event", "state")
+
+
+def kind_age(name: str) -> str:
+    """What the age of kind ``name``'s evidence runs from: ``event`` or ``state``.
+
+    ``event`` (a test run, a scan, an evaluation, a CI run, a report): the evidence is as
+    old as the time it describes, ``observed_at``; collecting it again never makes it
+    fresher. ``state`` (what a repository holds at the branch head): as old as its latest
+    ledger entry, since each collection of the head confirms it again. A kind that does not
+    declare it (or an unknown kind) is ``event``, the stricter reading.
+    """
+    try:
+        declared = _load(name).get("x-age")
+    except KeyError:
+        return "event"
+    return "state" if declared == "state" else "event"
+
+
 def fact_names(kind: str) -> frozenset[str]:
     """The top-level fact names of kind ``kind``. Raises :class:`KeyError` for an unknown kind."""
     properties: dict[str, Any] = _load(kind)["properties"]
@@ -169,6 +189,12 @@ It lists Assay's own kinds; plugins add theirs through the `assay.kinds` entry-p
   also set a minimum on the matching count, e.g. `change_sets` minimum 1.
 - Times are UTC, ISO 8601 `date-time`; calendar dates are `YYYY-MM-DD`. Periods end at the
   subject's own time (a history window ends at the head commit), not at the clock.
+- Each kind says what its age runs from (`"x-age"` in its schema, shown under each kind
+  below). *event*: the evidence is as old as the time it describes (`observed_at`: the
+  test run, the scan, the evaluation, the CI run, the report), and collecting it again
+  never makes it fresher. *state*: what a repository holds at the branch head; each
+  collection of the head confirms it again, so it is as old as its latest ledger entry. A
+  kind that does not say is *event*.
 - Lists that could grow large are capped (the type column shows the cap); the counts beside
   them always cover every item.
 - `minimum`, `maximum` and most other keywords ignore `null`. Where a fact can be null and
@@ -204,7 +230,7 @@ def render_markdown() -> str:
         schema = _load(kind)
         parts.append(f"## {kind}\n")
         parts.append(_cell(schema["description"]) + "\n")
-        parts.append(f"Schema id: `{schema['$id']}`\n")
+        parts.append(f"Schema id: `{schema['$id']}`; age from: {kind_age(kind)}\n")
         parts.append("| Fact | Type | Required | Description |")
         parts.append("|---|---|---|---|")
         parts.extend(schema_rows(schema))

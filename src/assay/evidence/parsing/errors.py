@@ -7,7 +7,9 @@ per line, worded for the person who produced the file.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
+from assay.durations import CLOCK_SKEW, isoformat, not_after_now
 from assay.errors import CollectorError, Problem, problem_order
 
 #: The default of ``collect.max_artefact_bytes``: 100 MB.
@@ -49,4 +51,24 @@ def check_size(name: str, size: int, max_bytes: int) -> None:
                 )
             ],
             hint="raise [collect] max_artefact_bytes in assay.toml if this file is expected",
+        )
+
+
+def check_claimed_time(name: str, moment: datetime | None) -> None:
+    """Refuse artefact ``name`` when the time it claims lies after now (the collection
+    time) by more than :data:`~assay.durations.CLOCK_SKEW`: a time read from an input is a
+    claim, and one from the future would date its evidence ahead of everything else."""
+    if moment is not None and not not_after_now(moment):
+        minutes = int(CLOCK_SKEW.total_seconds() // 60)
+        raise ArtefactError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"states the time {isoformat(moment)}, after the collection time by "
+                    f"more than the {minutes} minutes of clock skew allowed",
+                )
+            ],
+            hint="fix the producing job's clock or the file's timestamp, then collect again",
         )

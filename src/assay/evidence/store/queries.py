@@ -1,10 +1,11 @@
 """Read queries, each shaped to use an index so it stays fast as the store grows.
 
-``latest`` is the hot path of every assessment. It never scans a service's history:
-it walks the service's distinct (kind, subject key) pairs with index seeks (a "loose
-index scan"), then takes the newest visible record per pair from the
-``(service, kind, subject_key, observed_at)`` index, checking visibility at ``as_of``
-through the ledger's ``(ref_id, collected_at)`` index.
+``latest`` is the hot path of every assessment. It walks the service's distinct (kind,
+subject key) pairs with index seeks (a "loose index scan"), then takes, per pair, the
+visible record whose latest ledger entry at ``as_of`` comes last in the ledger: one seek
+on the ledger's ``(ref_id, collected_at)`` index per distinct record of the pair, so its
+cost grows with that pair's history, not with the rest of the store. Claimed times
+(``observed_at``) never decide which record is latest.
 """
 
 from __future__ import annotations
@@ -134,45 +135,42 @@ def latest(
     return sorted(found, key=lambda e: (e.kind, e.subject_key))
 
 
-def _build_latest_for_key() -> sa.Select[Any]:
-    """The newest visible record(s) of one (service, kind, subject key) at ``:as_of``.
+def _build_latest_for_key() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The id of the visible record of one (service, kind, subject key) with the latest
+    ledger entry at ``:as_of`` (ledger order, never the largest claimed ``observed_at``),
+    and the query reading one record with its collection times at ``:as_of``.
 
-    Built once: constructing SQL expressions costs more than running this query.
+    Built once: constructing SQL expressions costs more than running these queries. Each
+    of the group's records costs one seek on the ledger's ``(ref_id, collected_at)`` index.
     """
     as_of = sa.bindparam("as_of", type_=sa.String)
-
-    def group(evidence: sa.FromClause) -> Any:
-        return sa.and_(
-            evidence.c.service == sa.bindparam("service", type_=sa.String),
-            evidence.c.kind == sa.bindparam("kind", type_=sa.String),
-            evidence.c.subject_key == sa.bindparam("key", type_=sa.String),
-        )
-
-    newest = (
-        sa.select(E2.c.observed_at)
-        .where(group(E2), sa.exists().where(_visible(E2, as_of)))
-        .order_by(E2.c.observed_at.desc())
-        .limit(1)
-        .scalar_subquery()
+    group = sa.and_(
+        E.c.service == sa.bindparam("service", type_=sa.String),
+        E.c.kind == sa.bindparam("kind", type_=sa.String),
+        E.c.subject_key == sa.bindparam("key", type_=sa.String),
     )
-    return sa.select(*raw(E), *_seen(as_of)).where(group(E), E.c.observed_at == newest)
+    last_seq = sa.select(sa.func.max(L.c.seq)).where(_visible(E, as_of)).scalar_subquery()
+    pick = sa.select(E.c.id, last_seq).where(group).order_by(last_seq.desc().nulls_last()).limit(1)
+    read = sa.select(*raw(E), *_seen(as_of)[:2]).where(
+        E.c.id == sa.bindparam("id", type_=sa.String)
+    )
+    return pick, read
 
 
-_LATEST_FOR_KEY = _build_latest_for_key()
+_PICK_LATEST, _READ_AS_OF = _build_latest_for_key()
 
 
 def _latest_for_key(
     connection: sa.Connection, service: str, kind: str, key: str, as_of: str
 ) -> Evidence | None:
     params = {"service": service, "kind": kind, "key": key, "as_of": as_of}
-    best: tuple[int, Evidence] | None = None
-    for row in connection.execute(_LATEST_FOR_KEY, params):
-        *columns, first, last, last_seq = row
-        if last_seq is None:
-            continue  # same observed_at, but not collected by as_of
-        if best is None or last_seq > best[0]:
-            best = (last_seq, to_evidence(columns, first, last))
-    return None if best is None else best[1]
+    picked = connection.execute(_PICK_LATEST, params).first()
+    if picked is None or picked[1] is None:
+        return None  # no record of the group collected by as_of
+    chosen = picked[0]
+    row = connection.execute(_READ_AS_OF, {"id": chosen, "as_of": as_of}).one()
+    *columns, first, last = row
+    return to_evidence(columns, first, last)
 
 
 def get(connection: sa.Connection, evidence_id: str) -> Evidence | None:

@@ -204,6 +204,7 @@ def _first_entries(connection: sa.Connection, entry_type: str, ids: list[str]) -
 def _check_assessments(connection: sa.Connection) -> Iterator[str]:
     for rows in _pages(connection, assessment_table, assessment_table.c.id):
         first_entries = _first_entries(connection, ENTRY_ASSESSMENT, [row[0] for row in rows])
+        used: dict[str, set[str]] = {}
         for ident, service, as_of, created_at, digest, payload_text, stored_hash in rows:
             name = f"assessment {short(ident)}"
             try:
@@ -211,6 +212,7 @@ def _check_assessments(connection: sa.Connection) -> Iterator[str]:
             except ValueError:
                 yield f"{name}: payload is not JSON"
                 continue
+            used[ident] = _evidence_used(payload)
             if payload_hash(payload) != stored_hash:
                 yield f"{name}: payload does not match its hash"
             if assessment_id(service, as_of, digest, payload) != ident:
@@ -219,6 +221,35 @@ def _check_assessments(connection: sa.Connection) -> Iterator[str]:
                 yield f"{name}: no ledger entry seals it"
             elif first_entries[ident] != created_at:
                 yield f"{name}: creation time does not match its first ledger entry"
+        yield from _check_used(connection, used)
+
+
+def _evidence_used(payload: Any) -> set[str]:
+    """Every evidence id an assessment payload names: its own list, each result's and each
+    test's. Anything that is not a string is kept as its JSON text, to be reported."""
+    found: list[Any] = []
+    if isinstance(payload, dict):
+        found.extend(payload.get("evidence_ids") or ())
+        for result in payload.get("results") or ():
+            if isinstance(result, dict):
+                found.extend(result.get("evidence_ids") or ())
+                for test in result.get("tests") or ():
+                    if isinstance(test, dict) and test.get("evidence_id") is not None:
+                        found.append(test["evidence_id"])
+    return {item if isinstance(item, str) else json.dumps(item) for item in found}
+
+
+def _check_used(connection: sa.Connection, used: dict[str, set[str]]) -> Iterator[str]:
+    """Each sealed assessment's evidence must still be in the store."""
+    wanted = sorted(set().union(*used.values())) if used else []
+    present: set[str] = set()
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        query = sa.select(evidence_table.c.id).where(evidence_table.c.id.in_(chunk))
+        present.update(connection.execute(query).scalars())
+    for ident in sorted(used):
+        for missing in sorted(used[ident] - present):
+            yield f"assessment {short(ident)}: evidence {short(missing)} it used is missing"
 
 
 # ---------------------------------------------------------------------------- ledger

@@ -241,3 +241,26 @@ def test_verify_json_lists_problems(runner: CliRunner, filled: Store) -> None:
     assert data["ok"] is False
     assert data["problems"] == ["ledger entry 1: entry hash does not match its content"]
     assert (data["evidence"], data["ledger"], data["assessments"]) == (3, 5, 1)
+
+
+def test_an_assessment_naming_evidence_the_store_lacks_is_named(
+    runner: CliRunner, store: Store
+) -> None:
+    """Each sealed assessment's evidence must still exist: one sealed over a record the
+    store does not hold (never stored, or removed with its ledger entries) is reported."""
+    kept, absent = draft(1), draft(2)
+    store.record([kept], context={}, collected_at=at(10))
+    payload = {
+        "evidence_ids": [kept.id, absent.id],
+        "results": [{"evidence_ids": [absent.id], "tests": [{"evidence_id": absent.id}]}],
+    }
+    saved = store.save_assessment(
+        service="payments", as_of=at(20), library_digest="lib", payload=payload, context={}
+    )
+    code, lines = verify(runner, store)
+    assert code == 1
+    assert lines[:-1] == [
+        f"assessment {short(saved.id)}: evidence {short(absent.id)} it used is missing"
+    ]
+    store.record([absent], context={}, collected_at=at(30))
+    assert store.verify().ok

@@ -1,4 +1,5 @@
-"""``latest``: the newest evidence per (kind, subject key), as the store stood at ``as_of``."""
+"""``latest``: per (kind, subject key), the evidence of the most recent ledger entry, as the
+store stood at ``as_of``; the time a record claims never decides."""
 
 from __future__ import annotations
 
@@ -22,14 +23,24 @@ def test_the_store_is_an_evidence_reader(store: Store) -> None:
     assert reader.latest("payments", ["ci.run"]) == []
 
 
-def test_newest_observation_wins_per_subject_key(store: Store) -> None:
-    old, new = draft(1, observed=at(10)), draft(2, observed=at(20))
+def test_latest_ledger_entry_wins_per_subject_key(store: Store) -> None:
+    claimed_later, entered_later = draft(2, observed=at(20)), draft(1, observed=at(10))
     other = draft(3, pipeline="nightly", observed=at(5))
-    store.record([new, old, other], context={}, collected_at=at(30))
+    store.record([claimed_later, entered_later, other], context={}, collected_at=at(30))
     found = store.latest("payments", ["ci.run"])
-    assert ids(found) == [other.id, new.id]  # sorted by (kind, subject key)
+    assert ids(found) == [other.id, entered_later.id]  # sorted by (kind, subject key)
     assert [r.subject_key for r in found] == ["pipeline:nightly", "pipeline:release"]
     assert found[1].last_collected_at == at(30)
+
+
+def test_a_far_future_claim_does_not_outrank_later_collections(store: Store) -> None:
+    """A record claiming 2099, collected once, is not latest once anything follows it."""
+    future = draft(1, observed=at(60 * 24 * 365 * 70))
+    honest = draft(2, observed=at(10))
+    store.record([future], context={}, collected_at=at(20))
+    store.record([honest], context={}, collected_at=at(30))
+    assert ids(store.latest("payments", ["ci.run"])) == [honest.id]
+    assert ids(store.latest("payments", ["ci.run"], as_of=at(25))) == [future.id]
 
 
 def test_as_of_sees_only_evidence_collected_by_then(store: Store) -> None:
@@ -53,7 +64,7 @@ def test_recollection_refreshes_last_collected_as_of(store: Store) -> None:
     assert (now.first_collected_at, now.last_collected_at) == (at(10), at(50))
 
 
-def test_ties_on_observation_go_to_the_later_ledger_entry(store: Store) -> None:
+def test_the_later_ledger_entry_wins_whatever_the_observation(store: Store) -> None:
     a = draft(1, observed=at(10), actor="a")
     b = draft(1, observed=at(10), actor="b")
     store.record([a], context={}, collected_at=at(20))
