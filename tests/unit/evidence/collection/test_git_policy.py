@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import time
 from pathlib import Path
 
@@ -158,3 +159,15 @@ def test_a_slow_clone_is_stopped_and_leaves_nothing(git_repo: GitRepo, tmp_path:
         prepare_repo(ref, service="svc", root=tmp_path / "ws", display="app", timeout=1e-6)
     folder = tmp_path / "ws" / ".assay" / "repos" / "svc"
     assert sorted(p.name for p in folder.iterdir()) == [".app.lock"]
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_streamed_output_comes_through_a_wide_pipe(git_repo: GitRepo) -> None:
+    from assay.evidence.git.policy import PIPE_BYTES
+
+    git_repo.commit("one")
+    allowed = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    with Git(git_repo.path, "repos/api").stream("rev-list", "--header", "HEAD", "--") as out:
+        size = fcntl.fcntl(out.fileno(), fcntl.F_GETPIPE_SZ)
+        assert out.read().count(b"\0") == 1
+    assert size == PIPE_BYTES if allowed >= PIPE_BYTES else size < PIPE_BYTES
