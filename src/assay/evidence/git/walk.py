@@ -25,7 +25,7 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -104,7 +104,7 @@ class Walk:
 AHEAD = 4
 
 
-def read_ahead(stream: IO[bytes], size: int, depth: int = AHEAD) -> Iterator[bytes]:
+def read_ahead(stream: IO[bytes], size: int, depth: int = AHEAD) -> Generator[bytes, None, None]:
     """The blocks of ``stream``, read by a thread of their own.
 
     Reading a pipe only when the parser is ready for more would leave git waiting on a
@@ -116,24 +116,23 @@ def read_ahead(stream: IO[bytes], size: int, depth: int = AHEAD) -> Iterator[byt
     stop = threading.Event()
     failure: list[BaseException] = []
 
+    def offer(item: bytes | None) -> None:
+        """Queue ``item`` once there is room, unless the reader has gone."""
+        while not stop.is_set():
+            try:
+                blocks.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
     def pump() -> None:
         try:
             while not stop.is_set() and (block := stream.read(size)):
-                while not stop.is_set():
-                    try:
-                        blocks.put(block, timeout=0.05)
-                        break
-                    except queue.Full:
-                        continue
+                offer(block)
         except BaseException as exc:  # noqa: BLE001 - handed to the reader, who raises it
             failure.append(exc)
         finally:
-            while not stop.is_set():
-                try:
-                    blocks.put(None, timeout=0.05)
-                    break
-                except queue.Full:
-                    continue
+            offer(None)
 
     thread = threading.Thread(target=pump, name="git-read-ahead", daemon=True)
     thread.start()
