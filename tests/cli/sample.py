@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import textwrap
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,21 @@ class Sample:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
+
+    def waiver(self, created_days_ago: int, expires_in_days: int) -> Path:
+        """A CHG-01 waiver for payments, dated relative to today (negative: in the past)."""
+        today = utc_now().date()
+        return self.write(
+            "waivers/chg-01.yaml",
+            f"""\
+            service: payments
+            control: CHG-01
+            reason: Pairing replaces review during the migration.
+            approver: Ada Lovelace
+            created: "{today - timedelta(days=created_days_ago)}"
+            expires: "{today + timedelta(days=expires_in_days)}"
+            """,
+        )
 
     def empty_store(self) -> None:
         """Create the workspace's store with nothing in it (as a first collection would)."""

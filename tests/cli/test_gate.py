@@ -231,32 +231,12 @@ def test_waived_control_does_not_block_and_expired_waiver_is_reported(
     passing(sample, runner)
     sample.good_evidence(git_history__review_ratio=0.5)
     today = utc_now().date()
-    sample.write(
-        "waivers/chg-01.yaml",
-        f"""\
-        service: payments
-        control: CHG-01
-        reason: Pairing replaces review during the migration.
-        approver: Ada Lovelace
-        created: "{today - timedelta(days=10)}"
-        expires: "{today + timedelta(days=20)}"
-        """,
-    )
+    sample.waiver(10, 20)
     allowed = gate(runner, sample)
     assert allowed.exit_code == 0, allowed.output
     assert "waived (not blocking):" in allowed.stdout
     assert "  CHG-01  high     waived (fail)  Reviewed changes" in allowed.stdout
-    sample.write(
-        "waivers/chg-01.yaml",
-        f"""\
-        service: payments
-        control: CHG-01
-        reason: Pairing replaces review during the migration.
-        approver: Ada Lovelace
-        created: "{today - timedelta(days=40)}"
-        expires: "{today - timedelta(days=1)}"
-        """,
-    )
+    sample.waiver(40, -1)
     blocked = gate(runner, sample)
     assert blocked.exit_code == 1
     assert "expired waivers (no longer applied):" in blocked.stdout

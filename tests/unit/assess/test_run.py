@@ -90,18 +90,7 @@ def test_check_one_service_as_of_a_moment_sees_only_evidence_by_then(sample: Sam
 def test_check_applies_the_workspace_waivers(sample: Sample) -> None:
     passing(sample)
     sample.good_evidence(git_history__review_ratio=0.5)
-    today = utc_now().date()
-    sample.write(
-        "waivers/chg-01.yaml",
-        f"""\
-        service: payments
-        control: CHG-01
-        reason: Pairing replaces review during the migration.
-        approver: Ada Lovelace
-        created: "{today - timedelta(days=10)}"
-        expires: "{today + timedelta(days=20)}"
-        """,
-    )
+    sample.waiver(10, 20)
     (assessment,) = check(CheckOptions(service="payments", workspace=sample.root)).assessments
     waived = assessment.result("CHG-01")
     assert waived is not None
