@@ -15,11 +15,9 @@ last push (the newest "commit" activity note; without one, the request's creatio
 Then it did not see what merged. Approval times come from the newest "approved" note of
 each current approver.
 
-**Re-reading**: with a response cache, a read first sends one cheap REST probe,
-``merge_requests?state=merged&target_branch=..&order_by=updated_at&per_page=1``. Its
-newest update time, request number and total count fingerprint the branch's merged
-requests; when the fingerprint matches the one kept with the last result for the same
-window, the kept result is returned and nothing else is sent.
+**Re-reading**: with a response cache, one REST probe says whether the branch's merged
+requests changed since the last read; if not, the kept result answers
+(:mod:`~assay.platforms.gitlab_kept`).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from assay.platforms.cache import Entry, cache_key
 from assay.platforms.gitlab_answers import (
     REFUSALS,
     check_answer,
@@ -36,11 +33,11 @@ from assay.platforms.gitlab_answers import (
     listing,
     mapping,
     parse_time,
-    project_id,
     refused,
     text,
     username,
 )
+from assay.platforms.gitlab_kept import keep, probe, recall
 from assay.platforms.identity import token_help
 from assay.platforms.model import READ, Access, Approval, ChangeRequest, MergeMethod, Reviews
 from assay.platforms.transport import PlatformError, Transport
@@ -50,7 +47,6 @@ PAGE = 100
 NOTES_PAGE = 50
 COMMITS_PAGE = 100
 LIMIT = 5000
-_KEEP_VERSION = "gitlab-reviews/1"
 
 _FIELDS = """
       iid createdAt mergedAt squash mergeCommitSha squashCommitSha diffHeadSha
@@ -127,17 +123,14 @@ def read_reviews(
     limit: int = LIMIT,
 ) -> Reviews:
     """The merge requests merged into ``branch`` in ``[since, until]`` (at most ``limit``)."""
+    found = probe(transport, project, branch) if transport.cache is not None else None
+    if isinstance(found, Access):
+        return Reviews(found, branch, since, until)
+    if found is not None:
+        kept = recall(transport, project, branch, since, until, found)
+        if kept is not None:
+            return Reviews(READ, branch, since, until, kept)
     try:
-        fingerprint = _probe(transport, project, branch) if transport.cache else None
-        key = cache_key(
-            "KEEP", f"{_KEEP_VERSION}|{transport.base_url}|{project}|{branch}|{since}|{until}"
-        )
-        if fingerprint is not None and transport.cache is not None:
-            entry = transport.cache.get(key)
-            if entry is not None and entry.etag == fingerprint:
-                kept = _from_kept(entry.body)
-                if kept is not None:
-                    return Reviews(READ, branch, since, until, kept[0], kept[1])
         drafts, truncated = _list(transport, project, branch, since, until, page_size, limit)
         for draft in drafts:
             _complete(transport, project, draft)
@@ -148,37 +141,9 @@ def read_reviews(
         for request in (change_request(d.node, d.commits, d.notes) for d in drafts)
         if since <= request.merged_at <= until
     )
-    if fingerprint is not None and transport.cache is not None:
-        body = {"truncated": truncated, "requests": [r.to_facts() for r in requests]}
-        transport.cache.put(key, Entry(key, fingerprint, None, body))
+    if found is not None:
+        keep(transport, project, branch, since, until, found, requests, truncated)
     return Reviews(READ, branch, since, until, requests, truncated)
-
-
-def _probe(transport: Transport, project: str, branch: str) -> str:
-    what = f"the merged merge requests of {project}"
-    response = transport.get(
-        f"projects/{project_id(project)}/merge_requests",
-        {
-            "state": "merged",
-            "target_branch": branch,
-            "order_by": "updated_at",
-            "sort": "desc",
-            "per_page": 1,
-        },
-    )
-    if response.status in REFUSALS and not response.from_cache:
-        raise _Refused(refused(response, what))
-    check_answer(response, what)
-    items = listing(response.body, what)
-    newest = mapping(items[0], what) if items else {}
-    return "|".join(
-        str(part)
-        for part in (
-            response.headers.get("x-total", "?"),
-            newest.get("iid"),
-            newest.get("updated_at"),
-        )
-    )
 
 
 def _graphql(transport: Transport, query: str, variables: dict[str, Any], what: str) -> Any:
@@ -384,39 +349,3 @@ def _times(notes: list[Any], where: str) -> tuple[dict[str, datetime], datetime 
         elif action == "commit" and (last_push is None or at > last_push):
             last_push = at
     return approved, last_push
-
-
-def _from_kept(body: Any) -> tuple[tuple[ChangeRequest, ...], bool] | None:
-    """A kept result back as values; None when it is damaged (then it is read again)."""
-    try:
-        requests = tuple(_request_from_facts(facts) for facts in body["requests"])
-        return requests, body["truncated"] is True
-    except (KeyError, TypeError, ValueError, PlatformError):
-        return None
-
-
-def _request_from_facts(facts: dict[str, Any]) -> ChangeRequest:
-    def time(value: Any) -> datetime | None:
-        return parse_time(value, "kept result")
-
-    merged_at = time(facts["merged_at"])
-    if merged_at is None:
-        raise ValueError("no merge time")
-    return ChangeRequest(
-        number=int(facts["number"]),
-        author=facts["author"],
-        merged_at=merged_at,
-        merged_by=facts["merged_by"],
-        merge_method=facts["merge_method"],
-        head_commit=facts["head_commit"],
-        branch_commits=tuple(facts["branch_commits"]),
-        last_push_at=time(facts["last_push_at"]),
-        authors=tuple(facts["authors"]),
-        approvals=tuple(
-            Approval(
-                a["approver"], time(a["at"]), a["commit"], a["stale"] is True, a["bot"] is True
-            )
-            for a in facts["approvals"]
-        ),
-        author_bot=facts["author_bot"] is True,
-    )

@@ -277,3 +277,30 @@ def test_reading_again_with_nothing_changed_costs_one_request(
     changed = provider(gitlab, tmp_path)
     assert len(changed.reviews("main", SINCE, UNTIL).requests) == 301
     assert changed.transport.requests == 1 + 4
+
+
+def test_a_later_end_reuses_the_kept_result_an_earlier_start_does_not(
+    gitlab: FakeGitLab, tmp_path: Path
+) -> None:
+    gitlab.merge_requests = [mr(i, merged_at=T0 + timedelta(days=i)) for i in range(1, 5)]
+    provider(gitlab, tmp_path).reviews("main", SINCE, T0 + timedelta(days=10))
+    later = provider(gitlab, tmp_path)
+    found = later.reviews("main", T0 + timedelta(days=2), T0 + timedelta(days=60))
+    assert [r.number for r in found.requests] == [2, 3, 4]
+    assert later.transport.requests == 1
+    earlier = provider(gitlab, tmp_path)
+    wider = earlier.reviews("main", SINCE - timedelta(days=30), T0 + timedelta(days=60))
+    assert [r.number for r in wider.requests] == [1, 2, 3, 4]
+    assert earlier.transport.requests == 2  # the probe, then a full read
+
+
+def test_a_damaged_kept_result_is_read_again(gitlab: FakeGitLab, tmp_path: Path) -> None:
+    gitlab.merge_requests = [mr(1)]
+    provider(gitlab, tmp_path).reviews("main", SINCE, UNTIL)
+    for kept in (tmp_path / "cache").rglob("*.json"):
+        text = kept.read_text()
+        if '"requests"' in text:
+            kept.write_text(text.replace('"merged_at"', '"merged_when"'))
+    again = provider(gitlab, tmp_path)
+    assert [r.number for r in again.reviews("main", SINCE, UNTIL).requests] == [1]
+    assert again.transport.requests == 2
