@@ -291,7 +291,8 @@ def change_request(node: dict[str, Any], commits: list[Any], notes: list[Any]) -
     if last_push is None:
         last_push = parse_time(node.get("createdAt"), where)
     approvals = []
-    approvers = mapping(node.get("approvedBy") or {"nodes": []}, where)
+    given = node.get("approvedBy")
+    approvers = {"nodes": []} if given is None else mapping(given, where)
     for user in listing(approvers.get("nodes"), where):
         name, bot = username(user, where)
         if not name:

@@ -10,8 +10,10 @@ import pytest
 
 from assay.platforms.cache import ResponseCache
 from assay.platforms.gitlab import GitLabProvider
+from assay.platforms.gitlab_reviews import change_request
 from assay.platforms.identity import Credentials, Platform
 from assay.platforms.model import ChangeRequest
+from assay.platforms.provider import PlatformProvider
 from assay.platforms.transport import PlatformError, Transport
 from tests.support.fake_gitlab import T0, TOKEN, FakeCommit, FakeGitLab, FakeMR, running
 
@@ -304,3 +306,29 @@ def test_a_damaged_kept_result_is_read_again(gitlab: FakeGitLab, tmp_path: Path)
     again = provider(gitlab, tmp_path)
     assert [r.number for r in again.reviews("main", SINCE, UNTIL).requests] == [1]
     assert again.transport.requests == 2
+
+
+def test_the_provider_meets_the_contract(gitlab: FakeGitLab) -> None:
+    contract: PlatformProvider = provider(gitlab)
+    assert contract.platform.provider == "gitlab"
+    with pytest.raises(ValueError, match="not a GitLab project"):
+        GitLabProvider(Platform("github", "o/r", "https://api.github.com"), contract.transport)
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        ({"iid": "x"}, r"merge request !x: its number is not a number"),
+        ({"iid": "3", "mergedAt": "yesterday"}, r"merge request !3: 'yesterday' is not a time"),
+        ({"iid": "3", "mergedAt": None}, r"merge request !3: merged, but GitLab gives no merge"),
+        (
+            {"iid": "3", "mergedAt": "2026-03-01T09:00:00Z", "approvedBy": []},
+            r"merge request !3: expected an object",
+        ),
+    ],
+)
+def test_a_malformed_answer_fails_naming_the_merge_request(
+    node: dict[str, object], message: str
+) -> None:
+    with pytest.raises(PlatformError, match=message):
+        change_request(node, [], [])
