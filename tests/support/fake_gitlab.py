@@ -89,6 +89,9 @@ class FakeGitLab(FakeServer):
         self.per_page_default = 20
         self.max_graphql_page: int | None = None
         self.rate_limit_next = 0
+        #: when set, a rate-limited answer gives this reset time (epoch seconds) and no
+        #: ``Retry-After``
+        self.rate_limit_reset: float | None = None
         self.graphql_calls = 0
 
     # ------------------------------------------------------------------ plumbing
@@ -103,6 +106,12 @@ class FakeGitLab(FakeServer):
     def handle(self, request: Request) -> Reply:
         if self.rate_limit_next > 0:
             self.rate_limit_next -= 1
+            if self.rate_limit_reset is not None:
+                reset = {
+                    "RateLimit-Remaining": "0",
+                    "RateLimit-Reset": str(int(self.rate_limit_reset)),
+                }
+                return Reply(429, {"message": "Retry later"}, reset)
             return Reply(429, {"message": "Retry later"}, {"Retry-After": "2", **self._limits()})
         private = request.headers.get("private-token")
         job = request.headers.get("job-token")

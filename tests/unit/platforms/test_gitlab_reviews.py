@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -191,6 +192,16 @@ def test_a_rate_limit_is_waited_out(gitlab: FakeGitLab) -> None:
     found = reader.reviews("main", SINCE, UNTIL)
     assert len(found.requests) == 1
     assert reader.transport.waits == [2.0]  # type: ignore[attr-defined]
+
+
+def test_a_rate_limit_without_retry_after_waits_for_the_reset(gitlab: FakeGitLab) -> None:
+    gitlab.merge_requests = [mr(1)]
+    gitlab.rate_limit_next = 1
+    gitlab.rate_limit_reset = time.time() + 30
+    reader = provider(gitlab)
+    assert len(reader.reviews("main", SINCE, UNTIL).requests) == 1
+    (waited,) = reader.transport.waits  # type: ignore[attr-defined]
+    assert 25 < waited <= 32
 
 
 def test_the_window_and_branch_bound_the_requests(gitlab: FakeGitLab) -> None:
