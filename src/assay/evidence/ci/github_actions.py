@@ -4,7 +4,8 @@ A step's ``uses: ./path`` runs the action defined in ``path/action.yml`` (or
 ``action.yaml``) of the same repository at the same commit; a job's ``uses:
 ./.github/workflows/other.yml`` runs another workflow of it. Both are read, not trusted:
 
-- every action file at the commit is analysed once, in its own file (:func:`analyse_action`):
+- the action files workflows reach (and the root ``action.yml``, the action the repository
+  publishes) are analysed once each, in their own file (:func:`analyse_action`):
   a composite action's steps as workflow steps (unpinned ``uses:``, ``run:`` injection of
   untrusted contexts, script rules, tools, its own local actions), a Docker action's
   ``image: docker://...`` for its digest. Findings and pinning are reported at the action
@@ -22,7 +23,7 @@ at run time) cannot be read and is not reported.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from assay.evidence.ci.github import GithubDefinition, StepAnalyser
 from assay.evidence.ci.tables import CiTables
@@ -30,19 +31,9 @@ from assay.yamlfile import YamlDocument
 
 #: How many local references deep tools are followed from a workflow.
 MAX_DEPTH = 8
-#: Action files read at one commit.
+#: Action folders read at one commit.
 MAX_ACTIONS = 200
 ACTION_FILES = ("action.yml", "action.yaml")
-
-
-def action_files(paths: Iterable[str]) -> list[str]:
-    """Action definition files among ``paths``: one per folder, ``action.yml`` first."""
-    chosen: dict[str, str] = {}
-    for path in sorted(paths):
-        folder, name = posixpath.split(path)
-        if name in ACTION_FILES and (folder not in chosen or name == ACTION_FILES[0]):
-            chosen[folder] = path
-    return [chosen[folder] for folder in sorted(chosen)][:MAX_ACTIONS]
 
 
 class _Action(StepAnalyser):

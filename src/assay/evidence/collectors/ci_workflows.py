@@ -1,8 +1,8 @@
 """``ci.workflows``: the CI definitions of a repository at one commit, read from git objects.
 
 Reads GitHub Actions workflows (``.github/workflows/*.yml`` and ``*.yaml``, the folder's
-own files, as GitHub does), every action definition (``action.yml``/``action.yaml``) at
-the commit, which workflows reach through ``uses: ./path`` (see
+own files, as GitHub does), the action definitions (``action.yml``/``action.yaml``) they
+reach through ``uses: ./path`` and the repository's root action (see
 :mod:`assay.evidence.ci.github_actions`), and GitLab CI (``.gitlab-ci.yml``, or the path
 the service's repo names under ``files: {gitlab_ci: ...}``, with its local includes).
 Every file comes from ``git ls-tree``/``git cat-file`` at the commit through the hardened
@@ -30,7 +30,13 @@ from typing import Any
 from assay.errors import CollectorError, InvalidInput
 from assay.evidence.ci.definitions import Definition, Finding
 from assay.evidence.ci.github import GithubDefinition, analyse_workflow
-from assay.evidence.ci.github_actions import action_files, analyse_action, link
+from assay.evidence.ci.github_actions import (
+    ACTION_FILES,
+    MAX_ACTIONS,
+    MAX_DEPTH,
+    analyse_action,
+    link,
+)
 from assay.evidence.ci.gitlab import GitlabPipeline, LoadedFile
 from assay.evidence.ci.tables import CATEGORIES, CiTables, load_tables
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
@@ -132,38 +138,71 @@ def _too_large(entry: _Entry) -> Finding | None:
     )
 
 
+def _github_file(
+    entry: _Entry, raw: bytes, what: str, tables: CiTables
+) -> GithubDefinition | Finding | None:
+    loaded = _parse(entry.path, raw, lenient_tags=False)
+    if loaded.document is None:
+        return loaded.error
+    data = loaded.document.data
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else type(data).__name__
+        message = f"a {what} must be a mapping, not {kind}"
+        return Finding(entry.path, 1, "invalid_definition", message)
+    analyse = analyse_workflow if what == "workflow" else analyse_action
+    return analyse(loaded.document, tables, loaded.text)
+
+
+def _read_github(
+    tree: GitTree, entries: Sequence[_Entry], what: str, tables: CiTables
+) -> tuple[list[GithubDefinition], list[Finding]]:
+    errors = [f for f in (_too_large(e) for e in entries) if f is not None]
+    readable = [e for e in entries if e.size <= MAX_DEFINITION_BYTES]
+    blobs = tree.read(readable)
+    definitions: list[GithubDefinition] = []
+    for entry in readable:
+        found = _github_file(entry, blobs.get(entry.oid, b""), what, tables)
+        if isinstance(found, GithubDefinition):
+            definitions.append(found)
+        elif found is not None:
+            errors.append(found)
+    return definitions, errors
+
+
+def _action_entries(tree: GitTree, folders: Iterable[str]) -> list[_Entry]:
+    """The action file of each folder (``action.yml`` before ``action.yaml``), if any."""
+    found: list[_Entry] = []
+    for folder in folders:
+        for name in ACTION_FILES:
+            path = f"{folder}/{name}" if folder else name
+            entries = [e for e in tree.entries(path) if e.path == path and e.mode in _REGULAR]
+            if entries:
+                found.append(entries[0])
+                break
+    return found
+
+
 def github_definitions(tree: GitTree, tables: CiTables) -> tuple[list[Definition], list[Finding]]:
+    """Workflows, then the action files they reach through ``uses: ./path`` (and the
+    repository's own root action), level by level up to ``MAX_DEPTH``, each read once."""
     entries = [
         e
         for e in tree.entries(WORKFLOWS_DIR + "/")
         if e.mode in _REGULAR and e.path.endswith((".yml", ".yaml"))
     ][:MAX_WORKFLOWS]
-    actions = [
-        e
-        for path in action_files(tree.all_paths())
-        for e in tree.entries(path)
-        if e.mode in _REGULAR and e.path == path
-    ]
-    errors = [f for f in (_too_large(e) for e in [*entries, *actions]) if f is not None]
-    readable = [e for e in entries if e.size <= MAX_DEFINITION_BYTES]
-    readable_actions = [e for e in actions if e.size <= MAX_DEFINITION_BYTES]
-    blobs = tree.read([*readable, *readable_actions])
-    definitions: list[GithubDefinition] = []
-    for entry, what, analyse in [
-        *((e, "workflow", analyse_workflow) for e in readable),
-        *((e, "action", analyse_action) for e in readable_actions),
-    ]:
-        loaded = _parse(entry.path, blobs.get(entry.oid, b""), lenient_tags=False)
-        if loaded.document is None:
-            errors.extend([loaded.error] if loaded.error else [])
-            continue
-        data = loaded.document.data
-        if not isinstance(data, dict):
-            kind = "a list" if isinstance(data, list) else type(data).__name__
-            message = f"a {what} must be a mapping, not {kind}"
-            errors.append(Finding(entry.path, 1, "invalid_definition", message))
-            continue
-        definitions.append(analyse(loaded.document, tables, loaded.text))
+    definitions, errors = _read_github(tree, entries, "workflow", tables)
+    seen: set[str] = set()
+    level = {""}  # the root action.yml: the action the repository publishes, if any
+    for _ in range(MAX_DEPTH + 1):
+        level |= {folder for d in definitions for _, folder in d.local_actions}
+        todo = sorted(level - seen)[: max(MAX_ACTIONS - len(seen), 0)]
+        if not todo:
+            break
+        seen.update(todo)
+        more, more_errors = _read_github(tree, _action_entries(tree, todo), "action", tables)
+        definitions += more
+        errors += more_errors
+        level = {folder for d in more for _, folder in d.local_actions}
     link(definitions)
     return list(definitions), errors
 
