@@ -71,10 +71,12 @@ class GitTree:
         self.commit = target.commit
         self._all: list[str] | None = None
 
-    def entries(self, path: str) -> list[_Entry]:
-        """``path`` itself, or the entries directly in it when it ends with ``/``."""
+    def entries(self, *paths: str) -> list[_Entry]:
+        """Each path itself, or the entries directly in it when it ends with ``/``."""
         found: list[_Entry] = []
-        with self.git.stream("ls-tree", "-z", "--long", self.commit, "--", path) as out:
+        if not paths:
+            return found
+        with self.git.stream("ls-tree", "-z", "--long", self.commit, "--", *paths) as out:
             for record in records(out):
                 meta, _, raw = record.partition(b"\t")
                 fields = meta.decode("ascii", "replace").split()
@@ -171,15 +173,14 @@ def _read_github(
 
 def _action_entries(tree: GitTree, folders: Iterable[str]) -> list[_Entry]:
     """The action file of each folder (``action.yml`` before ``action.yaml``), if any."""
-    found: list[_Entry] = []
-    for folder in folders:
-        for name in ACTION_FILES:
-            path = f"{folder}/{name}" if folder else name
-            entries = [e for e in tree.entries(path) if e.path == path and e.mode in _REGULAR]
-            if entries:
-                found.append(entries[0])
-                break
-    return found
+    wanted = [f"{folder}/{name}" if folder else name for folder in folders for name in ACTION_FILES]
+    listed = {e.path: e for e in tree.entries(*wanted) if e.mode in _REGULAR}
+    found: dict[str, _Entry] = {}
+    for path in wanted:  # action.yml comes first in each folder
+        folder = path.rpartition("/")[0]
+        if path in listed and folder not in found:
+            found[folder] = listed[path]
+    return list(found.values())
 
 
 def github_definitions(tree: GitTree, tables: CiTables) -> tuple[list[Definition], list[Finding]]:
