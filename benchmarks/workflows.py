@@ -8,8 +8,9 @@ unpinned, local actions, a local reusable workflow, scripts reading event fields
 privileged trigger. A workspace names it as one service's repository. Timed, whole
 processes, interleaved in the same run: `assay collect -s bench` (every collector, the
 store written) and `zizmor --offline` over the same repository, the auditor our workflow
-analysis is measured against. Reports the median and the spread of each. Target: assay at
-most 2x zizmor. Exits 1 when missed, 2 when zizmor is not installed.
+analysis is measured against; and, for reference, the same collect of a repository with no
+CI (what the command costs whatever the workflows). Reports the median and the spread of
+each. Target: assay at most 2x zizmor. Exits 1 when missed, 2 when zizmor is not installed.
 """
 
 from __future__ import annotations
@@ -160,6 +161,16 @@ def build(root: Path, workflows: int, actions: int) -> Path:
     (workspace / "services" / "bench.yaml").write_text(
         f"id: bench\nname: Bench\nowner: team\ntier: 2\nrepos:\n  - name: repo\n    path: {repo}\n"
     )
+    # The same service without CI: what the collect costs whatever the workflows.
+    bare = root / "bare"
+    bare.mkdir()
+    (bare / "README.md").write_text("# bench\n")
+    git(bare, "init", "-q", "-b", "main")
+    git(bare, "add", "-A")
+    git(bare, "commit", "-q", "-m", "No CI")
+    (workspace / "services" / "bare.yaml").write_text(
+        f"id: bare\nname: Bare\nowner: team\ntier: 2\nrepos:\n  - name: repo\n    path: {bare}\n"
+    )
     return workspace
 
 
@@ -186,10 +197,18 @@ def main() -> int:
                 str(repo),
             ],
             "assay collect": [str(BIN / "assay"), "collect", "-s", "bench", "-w", str(workspace)],
+            "collect, no CI (ref)": [
+                str(BIN / "assay"),
+                "collect",
+                "-s",
+                "bare",
+                "-w",
+                str(workspace),
+            ],
         }
         for name, command in commands.items():  # warm-up, and a check that both work
             done = subprocess.run(command, env=env, capture_output=True, check=False)
-            if name == "assay collect" and done.returncode != 0:
+            if name != "zizmor --offline" and done.returncode != 0:
                 print(done.stdout.decode(), done.stderr.decode())
                 return 2
         samples: dict[str, list[float]] = {name: [] for name in commands}
