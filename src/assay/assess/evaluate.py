@@ -1,11 +1,12 @@
 """Expectations: facts in, ``pass`` or ``fail`` with plain sentences out.
 
 A test's expectation is a JSON Schema over an evidence kind's facts. This module
-compiles each expectation once (cached by control and test), validates facts against
-it, and turns jsonschema's errors into sentences a service team can act on:
+compiles each expectation (and each ``unverifiable_when`` trigger) once, cached by
+control and test, validates facts against it, and turns jsonschema's errors into
+sentences a service team can act on:
 ``review_ratio is 0.82; it must be at least 0.95``. The test's ``explain`` template is
-filled from the top-level facts with ``{name}`` placeholders only: facts come from
-repositories and CI, so they must never reach attribute or index lookups.
+filled from the facts with ``{name}`` and ``{name.inner}`` placeholders only: facts come
+from repositories and CI, so they must never reach attribute or index lookups.
 """
 
 from __future__ import annotations
@@ -65,6 +66,19 @@ class Evaluator:
             found = compile_schema(test.expectation)
             self._validators[key] = found
         return found
+
+    def unverifiable(self, control_id: str, test: ControlTest, facts: Mapping[str, Any]) -> bool:
+        """Whether the facts match the test's ``unverifiable_when`` (``False`` without one)."""
+        if test.unverifiable_when is None:
+            return False
+        key = (control_id, f"{test.id}#unverifiable_when")
+        found = self._validators.get(key)
+        if found is None:
+            from assay.schemas import compile_schema
+
+            found = compile_schema(test.unverifiable_when)
+            self._validators[key] = found
+        return bool(found.is_valid(facts))
 
     def evaluate(self, control_id: str, test: ControlTest, facts: Mapping[str, Any]) -> Verdict:
         errors = list(self.validator(control_id, test).iter_errors(facts))
@@ -287,10 +301,11 @@ def _clip(text: str) -> str:
 
 
 def fill_template(template: str, facts: Mapping[str, Any]) -> str:
-    """Fill ``{name}`` placeholders from top-level facts; leave anything else as written.
+    """Fill ``{name}`` and ``{name.inner}`` placeholders from facts; leave others as written.
 
-    Only plain identifiers are looked up, only in ``facts`` (never attributes or indexes),
-    and format specs are honoured only when small and numeric.
+    Only identifiers are looked up, only as keys of ``facts`` and of the objects inside it
+    (never attributes or indexes), and format specs are honoured only when small and
+    numeric.
     """
     try:
         parts = list(string.Formatter().parse(template))
@@ -301,11 +316,24 @@ def fill_template(template: str, facts: Mapping[str, Any]) -> str:
         out.append(literal)
         if field is None:
             continue
-        if not field.isidentifier() or field not in facts:
+        found, value = _lookup(facts, field)
+        if not found:
             out.append("{" + field + (f":{spec}" if spec else "") + "}")
             continue
-        out.append(_fact_text(facts[field], spec or ""))
+        out.append(_fact_text(value, spec or ""))
     return _clip_line("".join(out))
+
+
+def _lookup(facts: Mapping[str, Any], field: str) -> tuple[bool, Any]:
+    """The fact at a dotted path of identifiers, through JSON objects only."""
+    value: Any = facts
+    for part in field.split("."):
+        if not part.isidentifier() or part.startswith("_"):
+            return False, None
+        if not isinstance(value, Mapping) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
 
 
 def _fact_text(value: Any, spec: str) -> str:

@@ -130,15 +130,27 @@ def _finding(report: ServiceReport, control: ControlView) -> dict[str, Any]:
         )
         for kind in control.self_reported
     )
+    status: dict[str, Any] = {
+        "state": "satisfied" if satisfied else "not-satisfied",
+        "reason": reason,
+    }
+    described = f"{control.status.replace('_', ' ')}: {words}"
+    if control.status == "unverifiable":
+        # Not satisfied: Assay could not look, so nothing shows the control in place.
+        described = f"unverifiable — Assay could not look: {words}"
+        status["remarks"] = prose(
+            "The evidence exists where Assay was not allowed to look, so the control was not "
+            f"judged: {words}"
+        )
     return {
         "uuid": finding_uuid(report, control.id),
         "title": line(f"{control.id} {control.title}"),
-        "description": prose(f"{control.status.replace('_', ' ')}: {words}"),
+        "description": prose(described),
         "props": props,
         "target": {
             "type": "objective-id",
             "target-id": control.id,
-            "status": {"state": "satisfied" if satisfied else "not-satisfied", "reason": reason},
+            "status": status,
         },
         "related-observations": [
             {"observation-uuid": observation_uuid(report, row.id)} for row in control.evidence

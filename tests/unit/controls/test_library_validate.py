@@ -109,7 +109,8 @@ def test_every_problem_in_every_file_is_listed(runner: CliRunner, tmp_path: Path
         + ", ".join(__import__("assay.evidence.kinds", fromlist=["x"]).kind_names())
         + ")",
         "controls/h.yaml:16:14: explain placeholder {nope} is not a fact of 'test.results'",
-        "controls/h.yaml:16:14: explain placeholder {tests.__class__} must be a plain fact name",
+        "controls/h.yaml:16:14: explain placeholder {tests.__class__} must be a fact name or a "
+        "dotted path of them",
         "controls/i.yaml:1:1: file is empty",
         "controls/j.yaml:2:1: while parsing a flow sequence; did not find expected ',' or ']'",
         "controls/k.yaml:2:1: duplicate key 'id' (first at line 1)",
