@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 #: Longest rendering of one value inside a sentence.
 MAX_SHOWN = 80
+#: Longest text fact filled into a template, and longest filled template.
+MAX_TEXT_SHOWN = 200
+MAX_LINE = 600
 #: At most this many sentences per test: the rest are counted.
 MAX_REASONS = 8
 
@@ -292,9 +295,9 @@ def show(value: Any) -> str:
     return _clip(text)
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     text = _CONTROL_CHARS.sub(" ", text)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- explain
@@ -344,7 +347,8 @@ def _fact_text(value: Any, spec: str) -> str:
         except (ValueError, TypeError):
             pass
     if isinstance(value, str):
-        return _clip(value)
+        # A sentence a collector wrote (what is missing, how to give it) reads whole.
+        return _clip(value, MAX_TEXT_SHOWN)
     if isinstance(value, list):
         items = [_fact_text(item, "") for item in value[:10]]
         more = f" (and {len(value) - 10} more)" if len(value) > 10 else ""
@@ -354,7 +358,7 @@ def _fact_text(value: Any, spec: str) -> str:
 
 def _clip_line(text: str) -> str:
     text = _CONTROL_CHARS.sub(" ", text)
-    return text if len(text) <= 400 else text[:399] + "…"
+    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
 
 
 # --------------------------------------------------------------------------- anchors
