@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -219,7 +220,7 @@ def test_chg01_is_unverifiable_when_the_platform_reviews_were_not_read() -> None
         ({**platform(status="read", reason=None, needs=None), "review_ratio": 0.5}, "fail"),
     ],
 )
-def test_chg01_judges_what_it_can_see(changes: dict[str, object], expected: str) -> None:
+def test_chg01_judges_what_it_can_see(changes: dict[str, Any], expected: str) -> None:
     store = MemoryEvidence()
     store.add(repo_evidence("git.history", "payments", "api", **changes), NOW)
     assert review_test(chg01(store))[0] == expected
