@@ -248,6 +248,8 @@ def plan_of_action(governance: Governance, reports: Sequence[ServiceReport]) -> 
                     _observation(report, evidence[row.id], freshness),
                 )
             why = "; ".join(control.reasons) or control.status
+            if control.status == "unverifiable":
+                why = f"unverifiable — Assay could not look: {why}"
             risk: dict[str, Any] = {
                 "uuid": risk_uuid,
                 "title": line(f"{service}: {control.id} {control.title} is {control.status}"),
