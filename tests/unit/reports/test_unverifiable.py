@@ -39,10 +39,10 @@ def unverifiable(sample: Sample) -> Sample:
     results = []
     for result in sample.assessment.results:
         if result.control == "CHG-01":
-            tests = tuple(
+            outcomes = tuple(
                 replace(t, status="unverifiable", summary=WHY, reasons=()) for t in result.tests
             )
-            result = replace(result, status="unverifiable", reasons=(WHY,), tests=tests)
+            result = replace(result, status="unverifiable", reasons=(WHY,), tests=outcomes)
         results.append(result)
     sample.assessment = replace(sample.assessment, results=tuple(results))
     controls = dict(sample.governance.library.controls)
