@@ -33,8 +33,6 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, GateError
 
 #: Statuses a stage's ``block`` list may name.
 BLOCKABLE = ("fail", "gap", "stale", "error")
-#: What a stage may do with unverifiable results: count them as gap, or let them through.
-UNVERIFIABLE_CHOICES = ("block", "allow")
 
 
 @dataclass(frozen=True)
