@@ -9,7 +9,8 @@ Each control's result is a finding whose target state is ``satisfied`` (pass) or
 its observations. Not-applicable controls are excluded from the reviewed controls.
 
 ``plan-of-action-and-milestones``: one item per open gap (fail, gap, unverifiable,
-stale, error and waived results) with a risk carrying the remediation and, for waivers, the deadline.
+stale, error and waived results) with a risk carrying the remediation and, for waivers,
+the deadline.
 
 Everything is derived from the reports' view model, deterministically: UUIDs are
 version 5 from assessment hashes and control ids, times are the assessments' own.
