@@ -19,9 +19,13 @@ from typer.testing import CliRunner
 
 from assay.evidence.store import Store, open_store
 from tests.support.gitrepo import GitRepo
+from tests.support.platform_facts import platform_facts_schema
 from tests.support.privileges import shared_folder
 from tests.unit.evidence.store.helpers import libpq_url
 from tests.unit.reports.workspace import ReportWorkspace, build
+
+#: Fixtures defined elsewhere, offered to every test.
+__all__ = ["platform_facts_schema"]
 
 
 @pytest.fixture

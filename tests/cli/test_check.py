@@ -30,9 +30,15 @@ def test_check_stores_and_seals_every_service(runner: CliRunner, sample: Sample)
     out = result.stdout
     assert "CHG-01   fail    high      Only 0.5 of change sets on main were reviewed" in out
     assert "SEC-02   pass    medium" in out
-    assert "pass 3  fail 1  gap 1  stale 0  waived 0  not_applicable 0  error 0" in out
-    assert "pass 0  fail 0  gap 5  stale 0  waived 0  not_applicable 0  error 0" in out
-    assert out.rstrip().endswith("2 services assessed; 2 with fail, gap, stale or error")
+    assert (
+        "pass 3  fail 1  gap 1  unverifiable 0  stale 0  waived 0  not_applicable 0  error 0" in out
+    )
+    assert (
+        "pass 0  fail 0  gap 5  unverifiable 0  stale 0  waived 0  not_applicable 0  error 0" in out
+    )
+    assert out.rstrip().endswith(
+        "2 services assessed; 2 with fail, gap, unverifiable, stale or error"
+    )
     with open_store(sample.url) as store:
         records = store.list_assessments()
         seals = [e for e in store.ledger() if e.entry_type == "assessment"]

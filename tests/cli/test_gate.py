@@ -48,7 +48,7 @@ def test_allows_when_every_control_passes(runner: CliRunner, sample: Sample) -> 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "assay gate: allow: payments may pass release"
     assert "blocking" not in result.stdout
-    assert "controls: pass 5, fail 0, gap 0, stale 0, waived 0" in result.stdout
+    assert "controls: pass 5, fail 0, gap 0, unverifiable 0, stale 0, waived 0" in result.stdout
 
 
 def test_blocks_with_control_reason_and_fix_most_severe_first(

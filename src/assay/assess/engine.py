@@ -13,15 +13,21 @@ collected per repository; each pipeline or the service otherwise):
 1. no evidence of the test's kind visible at ``as_of`` -> ``gap``;
 2. a record altered since it was collected (its content no longer hashes to its id), or
    whose facts no longer match the kind's schema -> ``error`` (fail closed);
-3. facts that miss the expectation -> ``fail``, with plain reasons;
-4. evidence older than the control's freshness -> ``stale``: event evidence is as old as
+3. facts that match the test's ``unverifiable_when`` -> ``unverifiable``, with the test's
+   ``unverifiable_explain`` (what Assay was not allowed to look at, and how to let it):
+   the expectation is not judged, since the facts it would judge are incomplete; but
+   evidence that is also older than the control's freshness is ``stale`` (step 5), so a
+   stage that lets unverifiable results through never lets old evidence through with them;
+4. facts that miss the expectation -> ``fail``, with plain reasons;
+5. evidence older than the control's freshness -> ``stale``: event evidence is as old as
    its ``observed_at``, state evidence as old as its latest ledger entry (the kind's
    ``"x-age"``, see :func:`evidence_age_from`);
-5. otherwise ``pass``.
+6. otherwise ``pass``.
 
 A manual test is decided by ``manual.attestation`` evidence for the control instead. The
-control takes the worst of its tests' statuses (error > fail > stale > gap > pass); then an
-active waiver turns fail, gap or stale into ``waived``, keeping the underlying status.
+control takes the worst of its tests' statuses (error > fail > stale > unverifiable > gap >
+pass); then an active waiver turns fail, gap, unverifiable or stale into ``waived``,
+keeping the underlying status.
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ from assay.workspace import Service
 
 #: Statuses a waiver can turn into ``waived``. ``error`` never is: evidence that cannot be
 #: read is fixed, not excused.
-WAIVABLE = ("fail", "gap", "stale")
+WAIVABLE = ("fail", "gap", "unverifiable", "stale")
 
 COLLECT_HINT = "run 'assay collect'"
 #: Kinds that collection does not produce, and what does.
@@ -243,12 +249,14 @@ class Assessor:
         unreadable = self.unreadable(record)
         if unreadable is not None:
             return outcome("error", *unreadable)
-        verdict = self.evaluator.evaluate(control.id, test, record.facts)
-        if not verdict.passed:
-            repo = subject.removeprefix("repo:") if subject.startswith("repo:") else None
-            findings = anchored_findings(test.kind, record.facts, verdict.failed_facts, repo)
-            summary = fill_template(test.explain, record.facts)
-            return outcome("fail", summary, verdict.reasons, findings)
+        unverifiable = self.evaluator.unverifiable(control.id, test, record.facts)
+        if not unverifiable:
+            verdict = self.evaluator.evaluate(control.id, test, record.facts)
+            if not verdict.passed:
+                repo = subject.removeprefix("repo:") if subject.startswith("repo:") else None
+                findings = anchored_findings(test.kind, record.facts, verdict.failed_facts, repo)
+                summary = fill_template(test.explain, record.facts)
+                return outcome("fail", summary, verdict.reasons, findings)
         dated, what = evidence_age_from(record)
         if as_of - dated > control.freshness_delta:
             age = (as_of - dated).days
@@ -259,6 +267,8 @@ class Assessor:
                 f"evidence {what.removeprefix('last ')} within {control.freshness}; "
                 f"{COLLECT_HINT}",
             )
+        if unverifiable:
+            return outcome("unverifiable", fill_template(test.unverifiable_explain, record.facts))
         return outcome("pass")
 
     def unreadable(self, record: Evidence) -> tuple[str, tuple[str, ...]] | None:
@@ -320,14 +330,14 @@ def subject_text(subject: str) -> str:
 def _reasons(outcomes: Sequence[TestOutcome]) -> list[str]:
     """One line per test outcome that did not pass, worst first, without repeats.
 
-    When a test ran for several subjects, failures and errors name their subject (gap and
-    stale messages already do).
+    When a test ran for several subjects, failures, unverifiable results and errors name
+    their subject (gap and stale messages already do).
     """
     subjects = {outcome.subject for outcome in outcomes}
     failing = sorted((o for o in outcomes if o.status != "pass"), key=lambda o: -badness(o.status))
     lines: list[str] = []
     for outcome in failing:
-        named = len(subjects) > 1 and outcome.status in ("fail", "error")
+        named = len(subjects) > 1 and outcome.status in ("fail", "unverifiable", "error")
         prefix = f"{subject_text(outcome.subject)}: " if named else ""
         line = prefix + outcome.message
         if line not in lines:

@@ -1,11 +1,12 @@
 """Expectations: facts in, ``pass`` or ``fail`` with plain sentences out.
 
 A test's expectation is a JSON Schema over an evidence kind's facts. This module
-compiles each expectation once (cached by control and test), validates facts against
-it, and turns jsonschema's errors into sentences a service team can act on:
+compiles each expectation (and each ``unverifiable_when`` trigger) once, cached by
+control and test, validates facts against it, and turns jsonschema's errors into
+sentences a service team can act on:
 ``review_ratio is 0.82; it must be at least 0.95``. The test's ``explain`` template is
-filled from the top-level facts with ``{name}`` placeholders only: facts come from
-repositories and CI, so they must never reach attribute or index lookups.
+filled from the facts with ``{name}`` and ``{name.inner}`` placeholders only: facts come
+from repositories and CI, so they must never reach attribute or index lookups.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 #: Longest rendering of one value inside a sentence.
 MAX_SHOWN = 80
+#: Longest text fact filled into a template, and longest filled template.
+MAX_TEXT_SHOWN = 200
+MAX_LINE = 600
 #: At most this many sentences per test: the rest are counted.
 MAX_REASONS = 8
 
@@ -65,6 +69,19 @@ class Evaluator:
             found = compile_schema(test.expectation)
             self._validators[key] = found
         return found
+
+    def unverifiable(self, control_id: str, test: ControlTest, facts: Mapping[str, Any]) -> bool:
+        """Whether the facts match the test's ``unverifiable_when`` (``False`` without one)."""
+        if test.unverifiable_when is None:
+            return False
+        key = (control_id, f"{test.id}#unverifiable_when")
+        found = self._validators.get(key)
+        if found is None:
+            from assay.schemas import compile_schema
+
+            found = compile_schema(test.unverifiable_when)
+            self._validators[key] = found
+        return bool(found.is_valid(facts))
 
     def evaluate(self, control_id: str, test: ControlTest, facts: Mapping[str, Any]) -> Verdict:
         errors = list(self.validator(control_id, test).iter_errors(facts))
@@ -278,19 +295,20 @@ def show(value: Any) -> str:
     return _clip(text)
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     text = _CONTROL_CHARS.sub(" ", text)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- explain
 
 
 def fill_template(template: str, facts: Mapping[str, Any]) -> str:
-    """Fill ``{name}`` placeholders from top-level facts; leave anything else as written.
+    """Fill ``{name}`` and ``{name.inner}`` placeholders from facts; leave others as written.
 
-    Only plain identifiers are looked up, only in ``facts`` (never attributes or indexes),
-    and format specs are honoured only when small and numeric.
+    Only identifiers are looked up, only as keys of ``facts`` and of the objects inside it
+    (never attributes or indexes), and format specs are honoured only when small and
+    numeric.
     """
     try:
         parts = list(string.Formatter().parse(template))
@@ -301,11 +319,24 @@ def fill_template(template: str, facts: Mapping[str, Any]) -> str:
         out.append(literal)
         if field is None:
             continue
-        if not field.isidentifier() or field not in facts:
+        found, value = _lookup(facts, field)
+        if not found:
             out.append("{" + field + (f":{spec}" if spec else "") + "}")
             continue
-        out.append(_fact_text(facts[field], spec or ""))
+        out.append(_fact_text(value, spec or ""))
     return _clip_line("".join(out))
+
+
+def _lookup(facts: Mapping[str, Any], field: str) -> tuple[bool, Any]:
+    """The fact at a dotted path of identifiers, through JSON objects only."""
+    value: Any = facts
+    for part in field.split("."):
+        if not part.isidentifier() or part.startswith("_"):
+            return False, None
+        if not isinstance(value, Mapping) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
 
 
 def _fact_text(value: Any, spec: str) -> str:
@@ -316,7 +347,8 @@ def _fact_text(value: Any, spec: str) -> str:
         except (ValueError, TypeError):
             pass
     if isinstance(value, str):
-        return _clip(value)
+        # A sentence a collector wrote (what is missing, how to give it) reads whole.
+        return _clip(value, MAX_TEXT_SHOWN)
     if isinstance(value, list):
         items = [_fact_text(item, "") for item in value[:10]]
         more = f" (and {len(value) - 10} more)" if len(value) > 10 else ""
@@ -326,7 +358,7 @@ def _fact_text(value: Any, spec: str) -> str:
 
 def _clip_line(text: str) -> str:
     text = _CONTROL_CHARS.sub(" ", text)
-    return text if len(text) <= 400 else text[:399] + "…"
+    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
 
 
 # --------------------------------------------------------------------------- anchors

@@ -11,6 +11,13 @@ A stage may refuse self-reported evidence (``refuse_self_reported``: true, or a 
 the self-reported kinds it refuses, see docs/trust.md): a passing result that rests on
 it counts as ``gap`` at that stage, so it blocks wherever a gap blocks.
 
+An ``unverifiable`` result (the evidence exists where Assay was not allowed to look)
+counts as ``gap`` by default (``unverifiable = "block"``): it blocks wherever a gap
+blocks, never less. A stage may set ``unverifiable = "allow"``: such a result then does
+not block, and the decision names it on a warning line. A control is let through that
+way only when every test of it that did not pass is unverifiable: a gap in another of its
+tests, which the control's worst status does not show, still counts as a gap.
+
 Exit codes: 0 allow, 1 block, 2 cannot decide (raised as errors before any decision).
 """
 
@@ -20,10 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from assay.assess.model import Assessment, Result
+from assay.assess.model import Assessment, Result, worst
 from assay.controls.model import Control, severity_rank
 from assay.errors import EXIT_FINDINGS, EXIT_OK, GateError
 
+#: Statuses a stage's ``block`` list may name.
 BLOCKABLE = ("fail", "gap", "stale", "error")
 
 
@@ -39,6 +47,8 @@ class StagePolicy:
     builtin: bool = False
     #: Self-reported kinds refused at this stage; ``("*",)`` refuses every one.
     refuse_self_reported: tuple[str, ...] = ()
+    #: ``block``: an unverifiable result counts as gap; ``allow``: it passes with a warning.
+    unverifiable: str = "block"
 
     def refused(self, result: Result) -> tuple[str, ...]:
         """The self-reported kinds a passing result rests on that this stage refuses."""
@@ -48,8 +58,22 @@ class StagePolicy:
         return tuple(k for k in result.self_reported if every or k in self.refuse_self_reported)
 
     def status_here(self, result: Result) -> str:
-        """The result's status as this stage counts it: refused evidence counts as gap."""
-        return "gap" if self.refused(result) else result.status
+        """The result's status as this stage counts it: refused evidence counts as gap, and
+        so does an unverifiable result unless the stage allows those (then it stays
+        ``unverifiable``, which no ``block`` list names, unless another test of the control
+        has a gap)."""
+        if self.refused(result):
+            return "gap"
+        if result.status != "unverifiable":
+            return result.status
+        if self.unverifiable != "allow":
+            return "gap"
+        beside = worst(t.status for t in result.tests if t.status != "unverifiable")
+        return "unverifiable" if beside == "pass" else beside
+
+    def allows_unverifiable(self, result: Result) -> bool:
+        """Whether this stage lets an unverifiable result through (with a warning)."""
+        return self.in_scope(result) and self.status_here(result) == "unverifiable"
 
     def in_scope(self, result: Result) -> bool:
         if self.controls and result.control not in self.controls:
@@ -83,6 +107,10 @@ class StagePolicy:
                 "any" if "*" in self.refuse_self_reported else ", ".join(self.refuse_self_reported)
             )
             scope += f"; refuses self-reported evidence ({kinds}) as gap"
+        if self.unverifiable == "allow":
+            scope += "; allows unverifiable with a warning"
+        else:
+            scope += "; unverifiable counts as gap"
         return (
             f"blocks on {', '.join(self.block)} for severity {self.min_severity} and above"
             f"{scope}; error always blocks"
@@ -97,6 +125,7 @@ class StagePolicy:
             "families": list(self.families),
             "builtin": self.builtin,
             "refuse_self_reported": list(self.refuse_self_reported),
+            "unverifiable": self.unverifiable,
         }
 
 
@@ -122,6 +151,7 @@ def stage_policies(config: Mapping[str, Any]) -> dict[str, StagePolicy]:
             controls=tuple(raw.get("controls", ())),
             families=tuple(raw.get("families", ())),
             refuse_self_reported=_refusals(raw.get("refuse_self_reported", False)),
+            unverifiable=raw.get("unverifiable", base.unverifiable if base else "block"),
         )
     return stages
 
@@ -161,8 +191,10 @@ def check_scope(policy: StagePolicy, controls: Mapping[str, Control]) -> None:
 
 
 def result_order(result: Result) -> tuple[int, int, str]:
-    """Most severe first, then error before fail before stale before gap, then by id."""
-    status_rank = {"error": 0, "fail": 1, "stale": 2, "gap": 3}.get(result.status, 4)
+    """Most severe first, then error before fail before stale before unverifiable before
+    gap, then by id."""
+    ranks = {"error": 0, "fail": 1, "stale": 2, "unverifiable": 3, "gap": 4}
+    status_rank = ranks.get(result.status, 5)
     return (severity_rank(result.severity), status_rank, result.control)
 
 
@@ -214,6 +246,11 @@ class GateDecision:
         )
 
     @property
+    def unverifiable_allowed(self) -> tuple[Result, ...]:
+        """Unverifiable results this stage let through: each is named on a warning line."""
+        return tuple(r for r in self.warnings if self.policy.allows_unverifiable(r))
+
+    @property
     def in_scope(self) -> tuple[Result, ...]:
         return tuple(r for r in self.assessment.results if self.policy.in_scope(r))
 
@@ -242,6 +279,11 @@ class GateDecision:
             )
         return hints
 
+    def warning_lines(self) -> list[str]:
+        """Lines an allowed decision must still carry: unverifiable controls let through."""
+        allowed = self.unverifiable_allowed
+        return [unverifiable_warning(self.stage, allowed)] if allowed else []
+
     def facts(self) -> dict[str, Any]:
         """The ``gate.decision`` evidence facts."""
         ids = sorted(r.control for r in self.blocking)
@@ -253,7 +295,7 @@ class GateDecision:
             "controls": len(self.in_scope),
             "blocking": len(self.blocking),
             "blocking_controls": ids[:100],
-            "by_status": self.assessment.counts,
+            "by_status": self.assessment.recorded_counts,
             "assessment_hash": self.assessment.hash,
             "library_hash": self.assessment.library_digest,
         }
@@ -274,8 +316,19 @@ class GateDecision:
             "warnings": [_entry(r) for r in self.warnings],
             "waived": [_entry(r) for r in self.waived],
             "expired_waivers": [_entry(r) for r in self.expired_waivers],
+            "unverifiable_allowed": [r.control for r in self.unverifiable_allowed],
             "hints": self.hints(),
         }
+
+
+def unverifiable_warning(stage: str, results: tuple[Result, ...]) -> str:
+    """The warning line naming the unverifiable controls a stage let through."""
+    ids = ", ".join(r.control for r in results)
+    noun = "control is" if len(results) == 1 else "controls are"
+    return (
+        f"warning: {len(results)} {noun} unverifiable and allowed at stage {stage}: {ids}; "
+        "Assay could not look at their evidence (each says what it needs)"
+    )
 
 
 def _seconds(assessment: Assessment) -> str:
@@ -311,18 +364,39 @@ def _refusal_shown(result: Result, policy: StagePolicy) -> Result:
     return replace(result, reasons=(why, *result.reasons))
 
 
+def _unverifiable_shown(result: Result, policy: StagePolicy) -> Result:
+    """An unverifiable result that blocks, with how this stage counted it last."""
+    if policy.unverifiable == "allow":
+        why = f"another test has a gap, so stage {policy.name} counts it as gap"
+    else:
+        why = (
+            f"stage {policy.name} counts unverifiable as gap: give Assay what it needs to "
+            "look, or record a waiver"
+        )
+    return replace(result, reasons=(*result.reasons, why))
+
+
+def _shown(result: Result, policy: StagePolicy) -> Result:
+    if not policy.in_scope(result):
+        return result
+    if policy.refused(result):
+        return _refusal_shown(result, policy)
+    if result.status == "unverifiable" and policy.blocks(result):
+        return _unverifiable_shown(result, policy)
+    return result
+
+
 def decide(assessment: Assessment, policy: StagePolicy) -> GateDecision:
     """Apply a stage policy to an assessment."""
-    shown = [
-        _refusal_shown(r, policy) if policy.in_scope(r) and policy.refused(r) else r
-        for r in assessment.results
-    ]
+    shown = [_shown(r, policy) for r in assessment.results]
     blocking = sorted((r for r in shown if policy.blocks(r)), key=result_order)
     warnings = sorted(
         (
             r
             for r in shown
-            if policy.status_here(r) in BLOCKABLE and not policy.blocks(r) and policy.in_scope(r)
+            if policy.status_here(r) in (*BLOCKABLE, "unverifiable")
+            and not policy.blocks(r)
+            and policy.in_scope(r)
         ),
         key=result_order,
     )

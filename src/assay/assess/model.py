@@ -26,23 +26,50 @@ from assay.errors import IntegrityError
 from assay.evidence.model import canonical_json as canonical
 
 #: Every result status, in the order reports list them.
-STATUSES: tuple[str, ...] = ("pass", "fail", "gap", "stale", "waived", "not_applicable", "error")
+STATUSES: tuple[str, ...] = (
+    "pass",
+    "fail",
+    "gap",
+    "unverifiable",
+    "stale",
+    "waived",
+    "not_applicable",
+    "error",
+)
 
 #: Statuses a test can have. A control's status before waivers is the worst of its tests'.
-TEST_STATUSES: tuple[str, ...] = ("pass", "gap", "stale", "fail", "error")
+TEST_STATUSES: tuple[str, ...] = ("pass", "gap", "unverifiable", "stale", "fail", "error")
 
 #: Statuses that mean "not shown to be in place": ``assay check`` exits 1 on any of them.
-PROBLEM_STATUSES: tuple[str, ...] = ("fail", "gap", "stale", "error")
+PROBLEM_STATUSES: tuple[str, ...] = ("fail", "gap", "unverifiable", "stale", "error")
 
-#: How bad a test status is: error > fail > stale > gap > pass.
-_BADNESS: dict[str, int] = {"pass": 0, "gap": 1, "stale": 2, "fail": 3, "error": 4}
+#: How bad a test status is: error > fail > stale > unverifiable > gap > pass.
+#:
+#: ``unverifiable`` (the evidence exists where Assay was not allowed to look) ranks above
+#: ``gap``: it is a gap whose cause is known, and it must never read better than one. It
+#: ranks below ``stale`` and ``fail``, which rest on evidence Assay did read: one of those
+#: beside it is the more urgent news, and a stage that lets unverifiable results through
+#: still blocks on them (:mod:`assay.assess.gate` looks past the worst status for a gap).
+_BADNESS: dict[str, int] = {
+    "pass": 0,
+    "gap": 1,
+    "unverifiable": 2,
+    "stale": 3,
+    "fail": 4,
+    "error": 5,
+}
+
+#: Statuses added after version 1 of the record: a record's ``counts`` names them only
+#: when some result has them, so a record made before they existed keeps its hash.
+_LATER_STATUSES: tuple[str, ...] = ("unverifiable",)
 
 #: Version of the record's JSON shape; bumped when a field changes meaning.
 SCHEMA_VERSION = 1
 
 
 def worst(statuses: Iterable[str]) -> str:
-    """The worst of test statuses (``pass`` for none): error > fail > stale > gap > pass."""
+    """The worst of test statuses (``pass`` for none): error > fail > stale > unverifiable >
+    gap > pass."""
     found = "pass"
     for status in statuses:
         if _BADNESS[status] > _BADNESS[found]:
@@ -51,7 +78,7 @@ def worst(statuses: Iterable[str]) -> str:
 
 
 def badness(status: str) -> int:
-    """Rank of a test status, 0 for pass up to 4 for error."""
+    """Rank of a test status, 0 for pass up to 5 for error."""
     return _BADNESS[status]
 
 
@@ -105,8 +132,9 @@ class Finding:
 class TestOutcome:
     """One test of a control run against one subject (a repository, a pipeline, the service).
 
-    ``summary`` is the test's ``explain`` template filled with the evidence's facts (or, for
-    gap, stale and error, a sentence saying so); ``reasons`` are the plain sentences that
+    ``summary`` is the test's ``explain`` template filled with the evidence's facts (its
+    ``unverifiable_explain`` for unverifiable; for gap, stale and error, a sentence saying
+    so); ``reasons`` are the plain sentences that
     say what in the facts did not meet the expectation.
     """
 
@@ -311,13 +339,24 @@ class Assessment:
         return counts
 
     @property
+    def recorded_counts(self) -> dict[str, int]:
+        """:attr:`counts` as the record keeps them: a status added after version 1 of the
+        record (``unverifiable``) only when some result has it, so that a record made
+        before it existed reads back with the same hash."""
+        return {
+            status: count
+            for status, count in self.counts.items()
+            if count or status not in _LATER_STATUSES
+        }
+
+    @property
     def evidence_ids(self) -> tuple[str, ...]:
         """Every evidence id any result used, sorted and unique."""
         return tuple(sorted({eid for result in self.results for eid in result.evidence_ids}))
 
     @property
     def problems(self) -> tuple[Result, ...]:
-        """Results whose status is fail, gap, stale or error."""
+        """Results whose status is fail, gap, unverifiable, stale or error."""
         return tuple(r for r in self.results if r.status in PROBLEM_STATUSES)
 
     def result(self, control_id: str) -> Result | None:
@@ -335,7 +374,7 @@ class Assessment:
             "created_at": format_instant(self.created_at),
             "tool_version": self.tool_version,
             "library_digest": self.library_digest,
-            "counts": self.counts,
+            "counts": self.recorded_counts,
             "evidence_ids": list(self.evidence_ids),
             "results": [result.to_dict() for result in self.results],
         }
@@ -380,7 +419,7 @@ class Assessment:
                 f"(recorded {expected[:12]}, content {assessment.hash[:12]})",
                 hint="the stored record was altered; run 'assay verify --store'",
             )
-        if "counts" in data and dict(data["counts"]) != assessment.counts:
+        if "counts" in data and dict(data["counts"]) != assessment.recorded_counts:
             raise IntegrityError(
                 f"assessment of {assessment.service}: counts do not match its results"
             )

@@ -81,7 +81,7 @@ class CheckRun:
 
     @property
     def failing(self) -> tuple[Assessment, ...]:
-        """Assessments with a control that is fail, gap, stale or error."""
+        """Assessments with a control that is fail, gap, unverifiable, stale or error."""
         return tuple(a for a in self.assessments if a.problems)
 
 

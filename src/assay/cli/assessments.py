@@ -81,6 +81,7 @@ def list_assessments(
         "PASS",
         "FAIL",
         "GAP",
+        "UNVERIFIABLE",
         "STALE",
         "WAIVED",
         "N/A",

@@ -40,7 +40,7 @@ def check(
 ) -> None:
     """Assess services against the library, store each assessment and seal it.
 
-    Exit 1 when any control is fail, gap, stale or error (unless --no-fail).
+    Exit 1 when any control is fail, gap, unverifiable, stale or error (unless --no-fail).
     """
     from assay.assess.run import CheckOptions
     from assay.assess.run import check as run_check
@@ -85,6 +85,7 @@ def render_assessment(record_id: str, assessment: Assessment) -> str:
     ]
     lines.append(table(rows, ["CONTROL", "STATUS", "SEVERITY", "REASON"]))
     lines.extend(self_reported_lines(assessment.results))
+    lines.extend(unverifiable_lines(assessment))
     for result in assessment.results:
         waiver = result.waiver
         if waiver is not None and waiver.state == "expired":
@@ -97,9 +98,23 @@ def render_assessment(record_id: str, assessment: Assessment) -> str:
     return "\n".join(lines)
 
 
+def unverifiable_lines(assessment: Assessment) -> list[str]:
+    """The whole explanation of each unverifiable result: what Assay could not look at and
+    what it needs (the table clips reasons)."""
+    return [
+        f"unverifiable: {r.control}: Assay could not look: {reason}"
+        for r in assessment.results
+        if r.status == "unverifiable"
+        for reason in r.reasons
+    ]
+
+
 def render_check(assessments: list[tuple[str, Assessment]]) -> str:
     blocks = [render_assessment(record_id, a) for record_id, a in assessments]
     failing = sum(1 for _, a in assessments if a.problems)
     noun = "service" if len(assessments) == 1 else "services"
-    tail = f"{len(assessments)} {noun} assessed; {failing} with fail, gap, stale or error"
+    tail = (
+        f"{len(assessments)} {noun} assessed; {failing} with fail, gap, unverifiable, stale "
+        "or error"
+    )
     return "\n\n".join([*blocks, tail])

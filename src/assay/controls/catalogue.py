@@ -52,11 +52,12 @@ The built-in controls Assay assesses, generated from `src/assay/controls/library
 and the crosswalks in `src/assay/mappings/crosswalks/`. Each control says what the
 organisation does, who owns it, how fresh its evidence must be, which services it applies
 to, and how it is tested: an evidence kind with an expectation (a JSON Schema the evidence's
-facts must satisfy), or a manual test that only a signed attestation satisfies. Under
-every test, "What Assay sees" says where the evidence is read from, what it shows and what
-it cannot show. A control's status is the worst of its tests'. See
-[authoring controls](authoring-controls.md) to write or override one, and
-[evidence kinds](evidence-kinds.md) for the facts each kind offers.
+facts must satisfy), or a manual test that only a signed attestation satisfies. A test may
+also say when its evidence is unverifiable: the facts show the evidence exists where Assay
+was not allowed to look, and say what it needs. Under every test, "What Assay sees" says
+where the evidence is read from, what it shows and what it cannot show. A control's status
+is the worst of its tests'. See [authoring controls](authoring-controls.md) to write or
+override one, and [evidence kinds](evidence-kinds.md) for the facts each kind offers.
 
 Framework links read from the control to the requirement: `equal` and `superset` cover the
 requirement, `subset` and `intersect` cover part of it. `assay coverage` sums them up.
@@ -153,19 +154,24 @@ def _test_lines(test: ControlTest) -> list[str]:
             f"  The attestation must show: {test.attestation}",
             *_sight_lines(ATTESTED),
         ]
-    expectation = json.dumps(test.expectation, indent=2, sort_keys=True, ensure_ascii=False)
-    indented = "\n".join("  " + line for line in expectation.splitlines())
-    return [
+    lines = [
         "",
         f"- `{test.id}` (evidence kind `{test.kind}`){summary}",
         "",
-        "  ```json",
-        indented,
-        "  ```",
+        *_json_block(test.expectation),
         "",
         f"  On failure: {test.explain}",
-        *_sight_lines(sight(test.kind) if test.kind else None),
     ]
+    if test.unverifiable_when is not None:
+        lines += [
+            "",
+            "  Unverifiable (the expectation is not judged) when the facts match:",
+            "",
+            *_json_block(test.unverifiable_when),
+            "",
+            f"  When unverifiable: {test.unverifiable_explain}",
+        ]
+    return lines + _sight_lines(sight(test.kind) if test.kind else None)
 
 
 def _sight_lines(seen: Sight | None) -> list[str]:
@@ -176,6 +182,11 @@ def _sight_lines(seen: Sight | None) -> list[str]:
         f"  What Assay sees: {seen.sees}; read from {seen.source}. "
         f"It cannot see {seen.cannot_see}.",
     ]
+
+
+def _json_block(schema: object) -> list[str]:
+    text = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False)
+    return ["  ```json", *("  " + line for line in text.splitlines()), "  ```"]
 
 
 def _requirement_key(requirement: str) -> tuple[object, ...]:

@@ -186,6 +186,25 @@ def parse_control(
         if validate and not raw.get("manual"):
             problems.extend(check_expectation(document, index, raw["kind"], raw["expectation"]))
             problems.extend(_check_explain(document, index, raw["kind"], raw["explain"]))
+            if "unverifiable_when" in raw:
+                problems.extend(
+                    check_expectation(
+                        document,
+                        index,
+                        raw["kind"],
+                        raw["unverifiable_when"],
+                        key="unverifiable_when",
+                    )
+                )
+                problems.extend(
+                    _check_explain(
+                        document,
+                        index,
+                        raw["kind"],
+                        raw.get("unverifiable_explain", ""),
+                        key="unverifiable_explain",
+                    )
+                )
     try:
         control = Control.from_dict(data, source=document.path)
     except ValueError as exc:  # a freshness the schema's pattern admits but is out of range
@@ -195,9 +214,20 @@ def parse_control(
 
 
 def check_expectation(
-    document: YamlDocument, index: int, kind: str, expectation: dict[str, Any]
+    document: YamlDocument,
+    index: int,
+    kind: str,
+    expectation: dict[str, Any],
+    *,
+    key: str = "expectation",
 ) -> list[Problem]:
-    """An expectation must be valid JSON Schema and name only facts the kind defines."""
+    """An expectation must be valid JSON Schema and name only facts the kind defines.
+
+    ``key="unverifiable_when"`` checks a test's unverifiable trigger the same way, except
+    that it may name facts the kind does not (yet) define: the trigger can only withhold a
+    verdict, never give one, and evidence from collectors that predate those facts simply
+    never matches it.
+    """
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
@@ -213,21 +243,19 @@ def check_expectation(
     try:
         Draft202012Validator.check_schema(expectation)
     except SchemaError as exc:
-        where = (*base, "expectation", *tuple(exc.path))
-        problems.append(
-            document.problem(where, f"expectation is not a valid JSON Schema: {exc.message}")
-        )
+        where = (*base, key, *tuple(exc.path))
+        problems.append(document.problem(where, f"{key} is not a valid JSON Schema: {exc.message}"))
         return problems
     for json_path, reason in _slow_patterns(expectation, ()):
         problems.append(
-            document.problem(
-                (*base, "expectation", *json_path), f"expectation's regular expression {reason}"
-            )
+            document.problem((*base, key, *json_path), f"{key}'s regular expression {reason}")
         )
+    if key != "expectation":
+        return problems
     for json_path, name in _unknown_facts(expectation, read_schema(kind), ()):
         problems.append(
             document.problem(
-                (*base, "expectation", *json_path),
+                (*base, key, *json_path),
                 f"expectation names '{name}', which evidence kind '{kind}' does not have",
                 key=True,
             )
@@ -313,25 +341,52 @@ def _dotted_name(json_path: tuple[str | int, ...], name: str) -> str:
     return ".".join([*parents, name])
 
 
-def _check_explain(document: YamlDocument, index: int, kind: str, template: str) -> list[Problem]:
-    from assay.evidence.kinds import fact_names, kind_names
+def _check_explain(
+    document: YamlDocument, index: int, kind: str, template: str, *, key: str = "explain"
+) -> list[Problem]:
+    """Placeholders must be fact names, or dotted paths into object facts (``{a.b}``).
+
+    An ``explain`` may name only facts the kind defines; an ``unverifiable_explain`` may
+    name facts newer collectors add (as its trigger may), and a placeholder with no value
+    is shown as written.
+    """
+    from assay.evidence.kinds import kind_names, read_schema
 
     if kind not in kind_names():
         return []
-    where = ("tests", index, "explain")
+    where = ("tests", index, key)
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
     except ValueError as exc:
-        return [document.problem(where, f"explain template is malformed: {exc}")]
-    known = fact_names(kind)
+        return [document.problem(where, f"{key} template is malformed: {exc}")]
+    schema = read_schema(kind)
     problems = []
     for name in fields:
-        if not name.isidentifier():
+        parts = name.split(".")
+        if not all(part.isidentifier() and not part.startswith("_") for part in parts):
             problems.append(
-                document.problem(where, f"explain placeholder {{{name}}} must be a plain fact name")
+                document.problem(
+                    where,
+                    f"{key} placeholder {{{name}}} must be a fact name or a dotted path of them",
+                )
             )
-        elif name not in known:
+        elif key == "explain" and not _fact_path_known(schema, parts):
             problems.append(
-                document.problem(where, f"explain placeholder {{{name}}} is not a fact of '{kind}'")
+                document.problem(where, f"{key} placeholder {{{name}}} is not a fact of '{kind}'")
             )
     return problems
+
+
+def _fact_path_known(schema: Mapping[str, Any], parts: list[str]) -> bool:
+    """Whether the kind's schema defines the fact at ``parts`` (open objects admit any)."""
+    node: Any = schema
+    for part in parts:
+        if not isinstance(node, dict):
+            return False
+        properties = node.get("properties")
+        if not isinstance(properties, dict):
+            return node.get("type") == "object" and node.get("additionalProperties") is not False
+        if part not in properties:
+            return False
+        node = properties[part]
+    return True

@@ -51,6 +51,9 @@ class ControlTest:
     manual: bool = False
     attestation: str = ""
     description: str = ""
+    #: A JSON Schema over the facts: when they match, the test is ``unverifiable``.
+    unverifiable_when: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    unverifiable_explain: str = ""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], index: int) -> ControlTest:
@@ -70,6 +73,8 @@ class ControlTest:
             expectation=raw["expectation"],
             explain=raw["explain"],
             description=raw.get("description", ""),
+            unverifiable_when=raw.get("unverifiable_when"),
+            unverifiable_explain=raw.get("unverifiable_explain", ""),
         )
 
 
@@ -162,6 +167,11 @@ class Control:
                 item.update(manual=True, attestation=test.attestation)
             else:
                 item.update(kind=test.kind, expectation=test.expectation, explain=test.explain)
+                if test.unverifiable_when is not None:
+                    item.update(
+                        unverifiable_when=test.unverifiable_when,
+                        unverifiable_explain=test.unverifiable_explain,
+                    )
             tests.append(item)
         data["tests"] = tests
         return data

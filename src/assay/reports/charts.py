@@ -21,6 +21,7 @@ STATUS_COLOURS: dict[str, str] = {
     "waived": "#7b1fa2",
     "not_applicable": "#9e9e9e",
     "stale": "#f9a825",
+    "unverifiable": "#5d4037",
     "gap": "#ef6c00",
     "fail": "#c62828",
     "error": "#4a148c",

@@ -291,6 +291,7 @@ def _test_view(test: ControlTest, outcomes: tuple[OutcomeRow, ...]) -> TestView:
         explain=test.explain,
         attestation=test.attestation,
         outcomes=outcomes,
+        unverifiable_when=test.unverifiable_when,
     )
 
 

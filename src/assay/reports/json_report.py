@@ -88,6 +88,11 @@ def _control(control: ControlView) -> dict[str, Any]:
                 "description": test.description or None,
                 "expectation": test.expectation,
                 "expectation_text": list(test.expectation_lines),
+                **(
+                    {}
+                    if test.unverifiable_when is None
+                    else {"unverifiable_when": test.unverifiable_when}
+                ),
                 "attestation": test.attestation or None,
                 "outcomes": [
                     {

@@ -87,6 +87,8 @@ class TestView:
     explain: str
     attestation: str
     outcomes: tuple[OutcomeRow, ...]
+    #: Facts that make the test unverifiable (``None`` when it has no such trigger).
+    unverifiable_when: dict[str, Any] | None = None
 
     @property
     def expectation_json(self) -> str:
@@ -94,6 +96,13 @@ class TestView:
         from assay.reports.expectation import pretty
 
         return pretty(self.expectation) if self.expectation is not None else ""
+
+    @property
+    def unverifiable_lines(self) -> tuple[str, ...]:
+        """The unverifiable trigger in plain sentences (empty without one)."""
+        from assay.reports.expectation import describe
+
+        return () if self.unverifiable_when is None else tuple(describe(self.unverifiable_when))
 
 
 @dataclass(frozen=True)
@@ -262,11 +271,21 @@ def is_gap(result: Result) -> bool:
 
 
 #: Result statuses from worst to best, as registers list them and rollups judge them.
-WORST_FIRST = ("error", "fail", "stale", "gap", "waived", "pass", "not_applicable")
+WORST_FIRST = (
+    "error",
+    "fail",
+    "stale",
+    "unverifiable",
+    "gap",
+    "waived",
+    "pass",
+    "not_applicable",
+)
 
 
 def status_order(status: str) -> int:
-    """Sort key: worst first in registers (error, fail, stale, gap, waived, pass)."""
+    """Sort key: worst first in registers (error, fail, stale, unverifiable, gap, waived,
+    pass)."""
     return WORST_FIRST.index(status) if status in WORST_FIRST else len(WORST_FIRST)
 
 

@@ -8,8 +8,9 @@ Each control's result is a finding whose target state is ``satisfied`` (pass) or
 ``not-satisfied`` (anything else; the Assay status is kept as a property), linked to
 its observations. Not-applicable controls are excluded from the reviewed controls.
 
-``plan-of-action-and-milestones``: one item per open gap (fail, gap, stale, error and
-waived results) with a risk carrying the remediation and, for waivers, the deadline.
+``plan-of-action-and-milestones``: one item per open gap (fail, gap, unverifiable,
+stale, error and waived results) with a risk carrying the remediation and, for waivers,
+the deadline.
 
 Everything is derived from the reports' view model, deterministically: UUIDs are
 version 5 from assessment hashes and control ids, times are the assessments' own.
@@ -130,15 +131,27 @@ def _finding(report: ServiceReport, control: ControlView) -> dict[str, Any]:
         )
         for kind in control.self_reported
     )
+    status: dict[str, Any] = {
+        "state": "satisfied" if satisfied else "not-satisfied",
+        "reason": reason,
+    }
+    described = f"{control.status.replace('_', ' ')}: {words}"
+    if control.status == "unverifiable":
+        # Not satisfied: Assay could not look, so nothing shows the control in place.
+        described = f"unverifiable — Assay could not look: {words}"
+        status["remarks"] = prose(
+            "The evidence exists where Assay was not allowed to look, so the control was not "
+            f"judged: {words}"
+        )
     return {
         "uuid": finding_uuid(report, control.id),
         "title": line(f"{control.id} {control.title}"),
-        "description": prose(f"{control.status.replace('_', ' ')}: {words}"),
+        "description": prose(described),
         "props": props,
         "target": {
             "type": "objective-id",
             "target-id": control.id,
-            "status": {"state": "satisfied" if satisfied else "not-satisfied", "reason": reason},
+            "status": status,
         },
         "related-observations": [
             {"observation-uuid": observation_uuid(report, row.id)} for row in control.evidence
@@ -236,6 +249,8 @@ def plan_of_action(governance: Governance, reports: Sequence[ServiceReport]) -> 
                     _observation(report, evidence[row.id], freshness),
                 )
             why = "; ".join(control.reasons) or control.status
+            if control.status == "unverifiable":
+                why = f"unverifiable — Assay could not look: {why}"
             risk: dict[str, Any] = {
                 "uuid": risk_uuid,
                 "title": line(f"{service}: {control.id} {control.title} is {control.status}"),

@@ -49,6 +49,7 @@ FILLS = {
     "Red": "FFC7CE",
     "error": "D9B3FF",
     "gap": "F8CBAD",
+    "unverifiable": "D7CCC8",
     "stale": "FFEB9C",
     "Partially implemented": "FFEB9C",
     "Amber": "FFEB9C",

@@ -11,6 +11,9 @@ those controls' results in each service's latest assessment:
   none do, ``Not assessed`` when nothing was assessed;
 * latest result: the worst result, with the count of each, and how many rest on
   self-reported evidence (docs/trust.md) and of which kinds;
+* an unverifiable result (the evidence exists where Assay was not allowed to look) is
+  quoted in the justification as ``unverifiable — Assay could not look: ...`` with what
+  is missing and how to give it;
 * met and rating, for a framework that assesses that way (the UK Service Standard):
   ``Met``/``Green`` when implemented, ``Not met`` and ``Amber`` or ``Red`` when
   partially or not implemented, ``Grey`` otherwise.
@@ -38,6 +41,7 @@ RESULT_STATUSES = (
     "pass",
     "fail",
     "gap",
+    "unverifiable",
     "stale",
     "waived",
     "error",
@@ -104,6 +108,14 @@ def implementation(statuses: Sequence[str]) -> str:
     return NOT_IMPLEMENTED
 
 
+UNVERIFIABLE_PREFIX = "unverifiable — Assay could not look: "
+
+
+def unverifiable_wording(reason: str) -> str:
+    """An unverifiable result's reason as the SoA words it."""
+    return reason if reason.startswith(UNVERIFIABLE_PREFIX) else UNVERIFIABLE_PREFIX + reason
+
+
 def _counts(statuses: Sequence[str]) -> str:
     counts: dict[str, int] = {}
     for status in statuses:
@@ -165,6 +177,7 @@ def _row(
     statuses: list[str] = []
     self_reported: list[tuple[str, ...]] = []
     justifications: list[str] = []
+    unverifiable: list[str] = []
     evidence: dict[str, None] = {}
     last: datetime | None = None
     for control, _ in linked:
@@ -177,6 +190,10 @@ def _row(
                 if text not in justifications:
                     justifications.append(text)
                 continue
+            if result.status == "unverifiable" and result.reason:
+                text = f"{service.id} {control}: {unverifiable_wording(result.reason)}"
+                if text not in unverifiable:
+                    unverifiable.append(text)
             evidence.update(dict.fromkeys(result.evidence_ids))
             if last is None or assessment.as_of > last:
                 last = assessment.as_of
@@ -195,6 +212,8 @@ def _row(
         justification = f"Implemented by {controls}."
         if status == NOT_ASSESSED:
             justification += " Not yet assessed."
+        for text in unverifiable:
+            justification += f" {text.rstrip('.')}."
     shown = [eid[:12] for eid in list(evidence)[:MAX_EVIDENCE_REFS]]
     if len(evidence) > MAX_EVIDENCE_REFS:
         shown.append(f"(+{len(evidence) - MAX_EVIDENCE_REFS} more)")

@@ -30,6 +30,7 @@ from assay.reports.soa_model import (
     ServiceAssessment,
     met_and_rating,
     requirement_rows,
+    unverifiable_wording,
 )
 
 WAIVER_STATES = ("active", "expired")
@@ -152,8 +153,11 @@ def _framework_sheet(
 
 
 def _with_trust(result: Result) -> list[str]:
-    """The result's reasons, and the self-reported kinds it rests on (docs/trust.md)."""
+    """The result's reasons, and the self-reported kinds it rests on (docs/trust.md); an
+    unverifiable result's reasons say Assay could not look, and what it needs."""
     reasons = list(result.reasons)
+    if result.status == "unverifiable":
+        reasons = [unverifiable_wording(reason) for reason in reasons]
     if result.self_reported:
         reasons.append(f"self-reported: rests on {', '.join(result.self_reported)}")
     return reasons
@@ -239,6 +243,7 @@ def _scope(scope: Sequence[ServiceAssessment]) -> SheetSpec:
             ("Pass", 7),
             ("Fail", 7),
             ("Gap", 7),
+            ("Unverifiable", 12),
             ("Stale", 7),
             ("Waived", 7),
             ("Not applicable", 9),

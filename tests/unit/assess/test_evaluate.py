@@ -148,6 +148,30 @@ def test_template_never_reaches_python_objects(template: str) -> None:
     assert fill_template(template, {"branch": "main"}) == template
 
 
+def test_template_reaches_into_object_facts_by_key_only() -> None:
+    facts = {
+        "platform_reviews": {"status": "no_token", "reason": "no token", "needs": None},
+        "branch": "main",
+    }
+    assert fill_template("{platform_reviews.reason}", facts) == "no token"
+    assert fill_template("{platform_reviews.needs}", facts) == "null"
+    for template in (
+        "{platform_reviews.missing}",
+        "{branch.upper}",  # text has no keys: never an attribute
+        "{platform_reviews.__class__}",
+        "{platform_reviews._private}",
+        "{platform_reviews.status.x}",
+    ):
+        assert fill_template(template, facts) == template
+
+
+def test_template_shows_a_whole_sentence_a_collector_wrote() -> None:
+    needs = "Set ASSAY_GITHUB_TOKEN to a token that can read pull requests, " * 2
+    assert fill_template("{needs}", {"needs": needs.strip()}) == needs.strip()
+    assert fill_template("{needs}", {"needs": "x" * 500}).endswith("…")
+    assert len(fill_template("{needs}", {"needs": "x" * 500})) == 200
+
+
 def test_template_refuses_huge_widths() -> None:
     assert fill_template("{n:99999999}", {"n": 1}) == "1"
 

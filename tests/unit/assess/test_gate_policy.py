@@ -118,3 +118,110 @@ def test_no_evidence_hint() -> None:
         "no evidence is stored for svc: run 'assay collect --service svc' before the gate "
         "(or pass --collect)"
     ]
+
+
+# --------------------------------------------------------------------------- unverifiable
+
+
+def unverifiable(control: str, *others: str, severity: str = "high") -> Result:
+    """An unverifiable result; ``others``: the statuses of the control's other tests."""
+    from assay.assess.model import TestOutcome
+
+    tests = (
+        TestOutcome("t0", "git.history", "repo:api", "unverifiable", "could not look: no token"),
+        *(TestOutcome(f"t{i + 1}", "k", "service", s) for i, s in enumerate(others)),
+    )
+    return Result(
+        control,
+        control.lower(),
+        "ops",
+        severity,
+        "Owner",
+        "unverifiable",
+        reasons=("could not look: no token",),
+        evidence_ids=("e" * 64,),
+        tests=tests,
+    )
+
+
+def test_unverifiable_blocks_like_a_gap_by_default() -> None:
+    release = decide(assessment(unverifiable("A-01")), DEFAULT_STAGES["release"])
+    assert [r.control for r in release.blocking] == ["A-01"]
+    assert release.exit_code == 1
+    assert release.blocking[0].reasons == (
+        "could not look: no token",
+        "stage release counts unverifiable as gap: give Assay what it needs to look, or "
+        "record a waiver",
+    )
+    assert release.warning_lines() == []
+    assert DEFAULT_STAGES["release"].to_dict()["unverifiable"] == "block"
+    # merge does not block on gap, so neither on unverifiable: it is a warning there.
+    merge = decide(assessment(unverifiable("A-01")), DEFAULT_STAGES["merge"])
+    assert merge.blocking == ()
+    assert [r.control for r in merge.warnings] == ["A-01"]
+    assert merge.warning_lines() == []  # counted as gap, not let through as unverifiable
+
+
+def test_a_stage_may_allow_unverifiable_with_a_warning_naming_the_controls() -> None:
+    config = {"gate": {"stages": {"release": {"unverifiable": "allow"}}}}
+    policy = stage_policy(config, "release")
+    assert policy.unverifiable == "allow"
+    assert policy.block == DEFAULT_STAGES["release"].block
+    assert "allows unverifiable with a warning" in policy.describe()
+    decision = decide(
+        assessment(unverifiable("A-01"), unverifiable("B-02", "pass"), result("C-01", "pass")),
+        policy,
+    )
+    assert decision.allowed
+    assert decision.exit_code == 0
+    assert [r.control for r in decision.unverifiable_allowed] == ["A-01", "B-02"]
+    assert decision.warning_lines() == [
+        "warning: 2 controls are unverifiable and allowed at stage release: A-01, B-02; "
+        "Assay could not look at their evidence (each says what it needs)"
+    ]
+    assert decision.to_dict()["unverifiable_allowed"] == ["A-01", "B-02"]
+
+
+def test_allowing_unverifiable_never_lets_a_gap_beside_it_through() -> None:
+    config = {"gate": {"stages": {"release": {"unverifiable": "allow"}}}}
+    decision = decide(assessment(unverifiable("A-01", "gap")), stage_policy(config, "release"))
+    assert not decision.allowed
+    assert [r.control for r in decision.blocking] == ["A-01"]
+    assert decision.blocking[0].reasons[-1] == (
+        "another test has a gap, so stage release counts it as gap"
+    )
+    assert decision.unverifiable_allowed == ()
+
+
+def test_unverifiable_below_the_severity_floor_is_a_warning() -> None:
+    decision = decide(assessment(unverifiable("A-01", severity="low")), DEFAULT_STAGES["release"])
+    assert decision.allowed
+    assert [r.control for r in decision.warnings] == ["A-01"]
+
+
+def test_a_waived_unverifiable_result_does_not_block() -> None:
+    waived = Result(
+        "A-01",
+        "a",
+        "ops",
+        "high",
+        "Owner",
+        "waived",
+        underlying_status="unverifiable",
+        evidence_ids=("e" * 64,),
+    )
+    decision = decide(assessment(waived), DEFAULT_STAGES["release"])
+    assert decision.allowed
+    assert [r.control for r in decision.waived] == ["A-01"]
+
+
+def test_unverifiable_sorts_between_stale_and_gap() -> None:
+    decision = decide(
+        assessment(
+            result("A-01", "gap"),
+            unverifiable("B-01"),
+            result("C-01", "stale"),
+        ),
+        DEFAULT_STAGES["release"],
+    )
+    assert [r.control for r in decision.blocking] == ["C-01", "B-01", "A-01"]

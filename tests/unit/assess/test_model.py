@@ -105,6 +105,7 @@ def test_counts_and_evidence_ids() -> None:
         "pass": 1,
         "fail": 0,
         "gap": 0,
+        "unverifiable": 0,
         "stale": 0,
         "waived": 1,
         "not_applicable": 1,
@@ -149,9 +150,12 @@ def test_unknown_schema_version_is_refused() -> None:
         Assessment.from_dict(document)
 
 
-def test_worst_orders_error_fail_stale_gap_pass() -> None:
+def test_worst_orders_error_fail_stale_unverifiable_gap_pass() -> None:
     assert worst([]) == "pass"
     assert worst(["pass", "gap"]) == "gap"
+    assert worst(["gap", "unverifiable", "pass"]) == "unverifiable"
+    assert worst(["unverifiable", "stale"]) == "stale"
+    assert worst(["unverifiable", "fail"]) == "fail"
     assert worst(["gap", "stale"]) == "stale"
     assert worst(["stale", "fail", "gap"]) == "fail"
     assert worst(["fail", "error", "pass"]) == "error"
@@ -162,3 +166,49 @@ def test_message_joins_summary_and_reasons() -> None:
     assert outcome.message == "Too few reviews: a is 1; b is 2"
     assert TestOutcome("t", "k", "service", "gap", "No evidence.").message == "No evidence."
     assert TestOutcome("t", "k", "service", "fail", "", ("x",)).message == "x"
+
+
+def unverifiable_sample() -> Assessment:
+    base = sample()
+    outcome = TestOutcome(
+        "review-ratio",
+        "git.history",
+        "repo:api",
+        "unverifiable",
+        "3 of 40 change sets on main came through pull or merge requests ...",
+        evidence_id=EVIDENCE_A,
+    )
+    result = replace(
+        base.results[1],
+        control="CHG-02",
+        status="unverifiable",
+        reasons=(outcome.message,),
+        evidence_ids=(EVIDENCE_A,),
+        tests=(outcome,),
+    )
+    return replace(base, results=(*base.results, result))
+
+
+def test_a_record_names_unverifiable_only_when_some_result_is() -> None:
+    # Records made before the status existed never named it: with none, the record's
+    # shape, and so its hash, is what it was.
+    plain = sample().document()
+    assert "unverifiable" not in plain["counts"]
+    assert Assessment.from_dict(plain).hash == plain["hash"]
+    document = unverifiable_sample().document()
+    assert document["counts"]["unverifiable"] == 1
+    assert list(validator_for("assessment").iter_errors(document)) == []
+    again = Assessment.from_dict(document)
+    assert again.problems == (again.results[-1],)
+    assert again.counts["unverifiable"] == 1
+
+
+def test_unverifiable_counts_that_disagree_are_refused() -> None:
+    document = unverifiable_sample().to_dict()
+    del document["counts"]["unverifiable"]
+    with pytest.raises(IntegrityError, match="counts do not match"):
+        Assessment.from_dict(document)
+    zero = sample().to_dict()
+    zero["counts"]["unverifiable"] = 0
+    with pytest.raises(IntegrityError, match="counts do not match"):
+        Assessment.from_dict(zero)

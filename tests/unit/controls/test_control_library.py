@@ -457,3 +457,14 @@ def test_the_documented_override_replaces_the_builtin_control(
     assert result.exit_code == 0
     assert "source:      controls/CHG-01.yaml" in result.stdout
     assert "maps to:" in result.stdout
+
+
+def test_the_documented_unverifiable_test_is_chg01s() -> None:
+    import yaml
+
+    documented = yaml.safe_load(doc_yaml_block("unverifiable_when:"))
+    (review,) = [t for t in load_library().controls["CHG-01"].tests if t.id == "review-ratio"]
+    assert documented == {
+        "unverifiable_when": review.unverifiable_when,
+        "unverifiable_explain": review.unverifiable_explain,
+    }

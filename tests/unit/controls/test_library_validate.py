@@ -109,7 +109,8 @@ def test_every_problem_in_every_file_is_listed(runner: CliRunner, tmp_path: Path
         + ", ".join(__import__("assay.evidence.kinds", fromlist=["x"]).kind_names())
         + ")",
         "controls/h.yaml:16:14: explain placeholder {nope} is not a fact of 'test.results'",
-        "controls/h.yaml:16:14: explain placeholder {tests.__class__} must be a plain fact name",
+        "controls/h.yaml:16:14: explain placeholder {tests.__class__} must be a fact name or a "
+        "dotted path of them",
         "controls/i.yaml:1:1: file is empty",
         "controls/j.yaml:2:1: while parsing a flow sequence; did not find expected ',' or ']'",
         "controls/k.yaml:2:1: duplicate key 'id' (first at line 1)",
@@ -212,3 +213,68 @@ def test_a_freshness_off_the_calendar_is_located(runner: CliRunner, tmp_path: Pa
     assert err.splitlines()[0] == (
         "controls/TST-90.yaml:7:12: 'P99999999999D' is longer than 100 years"
     )
+
+
+UNVERIFIABLE = (
+    GOOD
+    + """\
+    unverifiable_when:
+      required: [tests]
+      properties:
+        tests: {const: 0}
+    unverifiable_explain: "No test ran on {branch.name}: {runner.reason}"
+"""
+)
+
+
+def test_an_unverifiable_trigger_validates(runner: CliRunner, tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws", {"TST-90.yaml": UNVERIFIABLE})
+    code, out, err = run(runner, root)
+    assert (code, err) == (0, "")
+    assert out.startswith("ok: 1 controls")
+
+
+def test_unverifiable_problems_are_located(runner: CliRunner, tmp_path: Path) -> None:
+    bad_schema = UNVERIFIABLE.replace("tests: {const: 0}", "tests: {type: 7}")
+    alone = UNVERIFIABLE.replace(
+        '    unverifiable_explain: "No test ran on {branch.name}: {runner.reason}"\n', ""
+    )
+    bad_placeholder = UNVERIFIABLE.replace("{runner.reason}", "{runner.__dict__}")
+    slow = UNVERIFIABLE.replace("tests: {const: 0}", 'tests: {pattern: "(a+)+$"}')
+    root = make_workspace(
+        tmp_path / "ws",
+        {
+            "a.yaml": bad_schema.replace("TST-90", "TST-91"),
+            "b.yaml": alone.replace("TST-90", "TST-92"),
+            "c.yaml": bad_placeholder.replace("TST-90", "TST-93"),
+            "d.yaml": slow.replace("TST-90", "TST-94"),
+        },
+    )
+    code, _, err = run(runner, root)
+    assert code == 2
+    assert err.splitlines() == [
+        "controls/a.yaml:20:23: unverifiable_when is not a valid JSON Schema: 7 is not valid "
+        "under any of the given schemas",
+        "controls/b.yaml:9:5: tests[0]: 'unverifiable_explain' is a dependency of "
+        "'unverifiable_when'",
+        "controls/c.yaml:21:27: unverifiable_explain placeholder {runner.__dict__} must be a "
+        "fact name or a dotted path of them",
+        "controls/d.yaml:20:26: unverifiable_when's regular expression holds a repeat inside a "
+        "repeat (such as (a+)+), which can take exponential time",
+    ]
+
+
+def test_a_manual_test_cannot_be_unverifiable(runner: CliRunner, tmp_path: Path) -> None:
+    manual = GOOD.split("tests:")[0] + textwrap.dedent(
+        """\
+        tests:
+          - manual: true
+            attestation: A signed record.
+            unverifiable_when: {required: [x]}
+            unverifiable_explain: "x"
+        """
+    )
+    root = make_workspace(tmp_path / "ws", {"TST-95.yaml": manual})
+    code, _, err = run(runner, root)
+    assert code == 2
+    assert err.startswith("controls/TST-95.yaml:")

@@ -175,6 +175,7 @@ def step_summary(decision: GateDecision) -> str:
         lines.append("")
     counts = " · ".join(f"{k} {v}" for k, v in decision.assessment.counts.items())
     lines += [f"Controls: {counts}", ""]
+    lines += [f"> {_cell(line)}" for line in decision.warning_lines()]
     lines += [f"> {_cell(hint)}" for hint in decision.hints()]
     text = "\n".join(lines) + "\n"
     if len(text.encode("utf-8")) > MAX_SUMMARY:

@@ -1,8 +1,11 @@
 """SARIF 2.1.0: only findings anchored to a file (e.g. workflow problems), for code scanning.
 
-A control that fails without a file to point at has no place in SARIF; the other formats
-report it. Blocking findings are errors, the rest warnings; a waived control's findings
-are notes carrying an external suppression with the waiver's justification.
+A control that fails without a file to point at has no place in SARIF's results; the
+other formats report it. Blocking findings are errors, the rest warnings; a waived
+control's findings are notes carrying an external suppression with the waiver's
+justification. An unverifiable control (evidence Assay was not allowed to look at) is a
+tool execution notification of the run: an error when it blocks, a warning otherwise,
+saying what Assay could not look at and what it needs.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ class SarifFormat(GateFormat):
                     index[result.control] = len(rules)
                     rules.append(_rule(result))
                 results.append(_result(decision, result, finding, index, blocking))
-        document = {
+        document: dict[str, Any] = {
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",
             "runs": [
@@ -53,7 +56,30 @@ class SarifFormat(GateFormat):
                 }
             ],
         }
+        notes = _notifications(chosen, blocking)
+        if notes:
+            document["runs"][0]["invocations"] = [
+                {"executionSuccessful": True, "toolExecutionNotifications": notes}
+            ]
         return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _notifications(chosen: list[Result], blocking: set[str]) -> list[dict[str, Any]]:
+    """One notification per unverifiable control: where Assay could not look, and why."""
+    notes: list[dict[str, Any]] = []
+    for result in chosen:
+        if result.status != "unverifiable":
+            continue
+        why = "; ".join(result.reasons) or "the evidence could not be looked at"
+        notes.append(
+            {
+                "level": "error" if result.control in blocking else "warning",
+                "message": {"text": f"{result.control} {result.title}: unverifiable: {why}"},
+                "descriptor": {"id": "assay/unverifiable"},
+                "properties": {"control": result.control, "status": result.status},
+            }
+        )
+    return notes
 
 
 def _rule(result: Result) -> dict[str, Any]:

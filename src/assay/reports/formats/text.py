@@ -67,6 +67,7 @@ def render_text(decision: GateDecision) -> str:
         f"as of {assessment.as_of.strftime('%Y-%m-%dT%H:%M:%SZ')}, "
         f"assessment {assessment.hash[:12]}, library {assessment.library_digest[:12]}",
     ]
+    lines += decision.warning_lines()
     lines += [f"hint: {hint}" for hint in decision.hints()]
     lines += _section("blocking (most severe first):", decision.blocking, fix=True)
     lines += _section("not blocking at this stage:", decision.warnings, fix=True)
