@@ -39,6 +39,7 @@ from assay.evidence.ci.definitions import (
 )
 from assay.evidence.ci.scanning import LineFinder, expressions
 from assay.evidence.ci.tables import CiTables
+from assay.evidence.ci.wrappers import Follower
 from assay.yamlfile import JsonPath, YamlDocument
 
 _FETCHES = re.compile(
@@ -96,11 +97,13 @@ def _permissions(value: Any) -> tuple[bool, int, set[str]]:
 class _Workflow:
     """One workflow being analysed."""
 
-    def __init__(self, document: YamlDocument, tables: CiTables, text: str) -> None:
+    def __init__(
+        self, document: YamlDocument, tables: CiTables, text: str, follower: Follower | None
+    ) -> None:
         self.doc = document
         self.tables = tables
         self.lines = text.splitlines()
-        self.result = Definition(document.path, "github")
+        self.result = Definition(document.path, "github", follower=follower)
         self.privileged: list[str] = []
 
     def line(self, path: JsonPath, *, key: bool = False) -> int:
@@ -238,6 +241,11 @@ class _Workflow:
             )
 
 
-def analyse_workflow(document: YamlDocument, tables: CiTables, text: str) -> Definition:
-    """Analyse one parsed ``.github/workflows/*.yml`` file (a mapping: the caller checks)."""
-    return _Workflow(document, tables, text).analyse()
+def analyse_workflow(
+    document: YamlDocument, tables: CiTables, text: str, follower: Follower | None = None
+) -> Definition:
+    """Analyse one parsed ``.github/workflows/*.yml`` file (a mapping: the caller checks).
+
+    ``follower`` reads the files that wrapper commands in ``run:`` scripts run.
+    """
+    return _Workflow(document, tables, text, follower).analyse()

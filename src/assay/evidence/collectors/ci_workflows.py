@@ -28,8 +28,12 @@ from typing import Any
 from assay.errors import CollectorError, InvalidInput
 from assay.evidence.ci.definitions import Definition, Finding
 from assay.evidence.ci.github import analyse_workflow
-from assay.evidence.ci.gitlab import GitlabPipeline, LoadedFile
+from assay.evidence.ci.gitlab import GitlabPipeline
+from assay.evidence.ci.gitlab_config import LoadedFile
 from assay.evidence.ci.tables import CATEGORIES, CiTables, load_tables
+from assay.evidence.ci.treefiles import TreeFiles
+from assay.evidence.ci.wrapper_facts import wrapper_facts
+from assay.evidence.ci.wrappers import Follower, WrapperFollower
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
 from assay.evidence.git.policy import Git, ObjectReader, records
 from assay.evidence.model import EvidenceDraft
@@ -129,7 +133,9 @@ def _too_large(entry: _Entry) -> Finding | None:
     )
 
 
-def github_definitions(tree: GitTree, tables: CiTables) -> tuple[list[Definition], list[Finding]]:
+def github_definitions(
+    tree: GitTree, tables: CiTables, follower: Follower | None = None
+) -> tuple[list[Definition], list[Finding]]:
     entries = [
         e
         for e in tree.entries(WORKFLOWS_DIR + "/")
@@ -150,7 +156,7 @@ def github_definitions(tree: GitTree, tables: CiTables) -> tuple[list[Definition
             message = f"a workflow must be a mapping, not {kind}"
             errors.append(Finding(entry.path, 1, "invalid_definition", message))
             continue
-        definitions.append(analyse_workflow(loaded.document, tables, loaded.text))
+        definitions.append(analyse_workflow(loaded.document, tables, loaded.text, follower))
     return definitions, errors
 
 
@@ -160,7 +166,7 @@ def _safe_path(path: str) -> bool:
 
 
 def gitlab_definitions(
-    tree: GitTree, tables: CiTables, root: str
+    tree: GitTree, tables: CiTables, root: str, follower: Follower | None = None
 ) -> tuple[list[Definition], list[Finding]]:
     includes: list[Finding] = []
 
@@ -193,7 +199,7 @@ def gitlab_definitions(
         raw = tree.read([entry]).get(entry.oid, b"")
         return _parse(path, raw, lenient_tags=True)
 
-    pipeline = GitlabPipeline(root, load, tree.all_paths, tables)
+    pipeline = GitlabPipeline(root, load, tree.all_paths, tables, follower)
     definitions, errors = pipeline.analyse()
     return definitions, [*errors, *includes]
 
@@ -278,6 +284,7 @@ def rollup(
             }
             for name, approvals in sorted(environments.items())[:50]
         ],
+        **wrapper_facts(definitions),
     }
 
 
@@ -295,9 +302,10 @@ class CiWorkflowsCollector(Collector):
     def collect(self, target: RepoTarget, context: CollectContext) -> Iterable[EvidenceDraft]:
         tables = load_tables(context.ci_tables)
         tree = GitTree(target)
-        definitions, errors = github_definitions(tree, tables)
+        follower = WrapperFollower(TreeFiles(tree), tables)
+        definitions, errors = github_definitions(tree, tables, follower)
         gitlab_root = target.files.get("gitlab_ci", GITLAB_FILE).strip().lstrip("/")
-        more, more_errors = gitlab_definitions(tree, tables, gitlab_root)
+        more, more_errors = gitlab_definitions(tree, tables, gitlab_root, follower)
         facts = rollup(target.name, target.commit, [*definitions, *more], [*errors, *more_errors])
         yield EvidenceDraft(
             kind="ci.workflows",
