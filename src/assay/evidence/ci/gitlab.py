@@ -213,12 +213,16 @@ class GitlabPipeline:
         """Whether the job runs in merge request pipelines (before changes merge)."""
         rules = config.value(name, "rules")
         if isinstance(rules, list):
+            # The first rule that holds in a merge request pipeline decides (GitLab stops
+            # at the first match): one without if:, or whose if: names merge requests.
             for rule in rules:
-                if not isinstance(rule, dict) or rule.get("when") == "never":
+                if not isinstance(rule, dict):
                     continue
                 condition = rule.get("if")
-                if not isinstance(condition, str) or "merge_request" in _rule_sources(rule):
-                    return True
+                if not isinstance(condition, str) or "merge_request" in _rule_sources(
+                    {"if": condition}
+                ):
+                    return rule.get("when") != "never"
             return False
         only = config.value(name, "only")
         if only is not None:
