@@ -64,7 +64,8 @@ def test_script_from_an_extended_template_in_an_included_file(git_repo: GitRepo)
         ".gitlab-ci.yml": MR_ONLY
         + "include:\n  - local: ci/templates.yml\nunit:\n  extends: .python\n  variables:\n"
         "    B: '2'\n",
-        "ci/templates.yml": ".base:\n  variables:\n    A: '1'\n  before_script: [pip install -e .]\n"
+        "ci/templates.yml": ".base:\n  variables:\n    A: '1'\n"
+        "  before_script: [pip install -e .]\n"
         ".python:\n  extends: .base\n  script:\n    - make test\n",
         "Makefile": "test:\n\tpytest tests\n",
     }
@@ -155,7 +156,8 @@ def test_references_nest_ten_levels_and_no_more(git_repo: GitRepo) -> None:
         return text + f"job:\n  script:\n    - !reference [.r{levels}, script]\n"
 
     ten = collect(git_repo, {".gitlab-ci.yml": chain(9)})
-    assert ten["tools"]["tests"] == ["pytest"] and ten["findings"] == []
+    assert ten["tools"]["tests"] == ["pytest"]
+    assert ten["findings"] == []
     deep = collect(git_repo, {".gitlab-ci.yml": chain(12)})
     assert deep["tools"]["tests"] == []
     assert any("nested more than 10 levels" in m for _, _, m in findings(deep))
