@@ -80,7 +80,7 @@ def test_an_oversized_wrapper_is_not_read(git_repo: GitRepo) -> None:
     ("step", "files", "reason"),
     [
         ("npm test", {"package.json": "{x"}, "package.json cannot be read: JSONDecodeError"),
-        ("npm test", {"package.json": "[" * 100_000}, "package.json cannot be read: RecursionError"),
+        ("npm test", {"package.json": "[" * 100_000}, "package.json cannot be read: Recursion"),
         ("nox -s tests", {"noxfile.py": "def (:\n"}, "noxfile.py cannot be parsed: SyntaxError"),
         ("nox -s tests", {"noxfile.py": "(" * 5_000}, "noxfile.py cannot be parsed: SyntaxError"),
         ("tox", {"pyproject.toml": "[tool.tox\n"}, "pyproject.toml cannot be read"),
