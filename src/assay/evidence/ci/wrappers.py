@@ -28,11 +28,13 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from assay.evidence.ci.commands import Command, commands
+from assay.evidence.ci.scanning import search
 from assay.evidence.ci.tables import CiTables, WrapperRule
 from assay.evidence.ci.treefiles import Body, TreeFiles
 from assay.evidence.ci.wrapper_make import SHELLS, just_body, make_body, script_body
@@ -43,6 +45,11 @@ MAX_TOOLS = 50
 MAX_NESTED = 20
 NESTED = "a wrapper inside a wrapper is not followed (one level only)"
 _MAKE = frozenset({"make", "gmake", "$(MAKE)", "${MAKE}"})
+#: Text that could hold a built-in wrapper; anything else skips command parsing.
+_MAYBE = re.compile(
+    r"\b(?:g?make|just|tox|nox|npm|yarn|pnpm|bun|hatch|sh|bash|zsh|dash|ksh|cd|pushd)\b"
+    r"|/|\.(?:sh|bash)\b|MAKE"
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ class WrapperFollower:
 
     def classify(self, text: str) -> tuple[frozenset[tuple[str, str]], list[WrapperRead]]:
         """(category, tool) pairs the text runs, and a record of each wrapper met."""
+        if not self._may_wrap(text):
+            return self.tables.detect("run", text), []
         tools: set[tuple[str, str]] = set()
         reads: list[WrapperRead] = []
         plain: list[str] = []
@@ -124,6 +133,11 @@ class WrapperFollower:
         if not any(read.followed for read in reads):
             return self.tables.detect("run", text), reads
         return frozenset(tools | self.tables.detect("run", "\n".join(plain))), reads
+
+    def _may_wrap(self, text: str) -> bool:
+        if search(_MAYBE, text) is not None:
+            return True
+        return any(rule.words[0] in text for rule in self.tables.wrappers)
 
     def _follow(self, command: Command) -> WrapperRead | None:
         if command.folder is None:
