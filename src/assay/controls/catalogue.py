@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from assay.evidence.kinds.sight import ATTESTED, Sight, sight
+
 if TYPE_CHECKING:
     from assay.controls.loader import Library
     from assay.controls.model import Control, ControlTest
@@ -50,9 +52,11 @@ The built-in controls Assay assesses, generated from `src/assay/controls/library
 and the crosswalks in `src/assay/mappings/crosswalks/`. Each control says what the
 organisation does, who owns it, how fresh its evidence must be, which services it applies
 to, and how it is tested: an evidence kind with an expectation (a JSON Schema the evidence's
-facts must satisfy), or a manual test that only a signed attestation satisfies. A control's
-status is the worst of its tests'. See [authoring controls](authoring-controls.md) to write
-or override one, and [evidence kinds](evidence-kinds.md) for the facts each kind offers.
+facts must satisfy), or a manual test that only a signed attestation satisfies. Under
+every test, "What Assay sees" says where the evidence is read from, what it shows and what
+it cannot show. A control's status is the worst of its tests'. See
+[authoring controls](authoring-controls.md) to write or override one, and
+[evidence kinds](evidence-kinds.md) for the facts each kind offers.
 
 Framework links read from the control to the requirement: `equal` and `superset` cover the
 requirement, `subset` and `intersect` cover part of it. `assay coverage` sums them up.
@@ -147,6 +151,7 @@ def _test_lines(test: ControlTest) -> list[str]:
             f"- `{test.id}` (manual, satisfied by an attestation){summary}",
             "",
             f"  The attestation must show: {test.attestation}",
+            *_sight_lines(ATTESTED),
         ]
     expectation = json.dumps(test.expectation, indent=2, sort_keys=True, ensure_ascii=False)
     indented = "\n".join("  " + line for line in expectation.splitlines())
@@ -159,6 +164,17 @@ def _test_lines(test: ControlTest) -> list[str]:
         "  ```",
         "",
         f"  On failure: {test.explain}",
+        *_sight_lines(sight(test.kind) if test.kind else None),
+    ]
+
+
+def _sight_lines(seen: Sight | None) -> list[str]:
+    if seen is None:
+        return ["", "  What Assay sees: not described by this evidence kind."]
+    return [
+        "",
+        f"  What Assay sees: {seen.sees}; read from {seen.source}. "
+        f"It cannot see {seen.cannot_see}.",
     ]
 
 

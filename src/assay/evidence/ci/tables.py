@@ -82,6 +82,8 @@ class CiTables:
 
     tools: tuple[ToolRule, ...] = ()
     untrusted_inputs: re.Pattern[str] = _NEVER
+    #: Context paths (``github.event.issue.title``, ``*`` for any element) outsiders control.
+    untrusted_contexts: tuple[tuple[str, ...], ...] = ()
     privileged_triggers: frozenset[str] = frozenset()
     untrusted_refs: re.Pattern[str] = _NEVER
     checkout_actions: re.Pattern[str] = _NEVER
@@ -109,7 +111,7 @@ class CiTables:
         return search(self.checkout_actions, action) is not None
 
     def untrusted_input(self, expression: str) -> re.Match[str] | None:
-        """The untrusted field named in an expression's text, if any."""
+        """The untrusted field an ``untrusted_inputs`` pattern finds in a context path's text."""
         return search(self.untrusted_inputs, expression)
 
     def untrusted_ref(self, text: str) -> bool:
@@ -142,6 +144,7 @@ def _compile(
 class _Builder:
     tools: list[ToolRule] = field(default_factory=list)
     untrusted_inputs: list[str] = field(default_factory=list)
+    untrusted_contexts: list[tuple[str, ...]] = field(default_factory=list)
     privileged: set[str] = field(default_factory=set)
     untrusted_refs: list[str] = field(default_factory=list)
     checkout: list[str] = field(default_factory=list)
@@ -174,6 +177,8 @@ class _Builder:
                 self.problems.extend(found)
                 if not found:
                     target.append(pattern)
+        for entry in data.get("untrusted_contexts", []):
+            self.untrusted_contexts.append(tuple(part.lower() for part in entry.split(".")))
         self.privileged.update(data.get("privileged_triggers", []))
         for index, rule in enumerate(data.get("script_rules", [])):
             pattern, found = _compile(
@@ -211,6 +216,7 @@ class _Builder:
         return CiTables(
             tools=tuple(self.tools),
             untrusted_inputs=joined(self.untrusted_inputs),
+            untrusted_contexts=tuple(dict.fromkeys(self.untrusted_contexts)),
             privileged_triggers=frozenset(self.privileged),
             untrusted_refs=joined(self.untrusted_refs),
             checkout_actions=joined(self.checkout),

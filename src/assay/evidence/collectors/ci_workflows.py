@@ -1,10 +1,12 @@
 """``ci.workflows``: the CI definitions of a repository at one commit, read from git objects.
 
 Reads GitHub Actions workflows (``.github/workflows/*.yml`` and ``*.yaml``, the folder's
-own files, as GitHub does) and GitLab CI (``.gitlab-ci.yml``, or the path the service's
-repo names under ``files: {gitlab_ci: ...}``, with its local includes). Every file comes
-from ``git ls-tree``/``git cat-file`` at the commit through the hardened git runner,
-never from the working tree: a symbolic link is not followed, a path with ``..`` is not
+own files, as GitHub does), the action definitions (``action.yml``/``action.yaml``) they
+reach through ``uses: ./path`` and the repository's root action (see
+:mod:`assay.evidence.ci.github_actions`), and GitLab CI (``.gitlab-ci.yml``, or the path
+the service's repo names under ``files: {gitlab_ci: ...}``, with its local includes).
+Every file comes from ``git ls-tree``/``git cat-file`` at the commit through the hardened
+git runner, never from the working tree: a symbolic link is not followed, a path with ``..`` is not
 read, and nothing outside the repository can be reached.
 
 Definition files are untrusted YAML: the located, size-capped, alias-bomb-refusing
@@ -27,7 +29,14 @@ from typing import Any
 
 from assay.errors import CollectorError, InvalidInput
 from assay.evidence.ci.definitions import Definition, Finding
-from assay.evidence.ci.github import analyse_workflow
+from assay.evidence.ci.github import GithubDefinition, analyse_workflow
+from assay.evidence.ci.github_actions import (
+    ACTION_FILES,
+    MAX_ACTIONS,
+    MAX_DEPTH,
+    analyse_action,
+    link,
+)
 from assay.evidence.ci.gitlab import GitlabPipeline
 from assay.evidence.ci.gitlab_config import LoadedFile
 from assay.evidence.ci.tables import CATEGORIES, CiTables, load_tables
@@ -66,10 +75,12 @@ class GitTree:
         self.commit = target.commit
         self._all: list[str] | None = None
 
-    def entries(self, path: str) -> list[_Entry]:
-        """``path`` itself, or the entries directly in it when it ends with ``/``."""
+    def entries(self, *paths: str) -> list[_Entry]:
+        """Each path itself, or the entries directly in it when it ends with ``/``."""
         found: list[_Entry] = []
-        with self.git.stream("ls-tree", "-z", "--long", self.commit, "--", path) as out:
+        if not paths:
+            return found
+        with self.git.stream("ls-tree", "-z", "--long", self.commit, "--", *paths) as out:
             for record in records(out):
                 meta, _, raw = record.partition(b"\t")
                 fields = meta.decode("ascii", "replace").split()
@@ -133,31 +144,80 @@ def _too_large(entry: _Entry) -> Finding | None:
     )
 
 
+def _github_file(
+    entry: _Entry, raw: bytes, what: str, tables: CiTables, follower: Follower | None
+) -> GithubDefinition | Finding | None:
+    loaded = _parse(entry.path, raw, lenient_tags=False)
+    if loaded.document is None:
+        return loaded.error
+    data = loaded.document.data
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else type(data).__name__
+        message = f"a {what} must be a mapping, not {kind}"
+        return Finding(entry.path, 1, "invalid_definition", message)
+    analyse = analyse_workflow if what == "workflow" else analyse_action
+    return analyse(loaded.document, tables, loaded.text, follower)
+
+
+def _read_github(
+    tree: GitTree,
+    entries: Sequence[_Entry],
+    what: str,
+    tables: CiTables,
+    follower: Follower | None = None,
+) -> tuple[list[GithubDefinition], list[Finding]]:
+    errors = [f for f in (_too_large(e) for e in entries) if f is not None]
+    readable = [e for e in entries if e.size <= MAX_DEFINITION_BYTES]
+    blobs = tree.read(readable)
+    definitions: list[GithubDefinition] = []
+    for entry in readable:
+        found = _github_file(entry, blobs.get(entry.oid, b""), what, tables, follower)
+        if isinstance(found, GithubDefinition):
+            definitions.append(found)
+        elif found is not None:
+            errors.append(found)
+    return definitions, errors
+
+
+def _action_entries(tree: GitTree, folders: Iterable[str]) -> list[_Entry]:
+    """The action file of each folder (``action.yml`` before ``action.yaml``), if any."""
+    wanted = [f"{folder}/{name}" if folder else name for folder in folders for name in ACTION_FILES]
+    listed = {e.path: e for e in tree.entries(*wanted) if e.mode in _REGULAR}
+    found: dict[str, _Entry] = {}
+    for path in wanted:  # action.yml comes first in each folder
+        folder = path.rpartition("/")[0]
+        if path in listed and folder not in found:
+            found[folder] = listed[path]
+    return list(found.values())
+
+
 def github_definitions(
     tree: GitTree, tables: CiTables, follower: Follower | None = None
 ) -> tuple[list[Definition], list[Finding]]:
+    """Workflows, then the action files they reach through ``uses: ./path`` (and the
+    repository's own root action), level by level up to ``MAX_DEPTH``, each read once."""
     entries = [
         e
         for e in tree.entries(WORKFLOWS_DIR + "/")
         if e.mode in _REGULAR and e.path.endswith((".yml", ".yaml"))
     ][:MAX_WORKFLOWS]
-    errors = [f for f in (_too_large(e) for e in entries) if f is not None]
-    readable = [e for e in entries if e.size <= MAX_DEFINITION_BYTES]
-    blobs = tree.read(readable)
-    definitions: list[Definition] = []
-    for entry in readable:
-        loaded = _parse(entry.path, blobs.get(entry.oid, b""), lenient_tags=False)
-        if loaded.document is None:
-            errors.extend([loaded.error] if loaded.error else [])
-            continue
-        data = loaded.document.data
-        if not isinstance(data, dict):
-            kind = "a list" if isinstance(data, list) else type(data).__name__
-            message = f"a workflow must be a mapping, not {kind}"
-            errors.append(Finding(entry.path, 1, "invalid_definition", message))
-            continue
-        definitions.append(analyse_workflow(loaded.document, tables, loaded.text, follower))
-    return definitions, errors
+    definitions, errors = _read_github(tree, entries, "workflow", tables, follower)
+    seen: set[str] = set()
+    level = {""}  # the root action.yml: the action the repository publishes, if any
+    for _ in range(MAX_DEPTH + 1):
+        level |= {folder for d in definitions for _, folder in d.local_actions}
+        todo = sorted(level - seen)[: max(MAX_ACTIONS - len(seen), 0)]
+        if not todo:
+            break
+        seen.update(todo)
+        more, more_errors = _read_github(
+            tree, _action_entries(tree, todo), "action", tables, follower
+        )
+        definitions += more
+        errors += more_errors
+        level = {folder for d in more for _, folder in d.local_actions}
+    link(definitions)
+    return list(definitions), errors
 
 
 def _safe_path(path: str) -> bool:
@@ -214,25 +274,29 @@ def _refs(items: Iterable[tuple[str, int, str]], key: str) -> list[dict[str, Any
 def rollup(
     repo: str, commit: str, definitions: Sequence[Definition], errors: Sequence[Finding]
 ) -> dict[str, Any]:
-    """The ``ci.workflows`` facts from every definition and every unreadable file."""
-    definitions = sorted(definitions, key=lambda d: d.path)
+    """The ``ci.workflows`` facts from every definition and every unreadable file.
+
+    Action files count for tools, pinning, images and findings, not as workflows.
+    """
+    everything = sorted(definitions, key=lambda d: d.path)
+    actions = [d for d in everything if isinstance(d, GithubDefinition) and d.role == "action"]
+    definitions = [d for d in everything if d not in actions]
     github = [d for d in definitions if d.provider == "github"]
     tools: dict[str, set[str]] = {category: set() for category in CATEGORIES}
-    for definition in definitions:
+    for definition in everything:
         for category, name in definition.tools:
             tools[category].add(name)
     findings = sorted(
-        {*errors, *(f for d in definitions for f in d.findings)},
+        {*errors, *(f for d in everything for f in d.findings)},
         key=lambda f: (f.file, f.line, f.rule, f.message),
     )
     environments: dict[str, list[bool | None]] = defaultdict(list)
     for definition in definitions:
         for name, approval in definition.environments:
             environments[name].append(approval)
-    unpinned_actions = [
-        (d.path, line, ref) for d in definitions for line, ref in d.unpinned_actions
-    ]
-    unpinned_images = [(d.path, line, ref) for d in definitions for line, ref in d.unpinned_images]
+    unpinned_actions = [(d.path, line, ref) for d in everything for line, ref in d.unpinned_actions]
+    unpinned_images = [(d.path, line, ref) for d in everything for line, ref in d.unpinned_images]
+    local_refs = sum(d.local_refs for d in everything if isinstance(d, GithubDefinition))
     return {
         "repo": repo,
         "commit": commit,
@@ -258,7 +322,9 @@ def rollup(
         "pre_merge_tool_categories": sorted(
             {c for d in definitions for c in d.pre_merge_categories}
         ),
-        "action_refs": sum(d.action_refs for d in definitions),
+        "action_refs": sum(d.action_refs for d in everything),
+        "local_action_refs": local_refs,
+        "action_files": [d.path for d in actions][:100],
         "unpinned_actions": len(unpinned_actions),
         "unpinned_action_refs": _refs(unpinned_actions, "uses"),
         "unpinned_images": len(unpinned_images),
@@ -268,8 +334,8 @@ def rollup(
                 d.permissions_declared and d.permissions_read_only for d in github
             ),
             "undeclared": sum(1 for d in github if not d.permissions_declared),
-            "write_all": sum(d.write_all for d in definitions),
-            "write_scopes": sorted({s for d in definitions for s in d.write_scopes})[:30],
+            "write_all": sum(d.write_all for d in everything),
+            "write_scopes": sorted({s for d in everything for s in d.write_scopes})[:30],
         },
         "dangerous_patterns": len(findings),
         "findings": [
@@ -292,7 +358,7 @@ class CiWorkflowsCollector(Collector):
     """GitHub Actions and GitLab CI definitions at a commit -> ``ci.workflows``."""
 
     name = "ci.workflows"
-    version = "1.0.0"
+    version = "1.1.0"
     kinds = ("ci.workflows",)
     target = "repo"
 

@@ -100,9 +100,11 @@ def test_pinning_with_file_and_line(sample: tuple[GitRepo, str]) -> None:
 
 
 def test_permissions(sample: tuple[GitRepo, str]) -> None:
+    # pr-target.yml has no top-level block, but its only job declares write-all: declared,
+    # not read-only. release.yml has a job without permissions: undeclared.
     assert facts_at(*sample)["permissions"] == {
         "top_level_read_only": False,
-        "undeclared": 2,
+        "undeclared": 1,
         "write_all": 1,
         "write_scopes": ["attestations", "contents", "id-token", "packages", "security-events"],
     }
