@@ -66,6 +66,17 @@ class ScriptRule:
 
 
 @dataclass(frozen=True)
+class WrapperRule:
+    """A workspace's own wrapper command: the tools it runs, or a file to follow."""
+
+    words: tuple[str, ...]
+    tools: frozenset[tuple[str, str]]
+    follow: bool
+    #: ``file:line`` of the entry, shown as where its tools were found.
+    origin: str
+
+
+@dataclass(frozen=True)
 class CiTables:
     """Compiled tables. Look-ups of the same text are cached (10,000 identical jobs cost one)."""
 
@@ -77,6 +88,7 @@ class CiTables:
     untrusted_refs: re.Pattern[str] = _NEVER
     checkout_actions: re.Pattern[str] = _NEVER
     script_rules: tuple[ScriptRule, ...] = ()
+    wrappers: tuple[WrapperRule, ...] = ()
     _memo: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -137,6 +149,7 @@ class _Builder:
     untrusted_refs: list[str] = field(default_factory=list)
     checkout: list[str] = field(default_factory=list)
     script_rules: list[ScriptRule] = field(default_factory=list)
+    wrappers: list[WrapperRule] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, document: YamlDocument) -> None:
@@ -174,6 +187,23 @@ class _Builder:
             self.problems.extend(found)
             if pattern is not None:
                 self.script_rules.append(ScriptRule(rule["rule"], pattern, rule["message"]))
+        for index, entry in enumerate(data.get("wrappers", [])):
+            self._wrapper(document, index, entry)
+
+    def _wrapper(self, document: YamlDocument, index: int, entry: dict[str, Any]) -> None:
+        from assay.evidence.ci.commands import split_words, strip_prefixes
+
+        words = strip_prefixes(split_words(entry["command"]))
+        if not words:
+            self.problems.append(
+                document.problem(("wrappers", index, "command"), "names no command to match")
+            )
+            return
+        tools = frozenset((t["category"], t["name"]) for t in entry.get("tools", []))
+        line = document.locate(("wrappers", index))[0]
+        self.wrappers.append(
+            WrapperRule(words, tools, bool(entry.get("follow")), f"{document.path}:{line}")
+        )
 
     def build(self) -> CiTables:
         raise_if_problems(self.problems, hint="fix the CI table files named above")
@@ -191,6 +221,7 @@ class _Builder:
             untrusted_refs=joined(self.untrusted_refs),
             checkout_actions=joined(self.checkout),
             script_rules=tuple(self.script_rules),
+            wrappers=tuple(self.wrappers),
         )
 
 
