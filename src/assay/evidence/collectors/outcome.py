@@ -65,7 +65,10 @@ def _names(path: str, name: str) -> bool:
 
 
 def _located(problem: Problem, name: str) -> str:
-    """A problem worded for a note already headed by the file's name."""
-    where = problem.path[len(name) :].strip()
-    place = f"line {problem.line}, column {problem.col or 1}: " if problem.line else ""
-    return f"{where + ': ' if where else ''}{place}{problem.message}"
+    """A problem worded for a note already headed by the file's name: ``part, line L,
+    column C: message`` with what is known of the place."""
+    where = [problem.path[len(name) :].strip().strip("()")]
+    if problem.line:
+        where.append(f"line {problem.line}, column {problem.col or 1}")
+    place = ", ".join(w for w in where if w)
+    return f"{place}: {problem.message}" if place else problem.message
