@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
-from assay.evidence.collectors.sarif import from_dependency_scanner, is_sarif, walk_sarif
+from assay.evidence.collectors.sarif import from_dependency_scanner, is_sarif
 from assay.evidence.parsing.errors import refuse
 from assay.evidence.parsing.findings import (
     Finding,
@@ -37,6 +37,7 @@ from assay.evidence.parsing.findings import (
     text_at,
 )
 from assay.evidence.parsing.recognition import Recognition
+from assay.evidence.parsing.sarif_walk import walk_sarif
 from assay.evidence.parsing.severity import SEVERITIES
 from assay.evidence.parsing.values import parse_time, shape, text_of
 
