@@ -8,7 +8,11 @@ Recognised by content (JSON):
 - Trivy ``--format json``: an object with ``SchemaVersion`` and ``Results`` (or
   ``ArtifactName``);
 - Grype ``-o json``: an object with ``matches`` and a ``descriptor`` naming grype;
-- SARIF 2.1.0 whose every run comes from a dependency scanner (see the ``sarif`` parser).
+- Snyk ``snyk test --json`` and ``snyk container test --json`` (see
+  :mod:`assay.evidence.parsing.snyk`): a project object with ``vulnerabilities`` and
+  ``packageManager``, or a list of them;
+- SARIF 2.1.0 whose every run comes from a dependency scanner (see the ``sarif`` parser):
+  Trivy, Grype, Snyk Open Source, Snyk Container, osv-scanner and others.
 
 A finding is one advisory affecting one package version; the same (package, version,
 advisory) twice counts once. Severities are taken from the report and normalised to
@@ -37,8 +41,15 @@ from assay.evidence.parsing.findings import (
     text_at,
 )
 from assay.evidence.parsing.recognition import Recognition
-from assay.evidence.parsing.sarif_walk import walk_sarif
+from assay.evidence.parsing.sarif_walk import SarifResult, walk_sarif
 from assay.evidence.parsing.severity import SEVERITIES
+from assay.evidence.parsing.snyk import (
+    introduced,
+    is_snyk_json,
+    looks_like_snyk_json,
+    read_snyk,
+    split_package,
+)
 from assay.evidence.parsing.values import parse_time, shape, text_of
 
 MAX_ADVISORY_IDS = 100
@@ -62,8 +73,10 @@ def detect(found: Recognition) -> str | None:
             return "osv-scanner"
         if '"dependencies"' in head and '"vulns"' in head:
             return "pip-audit"
-        return None
+        return "snyk" if looks_like_snyk_json(head) else None
     document = found.document
+    if is_snyk_json(document):
+        return "snyk"
     if isinstance(document, list):
         return "pip-audit" if document and all(_pip_audit_dep(item) for item in document) else None
     if not isinstance(document, dict):
@@ -256,25 +269,37 @@ _SARIF_FIXED = re.compile(r"Fixed Version:\s*(\S+)")
 def read_sarif(document: Any, name: str) -> Scan:
     """Dependency scanner SARIF: the rule id is the advisory.
 
-    SARIF has no fields for packages or fixes, so they are read from the result message
-    where the scanner writes them (Trivy and Grype do); otherwise the result's file stands
-    in for the package and the finding counts as not fixable.
+    SARIF has no fields for packages or fixes, so they are read where each scanner writes
+    them: Trivy and Grype in the result message; Snyk in the location's fully qualified
+    name (``package@version``) and its rule's dependency paths, every affected version a
+    finding of its own, fixable when the result proposes fixes. Otherwise the result's file
+    stands in for the package and the finding counts as not fixable.
     """
     walk = walk_sarif(document, name, keep=True)
     scan = Scan("sarif", created=walk.finished)
     for result in walk.results:
         text = result.message or ""
-        package, version = result.uri or "", ""
-        for pattern in _SARIF_PACKAGE:
-            match = pattern.search(text)
-            if match:
-                package, version = match.group("package"), match.group("version")
-                break
-        fixed = _SARIF_FIXED.search(text)
-        scan.findings.append(
-            Finding(package, version, result.rule, result.severity, fixed is not None)
-        )
+        fixed = _SARIF_FIXED.search(text) is not None or result.fixes
+        for package, version in _sarif_packages(result):
+            scan.findings.append(Finding(package, version, result.rule, result.severity, fixed))
     return scan
+
+
+def _sarif_packages(result: SarifResult) -> list[tuple[str, str]]:
+    """The package versions one result is about (at least one: its file stands in)."""
+    text = result.message or ""
+    for pattern in _SARIF_PACKAGE:
+        match = pattern.search(text)
+        if match:
+            return [(match.group("package"), match.group("version"))]
+    found: list[tuple[str, str]] = []
+    named = split_package(result.qualified) if result.qualified else None
+    if named is not None:
+        found.append(named)
+    for package in introduced(result.help or ""):
+        if package not in found:
+            found.append(package)
+    return found or [(result.uri or "", "")]
 
 
 _READERS = {
@@ -283,6 +308,7 @@ _READERS = {
     "trivy": read_trivy,
     "grype": read_grype,
     "sarif": read_sarif,
+    "snyk": read_snyk,
 }
 
 
@@ -303,7 +329,7 @@ class VulnerabilityParser(ArtefactParser):
     version = "1.0.0"
     kind = "deps.vulnerabilities"
     mergeable = True
-    formats = "pip-audit, osv-scanner, Trivy or Grype JSON or dependency-scanner SARIF"
+    formats = "pip-audit, osv-scanner, Trivy, Grype or Snyk JSON or dependency-scanner SARIF"
 
     def recognise(self, found: Recognition) -> bool:
         return detect(found) is not None
