@@ -72,7 +72,8 @@ def test_nested_cyclonedx_components_are_counted() -> None:
     }  # fmt: skip
     facts = one(SBOM, artefact("bom.json", json.dumps(bom)))
     assert (facts["components"], facts["components_without_version"]) == (2, 1)
-    assert facts["licence_ids"] == ["Custom", "MIT OR Apache-2.0"]
+    assert (facts["licence_ids"], facts["licence_names"]) == (["Apache-2.0", "MIT"], ["Custom"])
+    assert (facts["components_with_licence_id"], facts["licences"]) == (1, 3)
     assert facts["subject"]["digest"] == "a" * 64
     assert facts["created_at"] is None
 
