@@ -398,12 +398,12 @@ class ArtefactParser(Collector):
             else:
                 pairs.append((target, part))
         if self.mergeable and failed:
-            names = ", ".join(failed)
+            names, it = ", ".join(failed), "it" if len(failed) == 1 else "them"
             outcome.unread.extend(
                 Unread(
                     target.name,
                     f"not recorded: {names} from the same run could not be read, and a "
-                    f"{self.kind} record without it would understate the run",
+                    f"{self.kind} record without {it} would understate the run",
                 )
                 for target, _ in pairs
             )
