@@ -158,7 +158,7 @@ def token_help(provider: Provider) -> str:
         return (
             "set GITHUB_TOKEN to a token that can read the repository's pull requests and "
             "administration settings (fine-grained: Pull requests, Administration and "
-            "Environments read-only; classic: repo)"
+            "Actions read-only; classic: repo)"
         )
     return (
         "set GITLAB_TOKEN to a token with the read_api scope from a member with at least the "
