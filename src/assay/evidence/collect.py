@@ -12,7 +12,10 @@ For each service, in this order:
 4. approvals found in ``reviews`` drafts (self-reported: only those naming the author,
    by someone else, and not by an unlisted automation account) are handed to the repo
    collectors as :attr:`CollectContext.approvals` (commit id -> approvers);
-5. every *repo* collector, for every repository. A ``git.history`` draft made with such
+5. every *repo* collector, for every repository: first ``platform.reviews`` (the code
+   platform's API, when the repository has a platform), whose independently approved
+   commits reach the others as :attr:`CollectContext.platform_reviewed` (tested: Assay
+   read them itself), then the rest. A ``git.history`` draft made with self-reported
    approvals carries them as the artefact ``self-reported-approvals.json``, which marks
    the record as self-reported (:mod:`assay.evidence.trust`).
 
@@ -56,11 +59,15 @@ from assay.evidence.collectors.interface import (
     narrow_window,
     off_branch,
 )
+from assay.evidence.collectors.platform import REVIEWS_KIND as PLATFORM_REVIEWS
+from assay.evidence.collectors.platform import reviewed_by_platform
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
 from assay.evidence.parsing.errors import check_claimed_time
 from assay.evidence.trust import ReviewerPolicy, approvals_artefact
+from assay.platforms.identity import resolve as resolve_platform
+from assay.platforms.registry import PlatformSession, cache_folder
 from assay.workspace import RepoRef, Service, Workspace, unknown_service
 
 #: Kinds whose facts depend on the collection window (``--since``).
@@ -235,6 +242,7 @@ class _ServiceRun:
             service_slos=service.slos,
             options=options.options,
             reviewers=ReviewerPolicy.from_config(workspace.config),
+            platforms=PlatformSession(environ, cache_folder(workspace.root)),
         )
         self.repos = repos_to_collect(service, options)
         self.by_target = {
@@ -273,12 +281,25 @@ class _ServiceRun:
         drafts.extend(self._artefacts(targets))
         approvals = approvals_from(drafts, targets, self.context.reviewers)
         sources = [d.collector for d in drafts if d.kind == "reviews"]
+        repo_collectors = self.by_target["repo"]
+        platform_first = [c for c in repo_collectors if PLATFORM_REVIEWS in c.kinds]
         for target in targets:
             context = self.context
             found = approvals.get(target.name)
             if found:
                 context = replace(context, approvals=found)
-            for collector in self.by_target["repo"]:
+            # The platform's reviews first: git.history counts the change sets they show
+            # independently approved (tested platform facts, not self-reported).
+            made_first: list[EvidenceDraft] = []
+            for collector in platform_first:
+                self.tell(f"{target.name}: {collector.name}")
+                made_first += [self._mark(d, target) for d in self._run(collector, target, context)]
+            drafts.extend(made_first)
+            reviewed, access = reviewed_by_platform(made_first)
+            context = replace(context, platform_reviewed=reviewed, platform_reviews=access)
+            for collector in repo_collectors:
+                if collector in platform_first:
+                    continue
                 self.tell(f"{target.name}: {collector.name}")
                 made = [self._mark(d, target) for d in self._run(collector, target, context)]
                 drafts.extend(_mark_self_reported(made, found, sources) if found else made)
@@ -298,7 +319,7 @@ class _ServiceRun:
         where = path or ref.path
         display = self.workspace.display(where) if where else mask_url(ref.url or ref.name)
         self.tell(f"{ref.name}: resolving {display}")
-        return prepare_repo(
+        target = prepare_repo(
             ref,
             service=self.service.id,
             root=self.workspace.root,
@@ -308,6 +329,7 @@ class _ServiceRun:
             timeout=self.options.timeout,
             progress=self.tell,
         )
+        return replace(target, platform=resolve_platform(ref.platform, ref.url, self.environ))
 
     def _folders(self) -> list[tuple[Path, str | None, bool]]:
         """(folder, pipeline name, configured) for every artefact folder to scan."""
