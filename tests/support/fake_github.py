@@ -183,6 +183,7 @@ class FakeGitHub(FakeServer):
             started = time.perf_counter()
             try:
                 reply: Reply = handler(request)
+                reply.raw = reply.payload()  # encoding the answer is the server's work too
                 return reply
             finally:
                 with self._clock:

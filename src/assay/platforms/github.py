@@ -371,7 +371,7 @@ def _write_kept(
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(record, out, separators=(",", ":"))
+            out.write(json.dumps(record, separators=(",", ":")))  # the C encoder
         Path(temporary).replace(path)
     except (OSError, TypeError, ValueError):
         if temporary is not None:  # not kept: the next collection queries again
