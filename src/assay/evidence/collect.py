@@ -13,9 +13,11 @@ For each service, in this order:
    by someone else, and not by an unlisted automation account) are handed to the repo
    collectors as :attr:`CollectContext.approvals` (commit id -> approvers);
 5. every *repo* collector, for every repository: first ``platform.reviews`` (the code
-   platform's API, when the repository has a platform), whose independently approved
-   commits reach the others as :attr:`CollectContext.platform_reviewed` (tested: Assay
-   read them itself), then the rest. A ``git.history`` draft made with self-reported
+   platform's API, when the repository has a platform) and ``platform.protection``: the
+   commits the platform shows independently approved reach the others as
+   :attr:`CollectContext.platform_reviewed` (tested: Assay read them itself), and the
+   platform's environment approvals fill in the ``ci.workflows`` deploy environments the
+   CI definitions could not say about; then the rest. A ``git.history`` draft made with self-reported
    approvals carries them as the artefact ``self-reported-approvals.json``, which marks
    the record as self-reported (:mod:`assay.evidence.trust`).
 
@@ -59,8 +61,7 @@ from assay.evidence.collectors.interface import (
     narrow_window,
     off_branch,
 )
-from assay.evidence.collectors.platform import REVIEWS_KIND as PLATFORM_REVIEWS
-from assay.evidence.collectors.platform import reviewed_by_platform
+from assay.evidence.collectors.platform import environments_into_workflows, reviewed_by_platform
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
@@ -282,7 +283,9 @@ class _ServiceRun:
         approvals = approvals_from(drafts, targets, self.context.reviewers)
         sources = [d.collector for d in drafts if d.kind == "reviews"]
         repo_collectors = self.by_target["repo"]
-        platform_first = [c for c in repo_collectors if PLATFORM_REVIEWS in c.kinds]
+        platform_first = [
+            c for c in repo_collectors if any(k.startswith("platform.") for k in c.kinds)
+        ]
         for target in targets:
             context = self.context
             found = approvals.get(target.name)
@@ -302,6 +305,7 @@ class _ServiceRun:
                     continue
                 self.tell(f"{target.name}: {collector.name}")
                 made = [self._mark(d, target) for d in self._run(collector, target, context)]
+                made = environments_into_workflows(made, made_first)
                 drafts.extend(_mark_self_reported(made, found, sources) if found else made)
         return drafts
 

@@ -20,6 +20,7 @@ commits before it on the branch's first-parent line, read from the local clone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -191,6 +192,33 @@ class PlatformProtectionCollector(Collector):
             collector=self.ident,
             facts=facts,
         )
+
+
+def environments_into_workflows(
+    drafts: Sequence[EvidenceDraft], platform_drafts: Sequence[EvidenceDraft]
+) -> list[EvidenceDraft]:
+    """``drafts`` with each ``ci.workflows`` deploy environment whose approval the
+    definitions could not show (``requires_approval`` null) read from the platform's
+    environment settings instead, when ``platform.protection`` read them; such an entry
+    says so (``approval_source: platform``)."""
+    settings: dict[str, Any] = {}
+    for draft in platform_drafts:
+        if draft.kind == PROTECTION_KIND and draft.facts["environments_access"]["status"] == "read":
+            settings = {e["name"].lower(): e for e in draft.facts["environments"]}
+    found = []
+    for draft in drafts:
+        if draft.kind != "ci.workflows" or "deploy_environments" not in draft.facts:
+            found.append(draft)
+            continue
+        entries = []
+        for entry in draft.facts["deploy_environments"]:
+            platform = settings.get(str(entry["name"]).lower())
+            approved = None if platform is None else platform["requires_approval"]
+            if entry["requires_approval"] is None and approved is not None:
+                entry = {**entry, "requires_approval": approved, "approval_source": "platform"}
+            entries.append(entry)
+        found.append(replace(draft, facts={**draft.facts, "deploy_environments": entries}))
+    return found
 
 
 def reviewed_by_platform(

@@ -203,3 +203,46 @@ def test_a_repository_without_a_platform_is_not_configured(tmp_path: Path) -> No
     assert report.failures == []
     assert {c.kind for c in report.collected} == {"git.history"}
     assert facts_of(report, "git.history")["platform_reviews"]["status"] == "not_configured"
+
+
+DEPLOY = """\
+on: push
+permissions: {}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: ./deploy
+"""
+
+
+def test_platform_environments_fill_in_what_the_definitions_cannot_show(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    from assay.evidence.collectors.ci_workflows import CiWorkflowsCollector
+
+    repo = GitRepo.init(tmp_path / "ws" / "repos" / "shop")
+    repo.commit("Deploy", {".github/workflows/deploy.yml": DEPLOY})
+    platform = {"provider": "github", "project": "acme/shop", "api_url": github.api_url}
+    root = workspace(
+        tmp_path / "ws",
+        {"shop": {"repos": [{"name": "shop", "path": "repos/shop", "platform": platform}]}},
+    )
+    rule = {"type": "required_reviewers", "prevent_self_review": True,
+            "reviewers": [{"type": "User", "reviewer": {"login": "ops-lead"}}]}  # fmt: skip
+    github.environments = [{"name": "production", "protection_rules": [rule]}]
+    chosen = {**collectors(), "ci.workflows": CiWorkflowsCollector()}
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        environ = {"GITHUB_TOKEN": TOKEN}
+        options = CollectOptions(environ=environ, in_ci=False)
+        report = collect(open_workspace(root), store, options, collectors=chosen)
+        assert report.failures == []
+        (production,) = facts_of(report, "ci.workflows")["deploy_environments"]
+        assert production == {"name": "production", "jobs": 1, "requires_approval": True,
+                              "approval_source": "platform"}  # fmt: skip
+        github.environments_refusal = (403, "Resource not accessible by integration")
+        again = collect(open_workspace(root), store, options, collectors=chosen)
+    (unknown,) = facts_of(again, "ci.workflows")["deploy_environments"]
+    assert unknown["requires_approval"] is None
+    assert "approval_source" not in unknown
