@@ -18,8 +18,8 @@ For each service, in this order:
    :attr:`CollectContext.platform_reviewed` (tested: Assay read them itself), and the
    platform's environment approvals fill in the ``ci.workflows`` deploy environments the
    CI definitions could not say about; then the rest. A ``git.history`` draft made with
-   self-reported approvals carries them as the artefact ``self-reported-approvals.json``, which marks
-   the record as self-reported (:mod:`assay.evidence.trust`).
+   self-reported approvals carries them as the artefact ``self-reported-approvals.json``,
+   which marks the record as self-reported (:mod:`assay.evidence.trust`).
 
 All drafts of a service are then checked (kind declared by the collector, facts valid
 against the kind's schema) and written with one :meth:`Store.record` call: one
