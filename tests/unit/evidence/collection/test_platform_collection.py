@@ -246,3 +246,23 @@ def test_platform_environments_fill_in_what_the_definitions_cannot_show(
     (unknown,) = facts_of(again, "ci.workflows")["deploy_environments"]
     assert unknown["requires_approval"] is None
     assert "approval_source" not in unknown
+
+
+def test_the_platform_entry_is_read_and_checked(tmp_path: Path) -> None:
+    from assay.errors import AssayError
+
+    entry = {"provider": "github", "project": "acme/shop", "api_url": "https://ghe.example/api/v3"}
+    root = workspace(
+        tmp_path / "ws",
+        {"shop": {"repos": [{"name": "shop", "path": "repos/shop", "platform": entry}]}},
+    )
+    (ref,) = open_workspace(root).load_services()["shop"].repos
+    assert ref.platform == entry
+    entry["api_url"] = "http://ghe.example/api/v3"  # a token must not travel in clear text
+    workspace(
+        tmp_path / "ws",
+        {"shop": {"repos": [{"name": "shop", "path": "repos/shop", "platform": entry}]}},
+    )
+    with pytest.raises(AssayError) as refused:
+        open_workspace(root).load_services()
+    assert "repos[0].platform.api_url" in "\n".join(refused.value.diagnostics())
