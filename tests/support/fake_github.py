@@ -4,11 +4,11 @@ public REST and GraphQL documentation.
 - ``POST /graphql`` (``/api/graphql`` for an Enterprise Server layout): the repository's
   merged pull requests, ``orderBy UPDATED_AT DESC``, 100 a page, opaque cursors in
   ``pageInfo``; unknown repositories give a ``NOT_FOUND`` error in a 200 answer;
-- ``GET /repos/{o}/{r}/pulls``: closed pull requests, newest update first, with an
-  ``ETag`` (``304`` on ``If-None-Match``);
+- ``GET /repos/{o}/{r}/pulls``: closed pull requests, newest update first;
 - ``GET /repos/{o}/{r}/branches/{b}/protection``, ``/rules/branches/{b}``,
   ``/rulesets/{id}``, ``/environments``;
-- ``X-RateLimit-*`` headers on every charged answer, a secondary rate limit (``403`` with
+- an ``ETag`` on every GET answer, and ``304`` (not charged) on a matching
+  ``If-None-Match``; ``X-RateLimit-*`` headers on every charged answer, a secondary rate limit (``403`` with
   ``Retry-After``) on demand, ``401 Bad credentials`` without the token.
 
 :attr:`FakeGitHub.handler_seconds` sums the time spent building answers, so benchmarks can
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -154,6 +153,21 @@ class FakeGitHub(FakeServer):
     # ------------------------------------------------------------ dispatch
 
     def handle(self, request: Request) -> Reply:
+        """Every GET answer carries an ``ETag``; a matching ``If-None-Match`` gets ``304``,
+        which the rate limit does not count (as GitHub documents)."""
+        reply = self._dispatch(request)
+        if request.method != "GET" or reply.status != 200:
+            return reply
+        etag = reply.headers.get("ETag")
+        if etag is None:
+            etag = '"' + hashlib.sha256(reply.payload()).hexdigest()[:16] + '"'
+            reply.headers["ETag"] = etag
+        if request.headers.get("if-none-match") == etag:
+            self.remaining += 1  # not charged
+            return Reply(304, None, {"ETag": etag})
+        return reply
+
+    def _dispatch(self, request: Request) -> Reply:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             return Reply(401, {"message": "Bad credentials"})
         if request.path in self.secondary_limit:
@@ -250,10 +264,7 @@ class FakeGitHub(FakeServer):
             {"number": p.number, "state": "closed", "updated_at": p.updated_at or p.merged_at}
             for p in closed
         ]
-        etag = '"' + hashlib.sha256(json.dumps(body).encode()).hexdigest()[:16] + '"'
-        if request.headers.get("if-none-match") == etag:
-            return Reply(304, None, {"ETag": etag})
-        return self._charged(Reply(200, body, {"ETag": etag}))
+        return self._charged(Reply(200, body))
 
     def _protection(self, request: Request) -> Reply:
         if not request.path.endswith("/protection"):

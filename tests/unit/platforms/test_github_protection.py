@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assay.platforms.cache import ResponseCache
 from assay.platforms.github import GitHubProvider
 from assay.platforms.identity import Credentials, Platform
 from assay.platforms.model import Protection
@@ -162,3 +164,20 @@ def test_environments_refused_and_no_token(github: FakeGitHub) -> None:
     none = read(github, token=None)
     assert (none.access.status, none.environments_access.status) == ("no_token", "no_token")
     assert none.protected is None
+
+
+def test_reading_unchanged_protection_again_costs_no_rate_budget(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.protection, github.rules, github.rulesets = CLASSIC, RULES, {7: RULESET}
+    github.environments = ENVIRONMENTS
+    charged = []
+    for _ in range(2):
+        credentials = Credentials("Authorization", TOKEN, "GITHUB_TOKEN")
+        cache = ResponseCache(tmp_path / "cache")
+        with Transport(github.api_url, credentials, cache=cache) as transport:
+            platform = Platform("github", "acme/shop", github.api_url)
+            found = GitHubProvider(platform, transport).protection("main")
+            charged.append(transport.charged)
+        assert found.required_approvals == 2
+    assert charged == [4, 0]
