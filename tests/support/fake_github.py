@@ -8,8 +8,8 @@ public REST and GraphQL documentation.
 - ``GET /repos/{o}/{r}/branches/{b}/protection``, ``/rules/branches/{b}``,
   ``/rulesets/{id}``, ``/environments``;
 - an ``ETag`` on every GET answer, and ``304`` (not charged) on a matching
-  ``If-None-Match``; ``X-RateLimit-*`` headers on every charged answer, a secondary rate limit (``403`` with
-  ``Retry-After``) on demand, ``401 Bad credentials`` without the token.
+  ``If-None-Match``; ``X-RateLimit-*`` headers on every charged answer; a secondary rate
+  limit (``403`` with ``Retry-After``) on demand; ``401 Bad credentials`` without the token.
 
 :attr:`FakeGitHub.handler_seconds` sums the time spent building answers, so benchmarks can
 compare a client's wall time with the server's own.
