@@ -61,7 +61,11 @@ from assay.evidence.collectors.interface import (
     narrow_window,
     off_branch,
 )
-from assay.evidence.collectors.platform import environments_into_workflows, reviewed_by_platform
+from assay.evidence.collectors.platform import (
+    environments_into_workflows,
+    origin_url,
+    reviewed_by_platform,
+)
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
@@ -333,7 +337,9 @@ class _ServiceRun:
             timeout=self.options.timeout,
             progress=self.tell,
         )
-        return replace(target, platform=resolve_platform(ref.platform, ref.url, self.environ))
+        # A local clone without a url: its origin remote may still say where it lives.
+        url = ref.url if ref.url or ref.platform else origin_url(target)
+        return replace(target, platform=resolve_platform(ref.platform, url, self.environ))
 
     def _folders(self) -> list[tuple[Path, str | None, bool]]:
         """(folder, pipeline name, configured) for every artefact folder to scan."""

@@ -54,6 +54,13 @@ def refusal(approval: Approval, request: ChangeRequest, policy: ReviewerPolicy) 
     return None
 
 
+def origin_url(target: RepoTarget) -> str | None:
+    """The clone's ``origin`` remote URL, if it has one."""
+    code, out, _ = Git(target.path, target.name).run_status("config", "--get", "remote.origin.url")
+    found = out.decode("utf-8", "replace").strip()
+    return found if code == 0 and found else None
+
+
 def _rebased(git: Git, request: ChangeRequest) -> tuple[str, ...]:
     """The commits a rebase put on the branch, ending at the one the platform names."""
     if (

@@ -266,3 +266,29 @@ def test_the_platform_entry_is_read_and_checked(tmp_path: Path) -> None:
     with pytest.raises(AssayError) as refused:
         open_workspace(root).load_services()
     assert "repos[0].platform.api_url" in "\n".join(refused.value.diagnostics())
+
+
+def test_a_local_clone_is_placed_by_its_origin_remote(tmp_path: Path) -> None:
+    from assay.evidence.collectors.platform import origin_url
+    from assay.platforms.identity import from_url
+    from tests.unit.evidence.collection.helpers import target
+
+    repo = GitRepo.init(tmp_path / "shop")
+    repo.commit("Initial import")
+    assert origin_url(target(repo)) is None
+    repo.git("remote", "add", "origin", "git@github.com:acme/shop.git")
+    found = from_url(origin_url(target(repo)))
+    assert found is not None
+    assert (found.provider, found.project) == ("github", "acme/shop")
+
+
+def test_collection_places_a_path_repository_by_its_origin(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "ws" / "repos" / "shop")
+    repo.commit("Initial import")
+    repo.git("remote", "add", "origin", "https://github.com/acme/shop.git")
+    root = workspace(tmp_path / "ws", {"shop": {"repos": [{"name": "shop", "path": "repos/shop"}]}})
+    report = run(root, tmp_path / "store.db", {})  # no token: nothing is sent anywhere
+    assert report.failures == []
+    reviews = facts_of(report, "platform.reviews")
+    assert (reviews["project"], reviews["access"]["status"]) == ("acme/shop", "no_token")
+    assert facts_of(report, "git.history")["platform_reviews"]["status"] == "no_token"
