@@ -223,18 +223,23 @@ def service_component(facts: PackFacts) -> dict[str, Any]:
     }
 
 
+def _named(entries: Sequence[str]) -> list[tuple[str, str]]:
+    """``(name, shown)`` for the cover's ``name: where`` entries of repositories and pipelines."""
+    return [(entry.split(": ", 1)[0], entry) for entry in entries]
+
+
 def inventory_items(facts: PackFacts) -> list[dict[str, Any]]:
     """One item per repository and pipeline of the service, implementing its component."""
     items = []
-    for kind, names, make in (
+    for kind, entries, make in (
         ("repository", facts.repos, repo_uuid),
         ("pipeline", facts.pipelines, pipeline_uuid),
     ):
-        for name in names:
+        for name, shown in _named(entries):
             items.append(
                 {
                     "uuid": make(facts.service, name),
-                    "description": line(f"{kind.capitalize()} {name} of {facts.service}"),
+                    "description": line(f"{kind.capitalize()} {shown} of {facts.service}"),
                     "props": [prop("asset-type", kind, assay=False), prop(kind, name)],
                     "implemented-components": [{"component-uuid": service_uuid(facts.service)}],
                 }
@@ -246,9 +251,9 @@ def subject_references(facts: PackFacts, subject: dict[str, Any]) -> list[dict[s
     """The service, and the repository or pipeline an evidence subject names, if known."""
     refs = [{"subject-uuid": service_uuid(facts.service), "type": "component"}]
     repo, pipeline = subject.get("repo"), subject.get("pipeline")
-    if isinstance(repo, str) and repo in facts.repos:
+    if isinstance(repo, str) and repo in dict(_named(facts.repos)):
         refs.append({"subject-uuid": repo_uuid(facts.service, repo), "type": "inventory-item"})
-    if isinstance(pipeline, str) and pipeline in facts.pipelines:
+    if isinstance(pipeline, str) and pipeline in dict(_named(facts.pipelines)):
         refs.append(
             {"subject-uuid": pipeline_uuid(facts.service, pipeline), "type": "inventory-item"}
         )

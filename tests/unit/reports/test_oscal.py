@@ -12,9 +12,9 @@ import pytest
 
 from assay.reports.model import ServiceReport
 from assay.reports.oscal import assessment_results
-from assay.reports.oscal_poam import plan_of_action
 from assay.reports.oscal_catalog import catalog_document, component_document, export_library
 from assay.reports.oscal_common import token
+from assay.reports.oscal_poam import plan_of_action
 from tests.support.paths import DATA
 from tests.unit.reports.oscal_schema import ecma_to_python, oscal_errors
 from tests.unit.reports.sample import AWS_KEY, Sample
