@@ -7,8 +7,12 @@ For each service, in this order:
 2. every repository is resolved to a commit (cloned or fetched first if it is a URL);
 3. every file in the pipelines' artefact folders (and ``--artefacts`` folders) is
    offered to the *artefact* collectors whose ``accepts()`` is true; files nobody
-   recognises are listed as skipped. Each collector's ``collect_all(targets, context)``
-   gets all its files of one folder at once (to merge them into one record);
+   recognises are listed as skipped. Each collector's ``collect_files(targets, context)``
+   gets all its files of one folder at once (to merge them into one record). A file that
+   cannot be read is not evidence: it is listed as skipped with its located reason, and
+   the other files are still collected. Only a hostile file (a DOCTYPE with entities, a
+   zip member escaping its folder, a zip bomb, a time after the collection) stops the
+   service;
 4. approvals found in ``reviews`` drafts (self-reported: only those naming the author,
    by someone else, and not by an unlisted automation account) are handed to the repo
    collectors as :attr:`CollectContext.approvals` (commit id -> approvers);
@@ -30,9 +34,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from assay.display import mask_url
 from assay.durations import parse_duration
@@ -56,12 +59,15 @@ from assay.evidence.collectors.interface import (
     narrow_window,
     off_branch,
 )
+from assay.evidence.collectors.outcome import Outcome, Unread, unread_from
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
-from assay.evidence.parsing.errors import check_claimed_time
+from assay.evidence.parsing.errors import ArtefactError, HostileArtefact, check_claimed_time
 from assay.evidence.trust import ReviewerPolicy, approvals_artefact
 from assay.workspace import RepoRef, Service, Workspace, unknown_service
+
+_T = TypeVar("_T")
 
 #: Kinds whose facts depend on the collection window (``--since``).
 WINDOWED_KINDS = frozenset({"git.history"})
@@ -338,11 +344,29 @@ class _ServiceRun:
         return drafts
 
     def _parse(self, scan: ArtefactScan, parsers: Sequence[Collector]) -> list[EvidenceDraft]:
-        from assay.evidence.parsing.archives import expand_archives  # zips: checked, in memory
-
         # Each target keeps its own recognition: what was parsed goes when the targets do.
-        targets = expand_archives(scan.targets, max_total_bytes=self.context.max_artefact_bytes)
-        return self._parse_targets(targets, parsers)
+        return self._parse_targets(self._expand(scan.targets), parsers)
+
+    def _expand(self, targets: Sequence[ArtefactTarget]) -> list[ArtefactTarget]:
+        """``targets`` with every zip replaced by its members (checked, in memory). A zip
+        that is hostile stops the service; one that is merely corrupt is skipped."""
+        from assay.evidence.parsing.archives import expand_zip, is_zip
+
+        expanded: list[ArtefactTarget] = []
+        for target in targets:
+            if not is_zip(target.data):
+                expanded.append(target)
+                continue
+            try:
+                expanded.extend(expand_zip(target, max_total_bytes=self.context.max_artefact_bytes))
+            except HostileArtefact:
+                raise
+            except ArtefactError as exc:
+                self._note(unread_from(exc, [target.name]))
+        return expanded
+
+    def _note(self, unread: Iterable[Unread]) -> None:
+        self.skipped.extend(Skipped(self.service.id, u.name, u.reason) for u in unread)
 
     def _parse_targets(
         self, targets: list[ArtefactTarget], parsers: Sequence[Collector]
@@ -359,7 +383,9 @@ class _ServiceRun:
         drafts: list[EvidenceDraft] = []
         for name, files in chosen.items():
             collector = self.collectors[name]
-            drafts.extend(_guard(collector, partial(collector.collect_all, files, self.context)))
+            outcome = _guard_files(collector, files, self.context)
+            self._note(outcome.unread)
+            drafts.extend(outcome.drafts)
         return drafts
 
     def _run(
@@ -389,9 +415,20 @@ def _accepts(collector: Collector, target: ArtefactTarget) -> bool:
         ) from None
 
 
-def _guard(
-    collector: Collector, work: Callable[[], Iterable[EvidenceDraft]]
-) -> list[EvidenceDraft]:
+def _guard_files(
+    collector: Collector, files: Sequence[ArtefactTarget], context: CollectContext
+) -> Outcome:
+    """A collector's outcome for one folder's files; a plugin's bug fails closed, naming it."""
+    outcome = _guard(collector, lambda: [collector.collect_files(files, context)])[0]
+    if not isinstance(outcome, Outcome):
+        raise CollectorError(
+            f"collector {collector.ident} returned {type(outcome).__name__} "
+            "from collect_files, not an Outcome"
+        )
+    return outcome
+
+
+def _guard(collector: Collector, work: Callable[[], Iterable[_T]]) -> list[_T]:
     """Run a collector; its own errors pass through, anything else names it."""
     try:
         return list(work())
