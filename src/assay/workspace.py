@@ -47,6 +47,8 @@ class RepoRef:
     tag_pattern: str | None = None
     files: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     allowed_signers: Path | None = None
+    #: The ``platform:`` entry (provider, project, api_url), when the repository has one.
+    platform: dict[str, str] | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,7 @@ def parse_service(
                 allowed_signers=(
                     root / raw["allowed_signers"] if raw.get("allowed_signers") else None
                 ),
+                platform=dict(raw["platform"]) if raw.get("platform") else None,
             )
         )
     pipelines = []

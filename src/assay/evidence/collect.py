@@ -16,9 +16,14 @@ For each service, in this order:
 4. approvals found in ``reviews`` drafts (self-reported: only those naming the author,
    by someone else, and not by an unlisted automation account) are handed to the repo
    collectors as :attr:`CollectContext.approvals` (commit id -> approvers);
-5. every *repo* collector, for every repository. A ``git.history`` draft made with such
-   approvals carries them as the artefact ``self-reported-approvals.json``, which marks
-   the record as self-reported (:mod:`assay.evidence.trust`).
+5. every *repo* collector, for every repository: first ``platform.reviews`` (the code
+   platform's API, when the repository has a platform) and ``platform.protection``: the
+   commits the platform shows independently approved reach the others as
+   :attr:`CollectContext.platform_reviewed` (tested: Assay read them itself), and the
+   platform's environment approvals fill in the ``ci.workflows`` deploy environments the
+   CI definitions could not say about; then the rest. A ``git.history`` draft made with
+   self-reported approvals carries them as the artefact ``self-reported-approvals.json``,
+   which marks the record as self-reported (:mod:`assay.evidence.trust`).
 
 All drafts of a service are then checked (kind declared by the collector, facts valid
 against the kind's schema) and written with one :meth:`Store.record` call: one
@@ -60,11 +65,18 @@ from assay.evidence.collectors.interface import (
     off_branch,
 )
 from assay.evidence.collectors.outcome import Outcome, Unread, unread_from
+from assay.evidence.collectors.platform import (
+    environments_into_workflows,
+    origin_url,
+    reviewed_by_platform,
+)
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
 from assay.evidence.parsing.errors import ArtefactError, HostileArtefact, check_claimed_time
 from assay.evidence.trust import ReviewerPolicy, approvals_artefact
+from assay.platforms.identity import resolve as resolve_platform
+from assay.platforms.registry import PlatformSession, cache_folder
 from assay.workspace import RepoRef, Service, Workspace, unknown_service
 
 _T = TypeVar("_T")
@@ -241,6 +253,7 @@ class _ServiceRun:
             service_slos=service.slos,
             options=options.options,
             reviewers=ReviewerPolicy.from_config(workspace.config),
+            platforms=PlatformSession(environ, cache_folder(workspace.root)),
         )
         self.repos = repos_to_collect(service, options)
         self.by_target = {
@@ -279,14 +292,30 @@ class _ServiceRun:
         drafts.extend(self._artefacts(targets))
         approvals = approvals_from(drafts, targets, self.context.reviewers)
         sources = [d.collector for d in drafts if d.kind == "reviews"]
+        repo_collectors = self.by_target["repo"]
+        platform_first = [
+            c for c in repo_collectors if any(k.startswith("platform.") for k in c.kinds)
+        ]
         for target in targets:
             context = self.context
             found = approvals.get(target.name)
             if found:
                 context = replace(context, approvals=found)
-            for collector in self.by_target["repo"]:
+            # The platform's reviews first: git.history counts the change sets they show
+            # independently approved (tested platform facts, not self-reported).
+            made_first: list[EvidenceDraft] = []
+            for collector in platform_first:
+                self.tell(f"{target.name}: {collector.name}")
+                made_first += [self._mark(d, target) for d in self._run(collector, target, context)]
+            drafts.extend(made_first)
+            reviewed, access = reviewed_by_platform(made_first)
+            context = replace(context, platform_reviewed=reviewed, platform_reviews=access)
+            for collector in repo_collectors:
+                if collector in platform_first:
+                    continue
                 self.tell(f"{target.name}: {collector.name}")
                 made = [self._mark(d, target) for d in self._run(collector, target, context)]
+                made = environments_into_workflows(made, made_first)
                 drafts.extend(_mark_self_reported(made, found, sources) if found else made)
         return drafts
 
@@ -304,7 +333,7 @@ class _ServiceRun:
         where = path or ref.path
         display = self.workspace.display(where) if where else mask_url(ref.url or ref.name)
         self.tell(f"{ref.name}: resolving {display}")
-        return prepare_repo(
+        target = prepare_repo(
             ref,
             service=self.service.id,
             root=self.workspace.root,
@@ -314,6 +343,9 @@ class _ServiceRun:
             timeout=self.options.timeout,
             progress=self.tell,
         )
+        # A local clone without a url: its origin remote may still say where it lives.
+        url = ref.url if ref.url or ref.platform else origin_url(target)
+        return replace(target, platform=resolve_platform(ref.platform, url, self.environ))
 
     def _folders(self) -> list[tuple[Path, str | None, bool]]:
         """(folder, pipeline name, configured) for every artefact folder to scan."""

@@ -50,6 +50,8 @@ from assay.evidence.parsing.errors import (
 from assay.evidence.parsing.recognition import Recognition, recognise
 from assay.evidence.parsing.values import parse_time
 from assay.evidence.trust import ReviewerPolicy
+from assay.platforms.identity import Platform
+from assay.platforms.registry import PlatformSession
 
 ENTRY_POINT_GROUP = "assay.collectors"
 #: The subject's pipeline when an artefact belongs to no configured pipeline.
@@ -76,6 +78,8 @@ class RepoTarget:
     #: Whether ``commit`` is reachable from the branch head (``--commit`` may name one
     #: that is not: its evidence is recorded as such and never stands for the branch).
     on_branch: bool = True
+    #: The code platform the repository lives on, when configured or read from its URL.
+    platform: Platform | None = None
 
     @property
     def branch_label(self) -> str:
@@ -168,6 +172,14 @@ class CollectContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     #: Who may count as a reviewer in self-reported review exports (assay.toml ``[collect]``).
     reviewers: ReviewerPolicy = field(default_factory=ReviewerPolicy)
+    #: Opens platform providers with the environment's token (None: no platform reads).
+    platforms: PlatformSession | None = None
+    #: Commits the platform shows independently approved (read by ``platform.reviews``,
+    #: judged there): commit id -> approvers. Tested evidence, not self-reported.
+    platform_reviewed: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: Whether the platform's reviews were read for the repository collected: the
+    #: ``access`` facts of its ``platform.reviews`` record (None: no platform configured).
+    platform_reviews: Mapping[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------- collectors
