@@ -7,7 +7,8 @@ control (``approved_by``); ``waivers.approved_by`` names the roles that may appr
 waiver of a control that names none.
 
 A person is named in an attestation's ``signer`` or a waiver's ``approver`` by their
-email or their full name (either matched without regard to case). Their keys become an
+email or their full name (matched without regard to case), as ``Name <email>``, or as
+``Name, title``. Their keys become an
 allowed-signers file (one line per key, the email as principal, restricted to one
 namespace) that ``ssh-keygen -Y verify`` reads. The email pattern admits none of the
 characters that file gives a meaning to (``*``, ``?``, ``!``, ``,``, quotes, spaces), so
@@ -48,9 +49,15 @@ class Person:
         return not self.roles.isdisjoint(roles)
 
     def matches(self, who: str) -> bool:
-        """Whether ``who`` (an email or a full name) names this person."""
-        wanted = who.strip().casefold()
-        return wanted in (self.email.casefold(), self.name.strip().casefold())
+        """Whether ``who`` names this person: their email, their full name, ``Name
+        <email>`` (the email decides), or ``Name, title`` (the name decides)."""
+        wanted = who.strip()
+        if wanted.endswith(">") and "<" in wanted:
+            wanted = wanted[wanted.rindex("<") + 1 : -1]
+        elif "," in wanted and "@" not in wanted:
+            wanted = wanted.split(",", 1)[0]
+        folded = wanted.strip().casefold()
+        return folded in (self.email.casefold(), self.name.strip().casefold())
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,15 @@ def parse_people(document: YamlDocument) -> tuple[People | None, list[Problem]]:
     people: list[Person] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data["people"]):
+        # A pattern's $ also matches before a final newline: refuse every control
+        # character, so no value can start another line of the allowed-signers file.
+        for key, value in (
+            ("email", raw["email"]),
+            *((("keys", slot), text) for slot, text in enumerate(raw.get("keys", ()))),
+        ):
+            if any(ord(char) < 32 or ord(char) == 127 for char in value):
+                where = ("people", index, *(key if isinstance(key, tuple) else (key,)))
+                problems.append(document.problem(where, "a line break or control character"))
         for slot, role in enumerate(raw["roles"]):
             if role not in roles:
                 problems.append(

@@ -41,8 +41,8 @@ from functools import cache
 
 from assay import __version__
 from assay.assess.attestations import Attestation
-from assay.assess.evaluate import Evaluator, anchored_findings, fill_template, kind_problems
 from assay.assess.duties import waiver_refusal
+from assay.assess.evaluate import Evaluator, anchored_findings, fill_template, kind_problems
 from assay.assess.manual import ManualJudge
 from assay.assess.model import (
     Assessment,

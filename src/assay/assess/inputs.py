@@ -20,7 +20,6 @@ from assay.people import People
 from assay.workspace import Service, Workspace, parse_service, unknown_service
 from assay.yamlfile import load_yaml, yaml_names
 
-
 #: Where the built-in controls say they come from.
 BUILTIN_SOURCE = "assay/controls/library/"
 

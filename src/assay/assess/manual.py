@@ -187,8 +187,7 @@ class ManualJudge:
         missing = missing_items(test.must_show, content)
         if missing:
             problems.append(
-                f"the supporting document {document['name']} does not show "
-                f"{', '.join(missing)}"
+                f"the supporting document {document['name']} does not show {', '.join(missing)}"
             )
         dated = content.get("dated") if isinstance(content, dict) else None
         if isinstance(dated, str) and dated > signed:
@@ -211,8 +210,10 @@ class ManualJudge:
             said += "; roles not checked: the workspace has no people.yaml"
         if isinstance(verdict, Verdict):
             return outcome(
-                "pass", f"{said}; signature verified, {verdict.detail}",
-                self_reported=None, signed_by=signed_by,
+                "pass",
+                f"{said}; signature verified, {verdict.detail}",
+                self_reported=None,
+                signed_by=signed_by,
             )
         why = verdict if isinstance(verdict, str) else "unsigned"
         return outcome("pass", f"{said}; self-reported: {why}", signed_by=signed_by)

@@ -19,15 +19,15 @@ from assay.assess.attestations import (
     pinned_text,
     read_document,
 )
-from assay.assess.signing import attestation_signature, signature_path
 from assay.assess.model import Assessment
+from assay.assess.signing import attestation_signature, signature_path
 from assay.errors import IntegrityError
 from assay.evidence.model import EvidenceDraft
 
 if TYPE_CHECKING:
     from assay.assess.gate import GateDecision
-    from assay.people import People
     from assay.evidence.store import AssessmentRecord, RecordResult, Store
+    from assay.people import People
 
 GATE_KIND = "gate.decision"
 

@@ -23,10 +23,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assay.errors import AssayError
 
@@ -120,7 +121,7 @@ def run_ssh_keygen(
     if agent and socket:
         env["SSH_AUTH_SOCK"] = socket
     try:
-        done = subprocess.run(  # noqa: S603 - an argument list, no shell, fixed environment
+        done = subprocess.run(
             [ssh_keygen_path(), *args],
             input=stdin,
             capture_output=True,
@@ -140,22 +141,35 @@ def run_ssh_keygen(
 
 def sign(content: bytes, key: Path) -> bytes:
     """An armored SSH signature of ``content`` with the private key at ``key``."""
+    return sign_many([content], key)[0]
+
+
+def sign_many(contents: Sequence[bytes], key: Path) -> list[bytes]:
+    """Signatures of every item of ``contents``, made by one ``ssh-keygen`` process."""
+    if not contents:
+        return []
     key = key.resolve()
     if not key.is_file():
         raise SigningError(f"{key}: no such key file")
     with tempfile.TemporaryDirectory(prefix="assay-sign-") as folder:
+        home = Path(folder)
+        names = []
+        for index, content in enumerate(contents):
+            (home / f"{index}.json").write_bytes(content)
+            names.append(f"{index}.json")
         done = run_ssh_keygen(
-            ["-q", "-Y", "sign", "-n", NAMESPACE, "-f", str(key)],
-            stdin=content,
-            home=Path(folder),
+            ["-q", "-Y", "sign", "-n", NAMESPACE, "-f", str(key), *names],
+            stdin=b"",
+            home=home,
             agent=True,
         )
-    if done.returncode != 0 or b"BEGIN SSH SIGNATURE" not in done.stdout:
-        raise SigningError(
-            f"ssh-keygen could not sign with {key.name}: {done.message()}",
-            hint="name a private key without a passphrase, or one loaded in ssh-agent",
-        )
-    return done.stdout
+        made = [home / f"{name}.sig" for name in names]
+        if done.returncode != 0 or not all(path.is_file() for path in made):
+            raise SigningError(
+                f"ssh-keygen could not sign with {key.name}: {done.message()}",
+                hint="name a private key without a passphrase, or one loaded in ssh-agent",
+            )
+        return [path.read_bytes() for path in made]
 
 
 @dataclass(frozen=True)
@@ -171,22 +185,25 @@ class Verifier:
     """Verifies attestation signatures against the keys in ``people.yaml``.
 
     The allowed-signers file is written once, in a private temporary folder that lives as
-    long as the verifier (or until :meth:`close`).
+    long as the verifier (or until :meth:`close`). ``ssh-keygen -Y verify`` checks one
+    signature a process.
     """
 
     def __init__(self, people: People) -> None:
         self._people = people
-        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._folder: Path | None = None
+        self._cleanup: weakref.finalize[Any, Any] | None = None
         self._count = 0
 
     def _home(self) -> Path:
         if self._folder is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="assay-verify-")
-            home = Path(self._folder.name)
-            (home / "allowed_signers").write_text(
+            folder = Path(tempfile.mkdtemp(prefix="assay-verify-"))
+            self._cleanup = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+            (folder / "allowed_signers").write_text(
                 self._people.allowed_signers(NAMESPACE), encoding="utf-8"
             )
-        return Path(self._folder.name)
+            self._folder = folder
+        return self._folder
 
     def verify(self, content: bytes, signature: bytes, principal: str) -> Verdict:
         """Check ``signature`` over ``content`` for ``principal`` (an email)."""
@@ -218,17 +235,19 @@ class Verifier:
             sig.unlink(missing_ok=True)
         if done.returncode == 0:
             said = done.stdout.decode("utf-8", "replace").strip()
-            key = said.rsplit(" key ", 1)[-1] if " key " in said else "a listed key"
+            key = said.rsplit(" with ", 1)[-1] if " with " in said else "a listed key"
             return Verdict(True, person.email, f"signed by {person.email} with {key}")
         return Verdict(
-            False, person.email, f"the signature does not verify for {person.email}: "
-            f"{done.message()}"
+            False,
+            person.email,
+            f"the signature does not verify for {person.email}: {done.message()}",
         )
 
     def close(self) -> None:
-        if self._folder is not None:
-            self._folder.cleanup()
-            self._folder = None
+        if self._cleanup is not None:
+            self._cleanup()
+        self._folder = None
+        self._cleanup = None
 
 
 def attestation_signature(
