@@ -163,3 +163,24 @@ def load_people(path: Path, *, display: str | None = None) -> People | None:
 def unknown_roles(people: People, roles: Iterable[str]) -> list[str]:
     """The roles in ``roles`` that the workspace does not define."""
     return [role for role in roles if role not in people.roles]
+
+
+#: The roles the built-in control library names (``attested_by``), with what each is. A
+#: workspace that uses the built-in library defines the ones it needs in people.yaml.
+LIBRARY_ROLES: dict[str, str] = {
+    "ai-accountable-executive": "The executive accountable for AI systems",
+    "ciso": "Chief information security officer",
+    "data-protection-officer": "Data protection officer",
+    "facilities-manager": "Facilities manager",
+    "head-of-it": "Head of IT",
+    "head-of-people": "Head of people",
+    "head-of-platform": "Head of platform",
+    "incident-process-owner": "Owner of the incident management process",
+    "independent-validator": "Validator independent of the model's developers",
+    "internal-audit-lead": "Internal audit lead",
+    "isms-owner": "Owner of the information security management system",
+    "model-owner": "Owner of an AI model in production",
+    "risk-compliance-lead": "Risk and compliance lead",
+    "service-owner": "Owner of a service",
+    "top-management": "A member of top management (CEO, CTO or equivalent)",
+}

@@ -198,11 +198,13 @@ class ManualJudge:
         verdict = self._signature(source, document["attested_sha256"], signer)
         if isinstance(verdict, Verdict) and not verdict.valid:
             problems.append(verdict.detail)
+        signed = isinstance(verdict, Verdict) and verdict.valid
         if problems:
             return outcome(
                 "fail",
                 f"the attestation of {control.id} in {source.source} is refused",
                 tuple(problems),
+                self_reported=None if signed else KIND,
                 signed_by=signed_by,
             )
         said = f"attested by {signed_by} on {signed}, valid until {expires} ({source.source})"
