@@ -1,4 +1,4 @@
-"""The user's governance workspace: ``assay.toml``, services, controls, waivers.
+"""The user's governance workspace: ``assay.toml``, services, people, controls, waivers.
 
 A workspace is found by walking up from the working directory to the first
 folder holding ``assay.toml``; ``--workspace DIR`` names one directly. Loading
@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from assay.display import mask_url
 from assay.errors import (
@@ -25,6 +25,9 @@ from assay.errors import (
 )
 from assay.schemas import check_document, check_mapping
 from assay.yamlfile import YamlDocument, parse_folder
+
+if TYPE_CHECKING:
+    from assay.people import People
 
 CONFIG_NAME = "assay.toml"
 MAX_CONFIG_BYTES = 256 * 1024
@@ -135,6 +138,16 @@ class Workspace:
     @property
     def attestations_dir(self) -> Path:
         return self.root / "attestations"
+
+    @property
+    def people_path(self) -> Path:
+        return self.root / "people.yaml"
+
+    def load_people(self) -> People | None:
+        """``people.yaml``, validated; ``None`` when the workspace has none."""
+        from assay.people import load_people
+
+        return load_people(self.people_path, display=self.display(self.people_path))
 
     @property
     def since(self) -> str:
