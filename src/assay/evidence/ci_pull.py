@@ -81,7 +81,9 @@ def choose(runs: Iterable[CiRun], workflow: str | None) -> CiRun | None:
     return next((r for r in runs if r.completed and matches(r, workflow)), None)
 
 
-def run_facts(run: CiRun, branch: str, artefacts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def run_facts(
+    run: CiRun, branch: str | None, artefacts: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
     """The ``ci.run`` facts of a pulled run."""
     return {
         "provider": run.provider,
@@ -92,7 +94,7 @@ def run_facts(run: CiRun, branch: str, artefacts: Sequence[dict[str, Any]]) -> d
         "workflow": run.workflow,
         "job": None,
         "commit": run.commit,
-        "ref": f"refs/heads/{branch}",
+        "ref": f"refs/heads/{run.branch or branch}" if (run.branch or branch) else "HEAD",
         "ref_protected": None,
         "event": run.event,
         "pull_request": None,
@@ -165,7 +167,7 @@ def notes_of(facts: dict[str, Any]) -> tuple[str, ...]:
 def pull(
     provider: PlatformProvider,
     platform: Platform,
-    branch: str,
+    branch: str | None,
     commit: str,
     workflow: str | None,
     *,
@@ -173,7 +175,8 @@ def pull(
     kept: KeptRuns | None = None,
     now: datetime | None = None,
 ) -> Pulled:
-    """Pull the run of ``commit`` on ``branch`` and its artefacts (module docstring)."""
+    """Pull the run of ``commit`` on ``branch`` and its artefacts (module docstring). Without
+    a branch (a commit that is not on it), a run of the commit on any branch."""
     listed = provider.ci_runs(branch, commit)
     if not listed.access.read:
         needs = f"; {listed.access.needs}" if listed.access.needs else ""
@@ -181,11 +184,11 @@ def pull(
     run = choose(listed.runs, workflow)
     if run is None:
         which = f" of workflow {workflow!r}" if workflow else ""
+        on = f" on {branch}" if branch else ""
         return Pulled(
-            None,
-            notes=(f"no completed run{which} of commit {commit[:12]} on {branch}: nothing pulled",),
+            None, notes=(f"no completed run{which} of commit {commit[:12]}{on}: nothing pulled",)
         )
-    key = kept_key(platform.api_url, platform.project, branch, run.run_id, run.fingerprint)
+    key = kept_key(platform.api_url, platform.project, branch or "", run.run_id, run.fingerprint)
     found = kept.get(key, max_bytes) if kept is not None else None
     if found is not None:
         facts, blobs = found

@@ -76,15 +76,12 @@ def pull_service(
     for pipeline in pipelines:
         target = _target(pipeline, targets)
         where = f"{pipeline.name} (pulled from {pipeline.provider})"
-        if not target.branch:
-            note(where, f"{target.name} has no branch to pull runs for")
-            continue
         assert target.platform is not None
         with session.open(target.platform) as provider:
             pulled = pull(
                 provider,
                 target.platform,
-                target.branch,
+                target.branch if target.on_branch else None,
                 target.commit,
                 pipeline.workflow,
                 max_bytes=context.max_artefact_bytes,

@@ -349,7 +349,7 @@ class GitHubProvider:
 
     # ----------------------------------------------------------------- Actions
 
-    def ci_runs(self, branch: str, commit: str) -> RunList:
+    def ci_runs(self, branch: str | None, commit: str) -> RunList:
         """The workflow runs of ``commit`` on ``branch`` (:mod:`.github_actions`)."""
         if self.transport.credentials is None:
             return RunList(self._no_token())

@@ -99,9 +99,13 @@ def run_from(raw: Mapping[str, Any], project: str) -> CiRun | None:
     )
 
 
-def list_runs(transport: Transport, repo: str, project: str, branch: str, commit: str) -> RunList:
-    """The runs of ``commit`` on ``branch``, newest first."""
-    params: dict[str, str | int] = {"head_sha": commit, "branch": branch, "per_page": 100}
+def list_runs(
+    transport: Transport, repo: str, project: str, branch: str | None, commit: str
+) -> RunList:
+    """The runs of ``commit`` on ``branch`` (any branch when None), newest first."""
+    params: dict[str, str | int] = {"head_sha": commit, "per_page": 100}
+    if branch:
+        params["branch"] = branch
     runs: list[CiRun] = []
     for number, response in enumerate(transport.pages(f"{repo}/actions/runs", params)):
         if not response.ok:
@@ -109,7 +113,11 @@ def list_runs(transport: Transport, repo: str, project: str, branch: str, commit
         body = response.body if isinstance(response.body, Mapping) else {}
         for raw in body.get("workflow_runs") or ():
             run = run_from(raw, project) if isinstance(raw, Mapping) else None
-            if run is not None and run.commit == commit.lower() and run.branch in (None, branch):
+            if (
+                run is not None
+                and run.commit == commit.lower()
+                and (branch is None or run.branch in (None, branch))
+            ):
                 runs.append(run)
         if number + 1 >= MAX_RUN_PAGES:
             break

@@ -62,7 +62,7 @@ class GitLabProvider:
             return Protection(missing, branch, environments_access=missing)
         return read_protection(self.transport, self.platform.project, branch)
 
-    def ci_runs(self, branch: str, commit: str) -> RunList:
+    def ci_runs(self, branch: str | None, commit: str) -> RunList:
         """The pipelines of ``commit`` on ``branch`` (:mod:`.gitlab_pipelines`)."""
         missing = self._no_token()
         if missing is not None:

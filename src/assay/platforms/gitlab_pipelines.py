@@ -103,15 +103,12 @@ def project_path(project: str) -> str:
     return f"projects/{quote(project, safe='')}"
 
 
-def list_runs(transport: Transport, project: str, branch: str, commit: str) -> RunList:
+def list_runs(transport: Transport, project: str, branch: str | None, commit: str) -> RunList:
     base = project_path(project)
-    params: dict[str, str | int] = {
-        "sha": commit,
-        "ref": branch,
-        "order_by": "id",
-        "sort": "desc",
-        "per_page": 100,
-    }
+    params: dict[str, str | int] = {"sha": commit, "order_by": "id", "sort": "desc"}
+    params["per_page"] = 100
+    if branch:
+        params["ref"] = branch
     response = transport.get(f"{base}/pipelines", params)
     if not response.ok:
         return RunList(refusal(response, "pipelines"))
@@ -120,7 +117,9 @@ def list_runs(transport: Transport, project: str, branch: str, commit: str) -> R
         for raw in (response.body if isinstance(response.body, list) else ())
         if isinstance(raw, Mapping)
         for run in [run_from(raw, project)]
-        if run is not None and run.commit == commit.lower() and run.branch == branch
+        if run is not None
+        and run.commit == commit.lower()
+        and (branch is None or run.branch == branch)
     ]
     return RunList(Access("read"), tuple(runs))
 

@@ -32,7 +32,7 @@ class PlatformProvider(Protocol):
         """How ``branch`` is protected, and the project's deployment environments."""
         ...
 
-    def ci_runs(self, branch: str, commit: str) -> RunList:
+    def ci_runs(self, branch: str | None, commit: str) -> RunList:
         """The CI runs of ``commit`` on ``branch``, newest first (without details)."""
         ...
 
