@@ -36,13 +36,12 @@ from assay.durations import isoformat
 from assay.errors import Problem
 from assay.evidence.model import ArtefactDraft
 from assay.evidence.parsing.errors import HostileArtefact
+from assay.evidence.trust import PULLED_ARTEFACT
 from assay.platforms.ci_kept import KeptRuns, kept_key
 from assay.platforms.ci_model import CiArtefact, CiRun
 from assay.platforms.identity import Platform
 from assay.platforms.provider import PlatformProvider
 
-#: The artefact every record made from a pulled run carries.
-PULLED_ARTEFACT = "ci-pull.json"
 SOURCE_API = "api"
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from assay.evidence.ci_pull import PULLED_ARTEFACT
 from assay.evidence.collect import CollectOptions, collect
 from assay.evidence.collect_results import CollectReport
 from assay.evidence.store import open_store
+from assay.evidence.trust import PULLED_ARTEFACT
 from assay.workspace import open_workspace
 from tests.support.fake_ci import FakeActions, FakeArtefact, FakeBlobs, FakeJob, FakeRun, zipped
 from tests.support.fake_github import TOKEN
@@ -140,3 +140,19 @@ def test_a_commit_off_the_branch_never_stands_for_it(tmp_path: Path, actions: Fa
     assert all(r.subject.get("on_branch") is False for r in results)
     assert json.dumps(ci_run.subject)
     assert head != side
+
+
+def test_reports_tell_pulled_from_job_written(tmp_path: Path, actions: FakeActions) -> None:
+    from assay.reports.gather import ci_origin
+
+    root, _ = setup(tmp_path, actions)
+    report = run(root, tmp_path / "store.db")
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        origins = {}
+        for collected in report.collected:
+            record = store.get(collected.evidence_id)
+            assert record is not None
+            origins[collected.kind] = ci_origin(record)
+    assert origins["ci.run"] == " (pulled from the CI API)"
+    assert origins["test.results"] == " (pulled from the CI API)"
+    assert origins["git.history"] == ""
