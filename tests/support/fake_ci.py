@@ -34,8 +34,8 @@ from tests.support.fake_http import FakeServer, Reply, Request
 def zipped(files: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
+        for name, data in files.items():  # a fixed date: the same files, the same bytes
+            archive.writestr(zipfile.ZipInfo(name, (2026, 3, 1, 10, 0, 0)), data)
     return out.getvalue()
 
 
