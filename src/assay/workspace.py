@@ -58,6 +58,10 @@ class PipelineRef:
     repo: str | None = None
     definition: str | None = None
     artefacts: Path | None = None
+    #: ``api``: runs and artefacts are pulled from the CI system's API (docs/ci-evidence.md).
+    source: str | None = None
+    #: Which runs to pull: a GitHub workflow's name or file name, a GitLab pipeline's name.
+    workflow: str | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,13 @@ def parse_service(
                 )
             )
         artefacts = raw.get("artefacts")
+        if raw.get("source") == "api" and raw.get("provider") not in ("github", "gitlab"):
+            problems.append(
+                document.problem(
+                    ("pipelines", index, "source"),
+                    "source: api needs provider github or gitlab",
+                )
+            )
         pipelines.append(
             PipelineRef(
                 name=raw["name"],
@@ -262,6 +273,8 @@ def parse_service(
                 repo=raw.get("repo"),
                 definition=raw.get("definition"),
                 artefacts=(root / artefacts) if artefacts else None,
+                source=raw.get("source"),
+                workflow=raw.get("workflow"),
             )
         )
     exclusions = {item["control"]: item["justification"] for item in data.get("exclusions", [])}
