@@ -144,6 +144,10 @@ class Workspace:
         return self.root / "attestations"
 
     @property
+    def corrective_actions_dir(self) -> Path:
+        return self.root / "corrective-actions"
+
+    @property
     def people_path(self) -> Path:
         return self.root / "people.yaml"
 

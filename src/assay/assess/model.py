@@ -40,6 +40,9 @@ STATUSES: tuple[str, ...] = (
 #: Statuses a test can have. A control's status before waivers is the worst of its tests'.
 TEST_STATUSES: tuple[str, ...] = ("pass", "gap", "unverifiable", "stale", "fail", "error")
 
+#: What a result can rest on (:attr:`Result.basis`), strongest first.
+BASES: tuple[str, ...] = ("both", "tested", "attested", "self-reported", "none")
+
 #: Statuses that mean "not shown to be in place": ``assay check`` exits 1 on any of them.
 PROBLEM_STATUSES: tuple[str, ...] = ("fail", "gap", "unverifiable", "stale", "error")
 
@@ -275,6 +278,29 @@ class Result:
     def self_reported(self) -> tuple[str, ...]:
         """The self-reported kinds this result rests on, sorted; empty when all was tested."""
         return tuple(sorted({t.self_reported for t in self.tests if t.self_reported}))
+
+    @property
+    def basis(self) -> str:
+        """What the result rests on: ``tested`` (facts Assay read from git, CI or a
+        platform), ``attested`` (a statement signed by someone allowed to make it),
+        ``both``, ``self-reported`` (only inputs nobody independent vouches for: an
+        unsigned attestation, a reviews file a job wrote) or ``none`` (no evidence read).
+        Self-reported evidence never makes a result tested or attested."""
+        tested = attested = reported = False
+        for outcome in self.tests:
+            if outcome.evidence_id is None:
+                continue
+            if outcome.self_reported:
+                reported = True
+            elif outcome.kind == "manual.attestation":
+                attested = True
+            else:
+                tested = True
+        if tested and attested:
+            return "both"
+        if tested or attested:
+            return "tested" if tested else "attested"
+        return "self-reported" if reported else "none"
 
     @property
     def findings(self) -> tuple[Finding, ...]:

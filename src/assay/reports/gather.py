@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay import __version__
+from assay.assess.duties import signer_concentration
 from assay.assess.model import Assessment, Result
 from assay.controls.model import Control, ControlTest, severity_rank
 from assay.display import mask_url
@@ -23,7 +24,9 @@ from assay.evidence.reader import EvidenceReader
 from assay.evidence.trust import PULLED_ARTEFACT
 from assay.governance import Governance
 from assay.mappings.coverage import requirement_status
+from assay.reports.exclusions import exclusions_for
 from assay.reports.expectation import describe
+from assay.reports.findings import findings_for
 from assay.reports.model import (
     ArtefactRow,
     AttestationRow,
@@ -45,6 +48,10 @@ from assay.reports.model import (
 )
 from assay.workspace import Service
 
+if TYPE_CHECKING:
+    from assay.assess.corrective import CorrectiveAction
+    from assay.people import People
+
 #: Artefacts larger than this are listed with their hash but not embedded in the pack.
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -65,6 +72,10 @@ class ReportSources:
     ledger_head: tuple[int, str] | None = None
     assessment_id: str | None = None
     history: Sequence[Assessment] = field(default_factory=tuple)
+    #: The workspace's people (owners of findings are resolved through it).
+    people: People | None = None
+    #: The workspace's corrective actions (those for this service are used).
+    actions: Sequence[CorrectiveAction] = field(default_factory=tuple)
 
 
 def gather(sources: ReportSources, options: ReportOptions | None = None) -> ServiceReport:
@@ -102,6 +113,15 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
         evidence=evidence,
         artefacts=artefacts,
         trend=_trend(assessment, sources.history),
+        findings=findings_for(
+            assessment,
+            governance,
+            service=sources.service,
+            people=sources.people,
+            actions=sources.actions,
+        ),
+        exclusions=exclusions_for(assessment, governance.library, sources.service),
+        concentration=signer_concentration(assessment),
     )
 
 
@@ -277,6 +297,7 @@ def _control_view(
         evidence=tuple(evidence[eid] for eid in result.evidence_ids if eid in evidence),
         links=links,
         self_reported=result.self_reported,
+        basis=result.basis,
     )
 
 
@@ -340,6 +361,7 @@ def _gap_row(result: Result) -> GapRow:
         remediation=result.remediation,
         waiver=result.waiver,
         self_reported=result.self_reported,
+        basis=result.basis,
     )
 
 

@@ -2,9 +2,11 @@
 
 The document (schema: ``assay/schemas/report.schema.json``, documented in
 ``docs/report-json.md``) holds, for each service in scope, what the PDF pack shows:
-the facts of the cover, every control with its tests, outcomes, evidence and framework
-links, the gap register, the framework views, waivers, attestations, the evidence and
-artefact index and the trend. Free text is redacted like every other report; hashes
+the facts of the cover, what each result rests on (tested, attested, both or
+self-reported), every control with its tests, outcomes, evidence and framework links, the
+gap register, the graded findings with their corrective actions, the controls that do not
+apply and why, a warning when one person signed most attestations, the framework views,
+waivers, attestations, the evidence and artefact index and the trend. Free text is redacted like every other report; hashes
 and ids are never touched by redaction.
 """
 
@@ -75,6 +77,7 @@ def _control(control: ControlView) -> dict[str, Any]:
         "freshness": control.freshness or None,
         "status": control.status,
         "underlying_status": control.underlying_status,
+        "basis": control.basis,
         "self_reported": list(control.self_reported),
         "reasons": list(control.reasons),
         "justification": control.justification or None,
@@ -167,6 +170,7 @@ def service_document(report: ServiceReport) -> dict[str, Any]:
             "counts": report.counts,
         },
         "ledger_head": None if head is None else {"seq": head[0], "hash": head[1]},
+        "basis_counts": report.basis_counts,
         "controls": [_control(c) for c in report.controls],
         "gaps": [
             {
@@ -175,6 +179,7 @@ def service_document(report: ServiceReport) -> dict[str, Any]:
                 "status": g.status,
                 "underlying_status": g.underlying_status,
                 "self_reported": list(g.self_reported),
+                "basis": g.basis,
                 "severity": g.severity,
                 "owner": g.owner,
                 "reasons": list(g.reasons),
@@ -183,6 +188,11 @@ def service_document(report: ServiceReport) -> dict[str, Any]:
             }
             for g in report.gaps
         ],
+        "findings": [f.to_dict(facts.as_of.date()) for f in report.findings],
+        "not_applicable": [e.to_dict() for e in report.exclusions],
+        "signer_concentration": (
+            None if report.concentration is None else report.concentration.to_dict()
+        ),
         "frameworks": [_framework(f) for f in report.frameworks],
         "waivers": [w.to_dict() for w in report.waivers],
         "attestations": [

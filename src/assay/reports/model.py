@@ -12,9 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.assess.model import STATUSES, Assessment, Result, WaiverInfo
+
+if TYPE_CHECKING:
+    from assay.assess.duties import Concentration
+    from assay.reports.exclusions import Exclusion
+    from assay.reports.findings import AuditFinding
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,8 @@ class ControlView:
     links: tuple[LinkRow, ...]
     #: The self-reported kinds the result rests on (docs/trust.md); empty when tested.
     self_reported: tuple[str, ...] = ()
+    #: What the result rests on: tested, attested, both, self-reported or none.
+    basis: str = "none"
 
     @property
     def anchor(self) -> str:
@@ -157,6 +164,7 @@ class GapRow:
     remediation: str
     waiver: WaiverInfo | None
     self_reported: tuple[str, ...] = ()
+    basis: str = "none"
 
 
 @dataclass(frozen=True)
@@ -247,10 +255,33 @@ class ServiceReport:
     evidence: tuple[EvidenceRow, ...]
     artefacts: tuple[ArtefactRow, ...]
     trend: tuple[TrendPoint, ...]
+    #: Every result that did not pass, graded, with its owner, due date and action.
+    findings: tuple[AuditFinding, ...] = ()
+    #: Every control of the library that does not apply to the service, with why.
+    exclusions: tuple[Exclusion, ...] = ()
+    #: One person signing most of the attestations, when that is so.
+    concentration: Concentration | None = None
 
     @property
     def counts(self) -> dict[str, int]:
         return self.assessment.counts
+
+    @property
+    def basis_counts(self) -> dict[str, int]:
+        """Applicable results by what they rest on (:data:`assay.assess.model.BASES`)."""
+        from assay.assess.model import BASES
+
+        counts = dict.fromkeys(BASES, 0)
+        for result in self.assessment.results:
+            if result.status != "not_applicable":
+                counts[result.basis] += 1
+        return counts
+
+    @property
+    def grade_counts(self) -> dict[str, int]:
+        from assay.reports.findings import grade_counts
+
+        return grade_counts(self.findings)
 
 
 def anchor(prefix: str, text: str) -> str:

@@ -39,7 +39,7 @@ from assay.reports.oscal_observations import (
     observation_uuid,
 )
 from assay.reports.oscal_plan import plan_uuid
-from assay.reports.oscal_risks import is_risk, risk, risk_uuid
+from assay.reports.oscal_risks import finding_of, grade_props, is_risk, risk, risk_uuid
 
 
 def generated(reports: Sequence[ServiceReport]) -> datetime:
@@ -69,6 +69,8 @@ def finding(report: ServiceReport, control: ControlView, system: OscalSystem) ->
         prop("severity", control.severity),
         prop("service", report.facts.service),
         prop("control", control.id),
+        prop("basis", control.basis),
+        *grade_props(finding_of(report, control.id)),
     ]
     if control.underlying_status:
         props.append(prop("underlying-status", control.underlying_status))
@@ -118,17 +120,23 @@ def _result(governance: Governance, report: ServiceReport, system: OscalSystem) 
     facts = report.facts
     shortest = freshness(governance, report)
     applicable = [c for c in report.controls if c.status != "not_applicable"]
-    excluded = [c for c in report.controls if c.status == "not_applicable"]
+    excluded = [{"control-id": e.control} for e in report.exclusions]
     selection: dict[str, Any] = {
-        "description": "The controls of the Assay library that apply to the service.",
+        "description": "The controls of the Assay library that apply to the service; each "
+        "excluded control has a prop saying why (an applicability rule, or the service "
+        "constitution's justification).",
         "include-controls": [{"control-id": c.id} for c in applicable],
-        "exclude-controls": [{"control-id": c.id} for c in excluded],
+        "exclude-controls": excluded,
     }
     if not applicable:
-        selection = {
-            "include-all": {"__keep__": True},
-            "exclude-controls": [{"control-id": c.id} for c in excluded],
-        }
+        selection = {"include-all": {"__keep__": True}, "exclude-controls": excluded}
+    if report.exclusions:
+        selection["props"] = [
+            prop("not-applicable", e.control, remarks=f"Excluded by the {e.by}: {e.reason}")
+            for e in report.exclusions
+        ]
+    if not excluded:
+        del selection["exclude-controls"]
     return {
         "uuid": oscal_uuid("result", facts.assessment_hash),
         "title": line(f"Assessment of {facts.service_name} ({facts.service})"),

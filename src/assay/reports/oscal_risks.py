@@ -2,20 +2,24 @@
 
 Every result that is not a pass (fail, gap, unverifiable, stale, error, and waived) is a
 risk: Assay could not show the control in place. Its ``deadline`` follows the control's
-severity, counted from the time the assessment was made (:data:`DEADLINE_DAYS`); a waived
-result's deadline is the end of the waiver's last day instead, since the deviation was
+severity, counted from the time the assessment was made (the due date of a finding,
+:func:`assay.reports.findings.due_by`); a waived result's deadline is the end of the waiver's last day instead, since the deviation was
 accepted until then. Each risk carries one planned remediation (the control's remediation
 text) with two tasks: the remediation work (an action over the days up to the deadline)
 and the milestone that closes it (the control passes on fresh evidence by the deadline),
-each naming the control owner's role and the service owner as responsible.
+each naming the control owner's role and the service owner as responsible. A risk carries
+its finding's grade (:mod:`assay.reports.findings`) and, when the workspace holds a
+corrective action for it, a third task: the corrective action, due on its own date, with
+its owner, root cause and how it will be verified.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 
 from assay.durations import isoformat
+from assay.reports.findings import AuditFinding, due_by, waiver_end
 from assay.reports.model import ControlView, ServiceReport
 from assay.reports.oscal_actors import (
     SERVICE_OWNER,
@@ -25,11 +29,6 @@ from assay.reports.oscal_actors import (
     owner_uuid,
 )
 from assay.reports.oscal_common import ASSAY_NS, line, oscal_uuid, prop, prose
-
-#: Days from the assessment to a risk's deadline, by control severity. A severity the
-#: library does not know gets the medium figure.
-DEADLINE_DAYS = {"critical": 14, "high": 30, "medium": 90, "low": 180}
-DEFAULT_DEADLINE_DAYS = 90
 
 #: The statuses that open a risk: every result that is not a pass.
 RISK_STATUSES = ("fail", "gap", "unverifiable", "stale", "error", "waived")
@@ -47,9 +46,20 @@ def deadline(report: ServiceReport, control: ControlView) -> datetime:
     """When the risk must be closed: the waiver's last moment for a waived result, else
     the assessment time plus the severity's days."""
     if control.waiver is not None:
-        return datetime.combine(control.waiver.expires, time(23, 59, 59), tzinfo=UTC)
-    days = DEADLINE_DAYS.get(control.severity, DEFAULT_DEADLINE_DAYS)
-    return report.facts.created_at + timedelta(days=days)
+        return waiver_end(control.waiver.expires)
+    return due_by(control.severity, report.facts.created_at)
+
+
+def finding_of(report: ServiceReport, control_id: str) -> AuditFinding | None:
+    """The graded finding of a control, if its result is one."""
+    return next((f for f in report.findings if f.control == control_id), None)
+
+
+def grade_props(finding: AuditFinding | None) -> list[dict[str, Any]]:
+    """The finding's grade and named owner, as OSCAL props (none without a finding)."""
+    if finding is None:
+        return []
+    return [prop("finding-grade", finding.grade), prop("finding-owner", finding.owner)]
 
 
 def why(control: ControlView) -> str:
@@ -67,11 +77,39 @@ def responsible_roles(report: ServiceReport, control: ControlView) -> list[dict[
     return roles
 
 
+def _action_task(
+    report: ServiceReport, control: ControlView, uuid: str, finding: AuditFinding
+) -> dict[str, Any]:
+    action = finding.action
+    assert action is not None
+    due = datetime.combine(action.due, time(23, 59, 59), tzinfo=UTC)
+    return {
+        "uuid": oscal_uuid("corrective-action", uuid),
+        "type": "milestone",
+        "title": line(f"Corrective action on {control.id} for {report.facts.service} complete"),
+        "description": prose(
+            f"{action.action} Root cause: {action.root_cause} Verification: {action.verification}"
+        ),
+        "props": [
+            prop("corrective-action-status", action.status),
+            prop("corrective-action-owner", finding.owner),
+        ],
+        "timing": {"on-date": {"date": isoformat(due)}},
+        "responsible-roles": responsible_roles(report, control),
+    }
+
+
 def _tasks(report: ServiceReport, control: ControlView, uuid: str) -> list[dict[str, Any]]:
     start = isoformat(report.facts.created_at)
     end = isoformat(max(deadline(report, control), report.facts.created_at))
     roles = responsible_roles(report, control)
     service = report.facts.service
+    finding = finding_of(report, control.id)
+    extra = (
+        [_action_task(report, control, uuid, finding)]
+        if finding is not None and finding.action is not None
+        else []
+    )
     return [
         {
             "uuid": oscal_uuid("remediation-task", uuid),
@@ -92,6 +130,7 @@ def _tasks(report: ServiceReport, control: ControlView, uuid: str) -> list[dict[
             "timing": {"on-date": {"date": end}},
             "responsible-roles": roles,
         },
+        *extra,
     ]
 
 
@@ -128,6 +167,7 @@ def risk(
             prop("service", service),
             prop("control", control.id),
             prop("status", control.status),
+            *grade_props(finding_of(report, control.id)),
         ],
         "status": "deviation-approved" if control.status == "waived" else "open",
         "origins": origin,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from assay.assess.corrective import load_actions
 from assay.assess.model import Assessment
 from assay.durations import isoformat
 from assay.errors import IntegrityError, ReportError
@@ -102,6 +103,14 @@ def load_scope(
                 hint="describe one in services/<id>.yaml ('assay init' writes an example)",
             )
     head = store.head()
+    people = workspace.load_people()
+    actions = load_actions(
+        workspace.corrective_actions_dir,
+        display=workspace.display,
+        controls=set(governance.library.controls),
+        services=set(workspace.load_services()),
+        people=people,
+    )
     scope = Scope(governance, [])
     for service in services:
         records = _records(store, service.id, request.as_of)
@@ -133,6 +142,8 @@ def load_scope(
                     ledger_head=head,
                     assessment_id=record.id,
                     history=history,
+                    people=people,
+                    actions=tuple(actions),
                 ),
             )
         )

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from assay.assess.model import TestOutcome
+from assay.reports.findings import DEADLINE_DAYS
 from assay.reports.gather import gather
 from assay.reports.model import ServiceReport
 from assay.reports.oscal import assessment_results
@@ -22,7 +23,6 @@ from assay.reports.oscal_actors import PLAN_FILE, SSP_FILE, OscalSystem
 from assay.reports.oscal_catalog import CATALOG_FILE, catalog_document
 from assay.reports.oscal_plan import assessment_plan
 from assay.reports.oscal_poam import plan_of_action
-from assay.reports.oscal_risks import DEADLINE_DAYS
 from assay.reports.oscal_ssp import system_security_plan
 from tests.unit.reports.oscal_schema import oscal_errors
 from tests.unit.reports.sample import Sample
