@@ -1,13 +1,13 @@
 """``assay report json``: the complete result, machine-readable, in a published shape.
 
-The document (schema: ``assay/schemas/report.schema.json``, documented in
-``docs/report-json.md``) holds, for each service in scope, what the PDF pack shows:
-the facts of the cover, what each result rests on (tested, attested, both or
-self-reported), every control with its tests, outcomes, evidence and framework links, the
-gap register, the graded findings with their corrective actions, the controls that do not
-apply and why, a warning when one person signed most attestations, the framework views,
-waivers, attestations, the evidence and artefact index and the trend. Free text is redacted like every other report; hashes
-and ids are never touched by redaction.
+The document (schema: ``assay/schemas/report.schema.json``, documented in ``docs/report-
+json.md``) holds, for each service in scope, what the PDF pack shows: the facts of the
+cover, what each result rests on (tested, attested, both or self-reported), every control
+with its tests, outcomes, evidence and framework links, the gap register, the graded
+findings with their corrective actions, the controls that do not apply and why, a warning
+when one person signed most attestations, the framework views, waivers, attestations, the
+evidence and artefact index and the trend. Free text is redacted like every other report;
+hashes and ids are never touched by redaction.
 """
 
 from __future__ import annotations

@@ -3,14 +3,15 @@
 Every result that is not a pass (fail, gap, unverifiable, stale, error, and waived) is a
 risk: Assay could not show the control in place. Its ``deadline`` follows the control's
 severity, counted from the time the assessment was made (the due date of a finding,
-:func:`assay.reports.findings.due_by`); a waived result's deadline is the end of the waiver's last day instead, since the deviation was
-accepted until then. Each risk carries one planned remediation (the control's remediation
-text) with two tasks: the remediation work (an action over the days up to the deadline)
-and the milestone that closes it (the control passes on fresh evidence by the deadline),
-each naming the control owner's role and the service owner as responsible. A risk carries
-its finding's grade (:mod:`assay.reports.findings`) and, when the workspace holds a
-corrective action for it, a third task: the corrective action, due on its own date, with
-its owner, root cause and how it will be verified.
+:func:`assay.reports.findings.due_by`); a waived result's deadline is the end of the
+waiver's last day instead, since the deviation was accepted until then. Each risk carries
+one planned remediation (the control's remediation text) with two tasks: the remediation
+work (an action over the days up to the deadline) and the milestone that closes it (the
+control passes on fresh evidence by the deadline), each naming the control owner's role and
+the service owner as responsible. A risk carries its finding's grade
+(:mod:`assay.reports.findings`) and, when the workspace holds a corrective action for it, a
+third task: the corrective action, due on its own date, with its owner, root cause and how
+it will be verified.
 """
 
 from __future__ import annotations
