@@ -18,8 +18,11 @@ from assay.reports.output import check_destination, write_atomic
 from assay.reports.sources import ReportRequest, ReportStore, Scope, require_assessed
 
 if TYPE_CHECKING:
+    from assay.reports.gather import ReportSources
     from assay.reports.oscal_actors import OscalSystem
     from assay.reports.sign import SignOptions
+    from assay.reports.soa_model import ServiceAssessment
+    from assay.workspace import Service
 
 
 @dataclass(frozen=True)
@@ -101,15 +104,31 @@ def _generated(scope: Scope) -> datetime:
     return max(moments) if moments else datetime.now(UTC)
 
 
-def soa_report(scope: Scope, path: Path) -> Written:
-    from assay.reports.soa import build_workbook
+def _soa_item(service: Service, sources: ReportSources | None) -> ServiceAssessment:
+    """A service's SoA entry: its assessment, graded findings and exclusions."""
+    from assay.reports.exclusions import exclusions_for
+    from assay.reports.findings import findings_for
     from assay.reports.soa_model import ServiceAssessment
 
+    if sources is None:
+        return ServiceAssessment(service, None)
+    assessment = sources.assessment
+    governance = sources.governance
+    return ServiceAssessment(
+        service,
+        assessment,
+        findings=findings_for(
+            assessment, governance, service=service, people=sources.people, actions=sources.actions
+        ),
+        exclusions=exclusions_for(assessment, governance.library, service),
+    )
+
+
+def soa_report(scope: Scope, path: Path) -> Written:
+    from assay.reports.soa import build_workbook
+
     check_destination(path)
-    items = [
-        ServiceAssessment(service, sources.assessment if sources else None)
-        for service, sources in scope.services
-    ]
+    items = [_soa_item(service, sources) for service, sources in scope.services]
     data = build_workbook(scope.governance, items, generated=_generated(scope))
     return _emit(path, data, f"Statement of Applicability for {len(items)} service(s)")
 

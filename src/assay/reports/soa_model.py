@@ -24,12 +24,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from assay.assess.model import Assessment, Result
 from assay.governance import Governance
 from assay.mappings.catalog import Framework, Requirement
 from assay.reports.model import worst_result
 from assay.workspace import Service
+
+if TYPE_CHECKING:
+    from assay.reports.exclusions import Exclusion
+    from assay.reports.findings import AuditFinding
 
 IMPLEMENTED = "Implemented"
 PARTIAL = "Partially implemented"
@@ -55,10 +60,16 @@ MAX_EVIDENCE_REFS = 12
 
 @dataclass(frozen=True)
 class ServiceAssessment:
-    """A service in scope and its latest assessment (``None``: never assessed)."""
+    """A service in scope and its latest assessment (``None``: never assessed), with its
+    graded findings and the controls that do not apply to it."""
 
     service: Service
     assessment: Assessment | None
+    findings: tuple[AuditFinding, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+
+    def finding(self, control: str) -> AuditFinding | None:
+        return next((f for f in self.findings if f.control == control), None)
 
 
 @dataclass(frozen=True)

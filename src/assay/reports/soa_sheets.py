@@ -19,6 +19,7 @@ from assay.controls.model import SEVERITIES
 from assay.governance import Governance
 from assay.mappings.catalog import Framework
 from assay.mappings.soa_layout import STATUS_HEADERS, SoaSheet, layout
+from assay.reports.findings import GRADES, AuditFinding
 from assay.reports.sheet_names import SheetNames
 from assay.reports.soa_model import (
     IMPLEMENTATION_STATUSES,
@@ -35,6 +36,7 @@ from assay.reports.soa_model import (
 
 WAIVER_STATES = ("active", "expired")
 GAPS, WAIVERS, SCOPE = "Gap register", "Waivers", "Scope"
+NOT_APPLICABLE_SHEET = "Not applicable"
 
 
 @dataclass
@@ -95,13 +97,15 @@ def _tail(row: RequirementRow) -> list[Any]:
 
 
 def sheets(governance: Governance, scope: Sequence[ServiceAssessment]) -> list[SheetSpec]:
-    """Every sheet of the workbook, in order: the frameworks', then gaps, waivers, scope."""
+    """Every sheet of the workbook, in order: the frameworks', then gaps, waivers, the
+    controls not applicable, scope."""
     index = ResultIndex(scope)
-    names = SheetNames(reserved=(GAPS, WAIVERS, SCOPE))
+    names = SheetNames(reserved=(GAPS, WAIVERS, NOT_APPLICABLE_SHEET, SCOPE))
     return [
         *framework_sheets(governance, index, names),
         _gaps(scope),
         _waivers(scope),
+        _not_applicable(scope),
         _scope(scope),
     ]
 
@@ -178,8 +182,12 @@ def _gaps(scope: Sequence[ServiceAssessment]) -> SheetSpec:
             ("Remediation", 44),
             ("Waiver approver", 18),
             ("Waiver expires", 13),
+            ("Grade", 16),
+            ("Accountable", 24),
+            ("Due", 11),
+            ("Corrective action", 50),
         ],
-        status_columns={"Status": RESULT_STATUSES, "Severity": SEVERITIES},
+        status_columns={"Status": RESULT_STATUSES, "Severity": SEVERITIES, "Grade": GRADES},
         freeze="C2",
     )
     for item in scope:
@@ -189,12 +197,43 @@ def _gaps(scope: Sequence[ServiceAssessment]) -> SheetSpec:
             if result.status in ("pass", "not_applicable"):
                 continue
             waiver = result.waiver
+            finding = item.finding(result.control)
             sheet.rows.append([
                 item.service.id, result.control, result.title, result.status,
                 result.underlying_status or "", result.severity, result.owner_role,
                 "\n".join(_with_trust(result)), result.remediation,
                 waiver.approver if waiver else "",
                 waiver.expires.isoformat() if waiver else "",
+                *_finding_cells(finding),
+            ])  # fmt: skip
+    return sheet
+
+
+def _finding_cells(finding: AuditFinding | None) -> list[str]:
+    """Grade, accountable person, due date and corrective action of a gap's finding."""
+    if finding is None:
+        return ["", "", "", ""]
+    action = finding.action
+    plan = (
+        f"{action.action} (root cause: {action.root_cause}; verification: "
+        f"{action.verification}; {action.status}, due {action.due.isoformat()})"
+        if action is not None
+        else "none recorded"
+    )
+    return [finding.grade, finding.owner, finding.due_date.isoformat(), plan]
+
+
+def _not_applicable(scope: Sequence[ServiceAssessment]) -> SheetSpec:
+    sheet = SheetSpec(
+        NOT_APPLICABLE_SHEET,
+        [("Service", 18), ("Control", 9), ("Title", 34), ("Excluded by", 20), ("Reason", 70)],
+        freeze="C2",
+    )
+    for item in scope:
+        for exclusion in item.exclusions:
+            sheet.rows.append([
+                item.service.id, exclusion.control, exclusion.title, exclusion.by,
+                exclusion.reason,
             ])  # fmt: skip
     return sheet
 

@@ -64,7 +64,7 @@ def test_secrets_are_redacted_everywhere(report: ServiceReport) -> None:
 
 def test_the_gap_register_lists_non_passing_results_worst_first(report: ServiceReport) -> None:
     html = render_html(report)
-    register = html[html.index('id="gaps"') : html.index('id="frameworks"')]
+    register = html[html.index('id="gaps"') : html.index('id="findings"')]
     assert register.index("CHG-01") < register.index("SUP-01")
     assert "active waiver by Ada Lovelace, expires 2026-03-20" in register
     assert "OPS-01" not in register  # passed
