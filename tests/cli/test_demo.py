@@ -143,3 +143,28 @@ def test_demo_runs_again_and_refuses_foreign_folders(
     assert through.stderr.splitlines()[0] == (
         f"error: cannot make the demo folder {tmp_path / 'a-file' / 'workspace'}: Not a directory"
     )
+
+
+def test_the_pack_shows_a_graded_finding_with_its_action_and_an_exclusion(
+    demo: tuple[Path, str],
+) -> None:
+    html = (demo[0] / "pack.html").read_text("utf-8")
+    part = html[html.index('id="findings"') : html.index('id="frameworks"')]
+    row = part[part.index(">OPS-04</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "major nonconformity" in row
+    assert "Alex Chen" in row  # the corrective action's owner
+    assert "Add the service to the incident rota" in row
+    assert "in-progress, due" in row
+    exclusions = part[part.index("<h2>Not applicable</h2>") :]
+    assert "ORG-06" in exclusions
+    assert "applies to services tagged pii; eligibility-ai is tier 2" in exclusions
+    poam = json.loads((demo[0] / "poam.json").read_text("utf-8"))
+    tasks = [
+        task
+        for risk in poam["plan-of-action-and-milestones"]["risks"]
+        for remediation in risk["remediations"]
+        for task in remediation["tasks"]
+        if task["title"].startswith("Corrective action on OPS-04 for eligibility-ai")
+    ]
+    assert len(tasks) == 1

@@ -18,6 +18,7 @@ from assay.demo.assess_steps import (
     check_services,
     gate_services,
     record_attestations,
+    write_corrective_action,
     write_waiver,
 )
 from assay.demo.ci_samples import write_ci_artefacts
@@ -44,6 +45,7 @@ STEPS: list[Step] = [
     write_ci_artefacts,
     collect_evidence,
     write_waiver,
+    write_corrective_action,
     record_attestations,
     check_services,
     gate_services,

@@ -60,6 +60,37 @@ def write_waiver(ctx: DemoContext) -> None:
     )
 
 
+#: The demo's corrective action: eligibility-ai's incident process fails (a major
+#: nonconformity: high severity, the control answers alone for an ISO requirement).
+ACTION_SERVICE = "eligibility-ai"
+ACTION_CONTROL = "OPS-04"
+
+
+def write_corrective_action(ctx: DemoContext) -> None:
+    """corrective-actions/eligibility-ai-ops-04.yaml: in progress, due in 21 days."""
+    from assay.durations import utc_now
+
+    today = utc_now().date()
+    folder = ctx.root / "corrective-actions"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{ACTION_SERVICE}-{ACTION_CONTROL.lower()}.yaml").write_text(
+        f"service: {ACTION_SERVICE}\n"
+        f"control: {ACTION_CONTROL}\n"
+        "root_cause: >-\n"
+        "  The pilot team was never onboarded to the incident process: no on-call rota\n"
+        "  and no post-incident reviews were set up when the service moved to production.\n"
+        "action: >-\n"
+        "  Add the service to the incident rota, run a tabletop exercise and record\n"
+        "  post-incident reviews in the repository.\n"
+        "owner: alex.chen@example.org\n"
+        f'due: "{today + timedelta(days=21)}"\n'
+        f"verification: {ACTION_CONTROL} passes on fresh evidence at the next assessment.\n"
+        "status: in-progress\n"
+        "ticket: ELIG-57\n",
+        encoding="utf-8",
+    )
+
+
 def record_attestations(ctx: DemoContext) -> None:
     """Sign and record an attestation for each manual control the demo covers.
 

@@ -3,8 +3,9 @@
 After the assessments are sealed, the demo writes into DIR
 
 - ``pack.pdf`` and ``pack.html``: the evidence pack of eligibility-ai (gaps, a waiver
-  expiring soon and attestations: the most to show an auditor; ``ctx.state["pack_service"]``
-  names another);
+  expiring soon, attestations, a major nonconformity with its corrective action, controls
+  excluded by their applicability rules: the most to show an auditor;
+  ``ctx.state["pack_service"]`` names another);
 - ``soa.xlsx``: the Statement of Applicability across the three services;
 - ``assessment-results.json`` and ``poam.json``: OSCAL assessment results and the plan
   of action and milestones for every open gap, with the ``assessment-plan.json`` and
