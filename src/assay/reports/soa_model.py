@@ -9,8 +9,10 @@ those controls' results in each service's latest assessment:
 * implementation status: ``Implemented`` when every applicable result passes,
   ``Partially implemented`` when some pass (or are waived), ``Not implemented`` when
   none do, ``Not assessed`` when nothing was assessed;
-* latest result: the worst result, with the count of each, and how many rest on
-  self-reported evidence (docs/trust.md) and of which kinds;
+* latest result: the worst result, with the count of each, how many rest on
+  self-reported evidence (docs/trust.md) and of which kinds, and, when some rest on an
+  attestation, what each rests on (tested, attested, both, ...); a requirement whose
+  results are none of them tested says so in its justification;
 * an unverifiable result (the evidence exists where Assay was not allowed to look) is
   quoted in the justification as ``unverifiable — Assay could not look: ...`` with what
   is missing and how to give it;
@@ -141,6 +143,17 @@ def _self_reported_note(found: Sequence[tuple[str, ...]]) -> str:
     return f"; {len(found)} self-reported ({kinds})"
 
 
+def _basis_note(bases: Sequence[str]) -> str:
+    """What the applicable results rest on, when a statement is among it: ``; basis:
+    tested 2, attested 1`` (self-reported results have a note of their own)."""
+    from assay.assess.model import BASES
+
+    if not {"attested", "both"} & set(bases):
+        return ""
+    counts = {basis: bases.count(basis) for basis in BASES if basis in bases}
+    return "; basis: " + ", ".join(f"{basis} {n}" for basis, n in counts.items())
+
+
 def requirement_rows(
     governance: Governance, framework_id: str, index: ResultIndex, *, groups: tuple[str, ...] = ()
 ) -> list[RequirementRow]:
@@ -187,6 +200,7 @@ def _row(
     parent = next((g for g in framework.groups if group and g.id == group.parent), None)
     statuses: list[str] = []
     self_reported: list[tuple[str, ...]] = []
+    bases: list[str] = []
     justifications: list[str] = []
     unverifiable: list[str] = []
     evidence: dict[str, None] = {}
@@ -201,6 +215,7 @@ def _row(
                 if text not in justifications:
                     justifications.append(text)
                 continue
+            bases.append(result.basis)
             if result.status == "unverifiable" and result.reason:
                 text = f"{service.id} {control}: {unverifiable_wording(result.reason)}"
                 if text not in unverifiable:
@@ -225,6 +240,8 @@ def _row(
             justification += " Not yet assessed."
         for text in unverifiable:
             justification += f" {text.rstrip('.')}."
+        if bases and not {"tested", "both"} & set(bases):
+            justification += " Not tested: the results rest on statements alone."
     shown = [eid[:12] for eid in list(evidence)[:MAX_EVIDENCE_REFS]]
     if len(evidence) > MAX_EVIDENCE_REFS:
         shown.append(f"(+{len(evidence) - MAX_EVIDENCE_REFS} more)")
@@ -239,7 +256,7 @@ def _row(
         implementation=status,
         controls=controls or "none",
         result=worst_result(statuses),
-        result_counts=_counts(statuses) + _self_reported_note(self_reported),
+        result_counts=_counts(statuses) + _self_reported_note(self_reported) + _basis_note(bases),
         evidence=", ".join(shown),
         last_verified=last,
     )

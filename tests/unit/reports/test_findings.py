@@ -34,6 +34,7 @@ from assay.reports.oscal_poam import plan_of_action
 from assay.reports.output import json_bytes
 from assay.reports.run import _soa_item
 from assay.reports.soa import build_workbook
+from assay.reports.soa_model import ServiceAssessment
 from assay.schemas import validator_for
 from tests.unit.reports.oscal_schema import oscal_errors
 from tests.unit.reports.sample import CREATED, Sample
@@ -230,3 +231,22 @@ def test_oscal_carries_grades_actions_and_exclusions(sample: Sample) -> None:
     assert [c["control-id"] for c in selection["exclude-controls"]] == ["AI-01", "AI-02"]
     reasons = {p["value"]: p["remarks"] for p in selection["props"]}
     assert "applicability rule" in reasons["AI-02"]
+
+
+def test_the_soa_never_shows_an_attested_requirement_as_tested(sample: Sample) -> None:
+    results = []
+    for result in sample.assessment.results:
+        if result.control == "OPS-01":
+            signed = replace(result.tests[0], self_reported=None, signed_by=GRACE.label)
+            result = replace(result, tests=(signed,))
+        results.append(result)
+    assessment = replace(sample.assessment, results=tuple(results))
+    scope = [ServiceAssessment(sample.service, assessment)]
+    data = build_workbook(sample.governance, scope, generated=CREATED)
+    header, *rows = load_workbook(io.BytesIO(data))["ISO 27001 SoA"].iter_rows(values_only=True)
+    soa = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    backups = soa["A.8.13"]  # OPS-01 alone, attested
+    assert backups["Results across services"] == "pass 1; basis: attested 1"
+    assert "Not tested: the results rest on statements alone." in str(backups["Justification"])
+    change = soa["A.8.32"]  # CHG-01, tested
+    assert "Not tested" not in str(change["Justification"])
