@@ -51,6 +51,11 @@ def css_token(value: str) -> str:
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in value)
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 control``, ``2 controls``; ``plural`` for nouns that do not just add an s."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def status_label(value: str) -> str:
     return value.replace("_", " ")
 
@@ -70,6 +75,7 @@ def environment() -> Environment:
         when=when,
         w3c=isoformat,  # the W3C date-time form PDF metadata is written from
         filesize=filesize,
+        count=count,
         css_token=css_token,
         status_label=status_label,
         control_anchor=lambda cid: anchor("control", cid),
