@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from typer.testing import CliRunner
 
 from assay.cli.app import app
 from tests.unit.reports import pack_pages
-from tests.unit.reports.pack_pages import BOTTOM, LEFT, RIGHT, TOP
+from tests.unit.reports.pack_pages import LEFT, RIGHT
 
 REFERENCE = Path(__file__).parent / "reference"
 #: A page whose body text stops above this share of the page area is near-empty.
@@ -66,11 +65,16 @@ def test_every_hash_in_the_text_layer_is_whole_and_real(demo_pack: Path) -> None
     from assay.reports.manifest import core_sha256
 
     manifest = json.loads(files["manifest.json"])
-    known.add(core_sha256({k: v for k, v in manifest.items() if k not in ("pages", "document_info", "outline")}))
+    known.add(
+        core_sha256(
+            {k: v for k, v in manifest.items() if k not in ("pages", "document_info", "outline")}
+        )
+    )
     evidence_ids = {record["id"] for record in json.loads(files["evidence.json"])}
     text = "\n".join(pack_pages.text_layer(demo_pack.read_bytes()))
     runs = pack_pages.hex_runs(text)
-    assert "\u2010" not in text and "\u00ad" not in text  # no inserted hyphens
+    assert "\u2010" not in text  # no inserted hyphens
+    assert "\u00ad" not in text
     broken = [run for run in runs if len(run) not in (40, 64)]
     assert broken == []
     unknown = sorted({run for run in runs if run not in known})
@@ -100,7 +104,9 @@ def test_every_finding_is_printed_at_its_file_and_line(demo_pack: Path) -> None:
     assert findings  # the demo's SDL-05 and SDL-03 have some
     text = re.sub(r"\s+", " ", "\n".join(pack_pages.text_layer(demo_pack.read_bytes())))
     for finding in findings:
-        where = f"{finding['repo'] + ':' if finding['repo'] else ''}{finding['file']}:{finding['line']}"
+        where = (
+            f"{finding['repo'] + ':' if finding['repo'] else ''}{finding['file']}:{finding['line']}"
+        )
         assert where in text, where
 
 

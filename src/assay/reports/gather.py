@@ -24,7 +24,6 @@ from assay.evidence.reader import EvidenceReader
 from assay.governance import Governance
 from assay.mappings.coverage import requirement_status
 from assay.reports.expectation import describe
-from assay.reports.reasons import outcome_words, people_reasons
 from assay.reports.model import (
     ArtefactRow,
     AttestationRow,
@@ -45,6 +44,7 @@ from assay.reports.model import (
     status_order,
     worst_result,
 )
+from assay.reports.reasons import outcome_words, people_reasons
 from assay.workspace import Service
 
 #: Artefacts larger than this are listed with their hash but not embedded in the pack.

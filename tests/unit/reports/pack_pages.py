@@ -113,7 +113,9 @@ def section_starts(data: bytes) -> set[int]:
     starts = set()
     for item in reader.outline:
         if not isinstance(item, list):
-            starts.add(reader.get_destination_page_number(item))
+            number = reader.get_destination_page_number(item)
+            if number is not None:
+                starts.add(number)
     return starts
 
 
@@ -121,8 +123,19 @@ def page_image(pdf: Path, page: int, out: Path, dpi: int = 60) -> Path:
     """``page`` (1-based) of ``pdf`` as a PNG at ``dpi``."""
     stem = out.with_suffix("")
     subprocess.run(
-        ["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
-         str(pdf), str(stem)],
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            str(dpi),
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(pdf),
+            str(stem),
+        ],
         check=True,
         capture_output=True,
     )

@@ -38,12 +38,14 @@ def test_every_font_maps_its_glyphs_to_unicode(pack: Pack) -> None:
     assert fonts
     for name, font in fonts.items():
         assert "/ToUnicode" in font, name
-        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descendant = (
+            font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        )
         descriptor = descendant["/FontDescriptor"].get_object()
         assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), name
 
 
-def _struct_types(pdf: PdfReader) -> tuple[list[str], list[dict[str, object]]]:
+def _struct_types(pdf: Any) -> tuple[list[str], list[dict[str, object]]]:
     """Every structure element's type, and the figure elements, walking the tree."""
     types: list[str] = []
     figures: list[dict[str, object]] = []
@@ -59,9 +61,8 @@ def _struct_types(pdf: PdfReader) -> tuple[list[str], list[dict[str, object]]]:
             continue
         for kid in kids if isinstance(kids, list) else [kids]:
             item = kid.get_object() if hasattr(kid, "get_object") else kid
-            if isinstance(item, dict) and item.get("/Type") in (None, "/StructElem"):
-                if "/S" in item:
-                    stack.append(item)
+            if isinstance(item, dict) and "/S" in item:
+                stack.append(item)
     return types, figures
 
 
