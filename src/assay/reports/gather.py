@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from assay import __version__
@@ -29,6 +30,7 @@ from assay.reports.model import (
     AttestationRow,
     ControlView,
     EvidenceRow,
+    FindingRow,
     FrameworkView,
     GapRow,
     LinkRow,
@@ -43,6 +45,7 @@ from assay.reports.model import (
     status_order,
     worst_result,
 )
+from assay.reports.reasons import outcome_words, people_reasons
 from assay.workspace import Service
 
 #: Artefacts larger than this are listed with their hash but not embedded in the pack.
@@ -65,6 +68,8 @@ class ReportSources:
     ledger_head: tuple[int, str] | None = None
     assessment_id: str | None = None
     history: Sequence[Assessment] = field(default_factory=tuple)
+    #: The organisation the workspace names, for the cover.
+    organisation: str = ""
 
 
 def gather(sources: ReportSources, options: ReportOptions | None = None) -> ServiceReport:
@@ -92,7 +97,7 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
     )
     artefacts = tuple(artefact for row in evidence for artefact in row.artefacts)
     return ServiceReport(
-        facts=_facts(sources),
+        facts=_facts(sources, evidence),
         assessment=assessment,
         controls=controls,
         gaps=gaps,
@@ -105,9 +110,22 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
     )
 
 
-def _facts(sources: ReportSources) -> PackFacts:
+def _period(
+    assessment: Assessment, evidence: Sequence[EvidenceRow]
+) -> tuple[tuple[datetime, datetime] | None, str]:
+    """The period the pack covers: from the earliest observation of the evidence used to
+    the assessment's as-of time (the workspace sets no audit period)."""
+    seen = [row.observed_at for row in evidence if row.observed_at is not None]
+    if not seen:
+        return None, ""
+    start = min(min(seen), assessment.as_of)
+    return (start, assessment.as_of), "from the earliest evidence used to the assessment date"
+
+
+def _facts(sources: ReportSources, evidence: Sequence[EvidenceRow]) -> PackFacts:
     service = sources.service
     assessment = sources.assessment
+    period, basis = _period(assessment, evidence)
     return PackFacts(
         service=service.id,
         service_name=service.name,
@@ -137,6 +155,9 @@ def _facts(sources: ReportSources) -> PackFacts:
         assessment_hash=assessment.hash,
         assessment_id=sources.assessment_id,
         ledger_head=sources.ledger_head,
+        organisation=sources.organisation,
+        period=period,
+        period_basis=basis,
     )
 
 
@@ -277,12 +298,22 @@ def _control_view(
         evidence=tuple(evidence[eid] for eid in result.evidence_ids if eid in evidence),
         links=links,
         self_reported=result.self_reported,
+        summary=people_reasons(result),
     )
 
 
 def _outcomes(result: Result, test_id: str) -> tuple[OutcomeRow, ...]:
     return tuple(
-        OutcomeRow(o.test, o.subject, o.status, o.message, o.evidence_id, o.self_reported)
+        OutcomeRow(
+            o.test,
+            o.subject,
+            o.status,
+            o.message,
+            o.evidence_id,
+            o.self_reported,
+            summary="" if o.status == "pass" else outcome_words(o),
+            findings=tuple(FindingRow(f.file, f.line, f.message, f.repo) for f in o.findings),
+        )
         for o in result.tests
         if o.test == test_id
     )
@@ -340,6 +371,7 @@ def _gap_row(result: Result) -> GapRow:
         remediation=result.remediation,
         waiver=result.waiver,
         self_reported=result.self_reported,
+        summary=people_reasons(result),
     )
 
 

@@ -133,10 +133,19 @@ def load_scope(
                     ledger_head=head,
                     assessment_id=record.id,
                     history=history,
+                    organisation=organisation(workspace),
                 ),
             )
         )
     return scope
+
+
+def organisation(workspace: Workspace) -> str:
+    """The organisation ``[workspace]`` names in assay.toml (its name when it names none)."""
+    section = workspace.config.get("workspace", {})
+    if not isinstance(section, dict):
+        return ""
+    return str(section.get("organisation") or section.get("name") or "")
 
 
 def require_assessed(scope: Scope) -> list[ReportSources]:
