@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
-from assay.cli.app import app
 from tests.unit.reports import pack_pages
 from tests.unit.reports.pack_pages import LEFT, RIGHT
 
@@ -29,11 +27,8 @@ pytestmark = pytest.mark.skipif(pack_pages.poppler() is not None, reason=str(pac
 
 
 @pytest.fixture(scope="module")
-def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(app, ["demo", "--out", str(out)], env={"ASSAY_STORE_URL": ""})
-    assert result.exit_code == 0, result.output
-    return out / "pack.pdf"
+def demo_pack(demo_run: tuple[Path, str]) -> Path:
+    return demo_run[0] / "pack.pdf"
 
 
 @pytest.fixture(scope="module")
