@@ -135,6 +135,17 @@ class Workspace:
         return self.root / "attestations"
 
     @property
+    def soa_path(self) -> Path:
+        """The Statement of Applicability decisions (``[report] soa``, default ``soa.yaml``)."""
+        return self.root / str(self.config.get("report", {}).get("soa", "soa.yaml"))
+
+    @property
+    def organisation(self) -> str:
+        """Whom the reports are for: ``[workspace] organisation``, else its ``name``."""
+        about = self.config.get("workspace", {})
+        return str(about.get("organisation") or about.get("name") or "")
+
+    @property
     def since(self) -> str:
         return str(self.config.get("collect", {}).get("since", DEFAULT_SINCE))
 

@@ -26,11 +26,13 @@ def write_reports(ctx: DemoContext) -> None:
     from assay.evidence.store import open_store
     from assay.governance import load_governance
     from assay.reports.run import html_report, oscal_report, pack_report, soa_report
+    from assay.reports.soa_decisions import load_decisions
     from assay.reports.sources import ReportRequest, load_scope
     from assay.reports.verify_pack import verify_pack
 
     ws = ctx.workspace()
     governance = load_governance(ws)
+    decisions = load_decisions(ws.soa_path, governance.frameworks, ws.display(ws.soa_path))
     one = ReportRequest(service=str(ctx.state.get("pack_service", PACK_SERVICE)))
     every = ReportRequest()
     with open_store(ctx.store_url) as store:
@@ -41,7 +43,9 @@ def write_reports(ctx: DemoContext) -> None:
         ]
         scope = load_scope(ws, governance, store, every)
         written += [
-            soa_report(scope, ctx.out / "soa.xlsx"),
+            soa_report(
+                scope, ctx.out / "soa.xlsx", decisions=decisions, organisation=ws.organisation
+            ),
             oscal_report(scope, every, ctx.out / "assessment-results.json", poam=False),
             oscal_report(scope, every, ctx.out / "poam.json", poam=True),
         ]

@@ -31,6 +31,7 @@ Where each file lives in a workspace:
 | `frameworks/*.yaml` | `framework` | extra framework catalogs (`assay frameworks import`) |
 | `waivers/*.yaml` | `waiver` | time-limited, approved exceptions |
 | `attestations/*.yaml` | `attestation` | signed manual evidence |
+| `soa.yaml` | `soa` | Statement of Applicability decisions (`assay report soa`) |
 
 The evidence kinds' facts have their own page: [evidence kinds](evidence-kinds.md).
 """
