@@ -143,7 +143,8 @@ def test_check_lists_every_annex_a_control_missing_a_decision_or_justification(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (DECISIONS.replace("[business]", "[hunch]"), "soa.yaml:22:15: decisions.iso27001-2022.A.5.1.basis[0]: 'hunch' is not"),
+        (DECISIONS.replace("[business]", "[hunch]"),
+         "soa.yaml:22:15: decisions.iso27001-2022.A.5.1.basis[0]: 'hunch' is not"),
         (DECISIONS.replace("A.5.1:", "A.5.99:"), "soa.yaml:20:5: 'A.5.99' is not an assessable"),
         (DECISIONS.replace("iso27001-2022:", "iso27001-2013:"), "soa.yaml:6:3: unknown framework"),
         (DECISIONS.replace("2026-01-15", "15/01/2026"), "soa.yaml:3:14: approved_on"),
