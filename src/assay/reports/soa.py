@@ -94,9 +94,10 @@ def text(value: Any) -> Any:
 class SheetWriter:
     """One write-only sheet: header, rows, then filters, validation, colours and print setup.
 
-    Every data cell wraps its text at the top of its row: one styled cell per column is
-    reused for every row (write-only mode writes a row as it is appended), so wrapping
-    costs nothing per cell.
+    Data cells are plain values, wrapped by the workbook's default style
+    (:func:`wrap_by_default`), so wrapping costs nothing per cell; only a date (number
+    format) or a text that starts with ``=`` (kept text) goes through a styled cell, one
+    per column, reused for every row (write-only mode writes a row as it is appended).
     """
 
     def __init__(
@@ -138,14 +139,17 @@ class SheetWriter:
         row: list[Any] = []
         for position, value in enumerate(values):
             cleaned = text(value)
-            if cleaned is None:
-                row.append(None)
-                continue
-            cell = (self._dates if isinstance(cleaned, datetime) else self._text)[position]
-            cell.value = cleaned
             if isinstance(cleaned, str):
-                cell.data_type = "s"  # text, never a formula
-            row.append(cell)
+                if cleaned.startswith("="):
+                    cell = self._text[position]
+                    cell.value = cleaned
+                    cell.data_type = "s"  # text, never a formula
+                    cleaned = cell
+            elif isinstance(cleaned, datetime):
+                cell = self._dates[position]
+                cell.value = cleaned
+                cleaned = cell
+            row.append(cleaned)
         self.ws.append(row)
         self.rows += 1
 
@@ -225,6 +229,7 @@ def write_workbook(
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
+    wrap_by_default(workbook)
     for spec in specs:
         sheet = SheetWriter(workbook, spec.title, spec.columns, freeze=spec.freeze)
         for row in spec.rows:
@@ -237,6 +242,23 @@ def write_workbook(
     except (ValueError, TypeError) as exc:  # openpyxl refuses a value it cannot store
         raise ReportError(f"cannot write the SoA workbook: {exc}") from None
     return buffer.getvalue()
+
+
+def wrap_by_default(workbook: Any) -> None:
+    """Make the workbook's default cell format wrap text at the top of the cell.
+
+    A cell written without a style uses the first cell format (``cellXfs`` 0), in Excel
+    and LibreOffice alike; openpyxl keeps it as the first of ``_cell_styles``. Setting
+    its alignment there wraps every plain cell at no cost per cell. The attributes are
+    openpyxl's own (3.1): a test reads the written cells back and checks they wrap.
+    """
+    from openpyxl.styles import Alignment
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.utils.indexed_list import IndexedList
+
+    default = StyleArray()
+    default.alignmentId = workbook._alignments.add(Alignment(wrap_text=True, vertical="top"))
+    workbook._cell_styles = IndexedList([default])
 
 
 def _properties(

@@ -97,18 +97,35 @@ class RequirementRow:
     notes: str
 
 
+_Indexed = tuple[Result, "datetime | None", tuple[str, ...]]
+
+
 class ResultIndex:
-    """Every service's result for every control, indexed once."""
+    """Every service's result for every control, and its evidence time, indexed once."""
 
     def __init__(self, scope: Sequence[ServiceAssessment]) -> None:
         self.scope = list(scope)
-        self.by_service: dict[str, dict[str, Result]] = {}
+        self.by_service: dict[str, dict[str, _Indexed]] = {}
         for item in scope:
             if item.assessment is not None:
-                self.by_service[item.service.id] = {r.control: r for r in item.assessment.results}
+                self.by_service[item.service.id] = {
+                    r.control: (r, evidence_time(r), r.self_reported)
+                    for r in item.assessment.results
+                }
+
+        self.tallies: dict[tuple[str, ...], _Tally] = {}
+
+    def tally(self, linked: Sequence[str]) -> _Tally:
+        """The services by state for these linked controls; requirements linked to the
+        same controls share it (it is only read)."""
+        key = tuple(sorted(set(linked)))
+        if key not in self.tallies:
+            self.tallies[key] = _tally(key, self)
+        return self.tallies[key]
 
     def result(self, service: str, control: str) -> Result | None:
-        return self.by_service.get(service, {}).get(control)
+        found = self.by_service.get(service, {}).get(control)
+        return found[0] if found else None
 
     def assessed(self, service: str) -> bool:
         return service in self.by_service
@@ -155,19 +172,21 @@ def _tally(linked: Sequence[str], index: ResultIndex) -> _Tally:
     tally = _Tally([], [], [], [], [], [], [], [], set(), {})
     for item in index.scope:
         service = item.service.id
-        if not index.assessed(service):
+        results = index.by_service.get(service)
+        if results is None:
             tally.not_assessed.append(service)
             continue
         states: list[str] = []
         for control in linked:
-            result = index.result(service, control)
-            status = result.status if result else "not_assessed"
-            states.append(status)
-            tally.statuses.append(status)
-            if result is None:
+            found = results.get(control)
+            if found is None:
+                states.append("not_assessed")
                 continue
-            if result.self_reported:
-                tally.self_reported.update(result.self_reported)
+            result, when, self_reported = found
+            status = result.status
+            states.append(status)
+            if self_reported:
+                tally.self_reported.update(self_reported)
                 tally.self_reported_results += 1
             if status == "not_applicable":
                 text = f"{service}: {result.justification or 'not applicable'}"
@@ -179,9 +198,9 @@ def _tally(linked: Sequence[str], index: ResultIndex) -> _Tally:
                     f"{service} {control}: {unverifiable_wording(result.reason)}"
                 )
             tally.evidence.update(dict.fromkeys(result.evidence_ids))
-            when = evidence_time(result)
             if when is not None and (tally.oldest is None or when < tally.oldest):
                 tally.oldest = when
+        tally.statuses.extend(states)
         _place(tally, service, states)
     return tally
 
@@ -311,7 +330,7 @@ def _row(
 ) -> RequirementRow:
     group = next((g for g in framework.groups if g.id == requirement.group), None)
     parent = next((g for g in framework.groups if group and g.id == group.parent), None)
-    tally = _tally([control for control, _ in linked], index)
+    tally = index.tally([control for control, _ in linked])
     notes: list[str] = []
     if not linked:
         status, where = NOT_ASSESSED, "No control of the library is linked: Assay cannot assess it."
