@@ -73,6 +73,8 @@ FILLS = {
     "Grey": GREY,
 }
 A4, A3 = 9, 8  # openpyxl's paper size codes
+LINE_HEIGHT, MAX_ROW_HEIGHT = 15, 409  # points: one line of 11 pt text; Excel's limit
+CHARS_PER_WIDTH = 1.05  # characters of text a line holds per unit of column width
 A4_WIDE_ENOUGH = 150  # characters of column width that still read well on A4 landscape
 
 
@@ -111,21 +113,25 @@ class SheetWriter:
         self.title = title
         self.columns = [name for name, _ in columns]
         self.letters = [get_column_letter(i + 1) for i in range(len(columns))]
+        align = Alignment(wrap_text=True, vertical="top")
         for letter, (_, width) in zip(self.letters, columns, strict=True):
-            self.ws.column_dimensions[letter].width = width
+            dimension = self.ws.column_dimensions[letter]
+            dimension.width = width
+            dimension.alignment = align  # the column's format wraps too (LibreOffice uses it)
         self.width = sum(width for _, width in columns)
         self.ws.freeze_panes = freeze
         # Written with the sheet's first row, so set before it: print one page wide.
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True
         font = Font(bold=True, color="FFFFFF")
         fill = PatternFill("solid", fgColor=HEADER_FILL)
-        align = Alignment(wrap_text=True, vertical="top")
         header = []
         for name in self.columns:
             cell = WriteOnlyCell(self.ws, value=text(name))
             cell.data_type = "s"  # a header from a catalog is text, never a formula
             cell.font, cell.fill, cell.alignment = font, fill, align
             header.append(cell)
+        self.widths = [width for _, width in columns]
+        self._fit_height(1, self.columns)
         self.ws.append(header)
         self._text = [WriteOnlyCell(self.ws) for _ in columns]
         self._dates = [WriteOnlyCell(self.ws) for _ in columns]
@@ -150,8 +156,24 @@ class SheetWriter:
                 cell.value = cleaned
                 cleaned = cell
             row.append(cleaned)
+        self._fit_height(self.rows + 2, row)
         self.ws.append(row)
         self.rows += 1
+
+    def _fit_height(self, index: int, values: Sequence[Any]) -> None:
+        """Give a row the height its wrapped text needs. Neither Excel nor LibreOffice
+        works this out when it opens a file, so the text would overlap the next row."""
+        lines = 1
+        for value, width in zip(values, self.widths, strict=False):
+            shown = value.value if hasattr(value, "value") else value
+            if isinstance(shown, str) and len(shown) > width:
+                per_line = max(int(width * CHARS_PER_WIDTH), 1)
+                needed = sum(-(-len(part) // per_line) or 1 for part in shown.split("\n"))
+                lines = max(lines, needed)
+            elif isinstance(shown, str) and "\n" in shown:
+                lines = max(lines, shown.count("\n") + 1)
+        if lines > 1:
+            self.ws.row_dimensions[index].height = min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
 
     def finish(self, status_columns: Mapping[str, Sequence[str]]) -> None:
         """Autofilter over the table; list validation and colours on status columns;
@@ -197,9 +219,11 @@ class SheetWriter:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.print_title_rows = "1:1"
+        ws.print_area = f"A1:{self.letters[-1]}{max(self.rows + 1, 2)}"  # the table, no more
         ws.print_options.gridLines = True
         ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.page_margins.top = ws.page_margins.bottom = 0.75
+        ws.page_margins.header = ws.page_margins.footer = 0.3
         title = self.title.replace("&", "&&")
         ws.oddHeader.left.text = "Statement of Applicability"
         ws.oddHeader.right.text = title
@@ -247,18 +271,21 @@ def write_workbook(
 def wrap_by_default(workbook: Any) -> None:
     """Make the workbook's default cell format wrap text at the top of the cell.
 
-    A cell written without a style uses the first cell format (``cellXfs`` 0), in Excel
-    and LibreOffice alike; openpyxl keeps it as the first of ``_cell_styles``. Setting
-    its alignment there wraps every plain cell at no cost per cell. The attributes are
+    A cell written without a style uses the first cell format (``cellXfs`` 0) in Excel,
+    and the ``Normal`` cell style in LibreOffice; openpyxl keeps the first as the first of
+    ``_cell_styles``. Setting the alignment of both wraps every plain cell at no cost per
+    cell. The attributes are
     openpyxl's own (3.1): a test reads the written cells back and checks they wrap.
     """
     from openpyxl.styles import Alignment
     from openpyxl.styles.cell_style import StyleArray
     from openpyxl.utils.indexed_list import IndexedList
 
+    wrap = Alignment(wrap_text=True, vertical="top")
     default = StyleArray()
-    default.alignmentId = workbook._alignments.add(Alignment(wrap_text=True, vertical="top"))
+    default.alignmentId = workbook._alignments.add(wrap)
     workbook._cell_styles = IndexedList([default])
+    workbook._named_styles["Normal"].alignment = wrap  # LibreOffice reads the cell style
 
 
 def _properties(

@@ -219,7 +219,13 @@ def test_every_sheet_is_set_up_to_print(sample: Sample) -> None:
         texts = [cell for cell in body if isinstance(cell.value, str)]
         assert texts, ws.title
         assert all(cell.alignment.wrap_text for cell in texts), ws.title
-    wide = book["ISO 27001 SoA"].page_setup.paperSize
+    annex = book["ISO 27001 SoA"]
+    assert annex.print_area == "'ISO 27001 SoA'!$A$1:$O$94"  # the table, no more
+    # rows are as tall as their wrapped text: nothing opens a file and works that out
+    tall = [annex.row_dimensions[row].height or 15 for row in range(1, 95)]
+    assert max(tall) >= 45
+    assert annex.row_dimensions[1].height == 30  # "Implementation status" takes two lines
+    wide = annex.page_setup.paperSize
     assert str(wide) == "8"  # A3: fifteen columns do not read on A4
 
 
