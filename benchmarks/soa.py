@@ -138,7 +138,7 @@ def same_cells(root: Path) -> list[SheetSpec]:
     governance = load_governance(ws)
     decisions = load_decisions(ws.soa_path, governance.frameworks, "soa.yaml")
     with open_store(ws.store_url) as store:
-        scope = load_scope(ws, governance, store, ReportRequest())
+        scope = load_scope(ws, governance, store, ReportRequest(), trend=False)
     items = [
         ServiceAssessment(service, sources.assessment if sources else None)
         for service, sources in scope.services

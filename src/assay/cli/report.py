@@ -220,7 +220,7 @@ def soa(
     path = _destination(output or "", binary=True)
     assert path is not None
     with open_cli_store(store_url, ws, create=False) as store:
-        scope = load_scope(ws, governance, store, request)
+        scope = load_scope(ws, governance, store, request, trend=False)
         written = soa_report(scope, path, decisions=decisions, organisation=ws.organisation)
     _finish(written, scope)
 

@@ -6,6 +6,7 @@ import io
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -13,9 +14,12 @@ from openpyxl.workbook.workbook import Workbook
 from typer.testing import CliRunner
 
 from assay.errors import InvalidInput
+from assay.governance import load_governance
 from assay.reports.soa import build_workbook
 from assay.reports.soa_decisions import Decisions, annex_a, incomplete, load_decisions
 from assay.reports.soa_model import ServiceAssessment
+from assay.reports.sources import TREND_POINTS, ReportRequest, load_scope
+from assay.workspace import open_workspace
 from tests.unit.reports.sample import Sample
 from tests.unit.reports.workspace import ReportWorkspace, build
 
@@ -214,3 +218,26 @@ def test_report_soa_reads_the_decisions_and_refuses_bad_ones(
     code, _, err = reported.invoke(runner, "report", "soa")
     assert code == 2
     assert "-o FILE, or --check" in err
+
+
+class CountingStore:
+    """Records how many assessments each read asks for; holds none."""
+
+    def __init__(self) -> None:
+        self.limits: list[int] = []
+
+    def assessments_as_of(self, service: str, as_of: object = None, limit: int = 100) -> list[Any]:
+        self.limits.append(limit)
+        return []
+
+    def head(self) -> None:
+        return None
+
+
+def test_the_soa_reads_only_the_assessment_it_shows(reported: ReportWorkspace) -> None:
+    ws = open_workspace(reported.root)
+    governance = load_governance(ws)
+    store = CountingStore()
+    load_scope(ws, governance, store, ReportRequest(), trend=False)  # type: ignore[arg-type]
+    load_scope(ws, governance, store, ReportRequest())  # type: ignore[arg-type]
+    assert store.limits == [1, TREND_POINTS + 1]  # a pack's trend reads the earlier ones too
