@@ -57,7 +57,7 @@ LEGEND: Mapping[str, str] = {
 @dataclass
 class CoverSheet:
     title: str = COVER
-    columns: list[tuple[str, int]] = field(default_factory=lambda: [("Item", 30), ("", 110)])
+    columns: list[tuple[str, int]] = field(default_factory=lambda: [("Item", 30), ("Detail", 110)])
     rows: list[list[Any]] = field(default_factory=list)
 
 

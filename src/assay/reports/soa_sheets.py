@@ -64,7 +64,7 @@ def naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
-_STATUS_WIDTHS = (16, 30, 16, 20, 15, 16, 30)
+_STATUS_WIDTHS = (16, 30, 16, 20, 27, 16, 28)
 _STATUS_CHOICES = {"Implementation status": IMPLEMENTATION_STATUSES}
 # What each kind of leading column shows, and the values it accepts (if a fixed list).
 _VALUES: dict[str, Callable[[RequirementRow], Any]] = {
