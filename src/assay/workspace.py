@@ -136,8 +136,19 @@ class Workspace:
 
     @property
     def soa_path(self) -> Path:
-        """The Statement of Applicability decisions (``[report] soa``, default ``soa.yaml``)."""
-        return self.root / str(self.config.get("report", {}).get("soa", "soa.yaml"))
+        """The Statement of Applicability decisions (``[report] soa``, default ``soa.yaml``).
+
+        The default may be absent (no decisions yet); a file that ``report.soa`` names must
+        exist, or a typo would silently leave every control undecided (exit 2).
+        """
+        named = self.config.get("report", {}).get("soa")
+        path = self.root / str(named or "soa.yaml")
+        if named and not path.is_file():
+            raise WorkspaceError(
+                f"{self.config_path}: report.soa names {named!r}, which does not exist",
+                hint="create the file, or remove report.soa to use soa.yaml",
+            )
+        return path
 
     @property
     def organisation(self) -> str:

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from typer.testing import CliRunner
 
-from assay.errors import InvalidInput
+from assay.errors import InvalidInput, WorkspaceError
 from assay.governance import load_governance
 from assay.reports.soa import build_workbook
 from assay.reports.soa_decisions import Decisions, annex_a, incomplete, load_decisions
@@ -241,3 +241,14 @@ def test_the_soa_reads_only_the_assessment_it_shows(reported: ReportWorkspace) -
     load_scope(ws, governance, store, ReportRequest(), trend=False)  # type: ignore[arg-type]
     load_scope(ws, governance, store, ReportRequest())  # type: ignore[arg-type]
     assert store.limits == [1, TREND_POINTS + 1]  # a pack's trend reads the earlier ones too
+
+
+def test_a_decisions_file_named_in_assay_toml_must_exist(tmp_path: Path) -> None:
+    (tmp_path / "assay.toml").write_text('[report]\nsoa = "isms/soa.yaml"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match=r"report.soa names 'isms/soa.yaml', which does not"):
+        _ = open_workspace(tmp_path).soa_path
+    (tmp_path / "isms").mkdir()
+    (tmp_path / "isms" / "soa.yaml").write_text(DECISIONS, encoding="utf-8")
+    assert open_workspace(tmp_path).soa_path == tmp_path / "isms" / "soa.yaml"
+    (tmp_path / "assay.toml").write_text("", encoding="utf-8")
+    assert open_workspace(tmp_path).soa_path == tmp_path / "soa.yaml"  # absent: no decisions
