@@ -69,6 +69,8 @@ class YamlDocument:
     data: Any
     positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    #: Local tags kept by a lenient parse (e.g. GitLab's ``!reference``), by value path.
+    tags: dict[JsonPath, str] = field(default_factory=dict)
 
     def locate(self, json_path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value (or key) at ``json_path``, or its nearest parent."""
@@ -99,6 +101,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.positions: dict[JsonPath, tuple[int, int]] = {}
         self.key_positions: dict[JsonPath, tuple[int, int]] = {}
+        self.tags: dict[JsonPath, str] = {}
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -117,6 +120,7 @@ class _Builder:
                     Problem(self.path, line, col, f"unsupported YAML tag {node.tag}")
                 )
                 return None
+            self.tags[json_path] = node.tag
             if isinstance(node, yaml.ScalarNode):
                 return node.value
         if isinstance(node, yaml.MappingNode):
@@ -277,7 +281,7 @@ def parse_yaml(
         loader.dispose()
     if builder.problems:
         raise InvalidInput(builder.problems)
-    return YamlDocument(path, data, builder.positions, builder.key_positions)
+    return YamlDocument(path, data, builder.positions, builder.key_positions, builder.tags)
 
 
 def _char_at(text: str, line: int, column: int) -> str:

@@ -134,6 +134,24 @@ def test_workspace_ci_tables_are_used_by_collect(tmp_path: Path, runner: CliRunn
     )
 
 
+def test_a_bad_workspace_wrapper_stops_collect_with_its_line(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    root, _, _ = setup(tmp_path)
+    (root / "ci-tables").mkdir()
+    table = root / "ci-tables" / "wrappers.yaml"
+    table.write_text(
+        "wrappers:\n  - command: ./build.sh test\n    tools: [{name: t, category: testing}]\n",
+        encoding="utf-8",
+    )
+    env = {**dict.fromkeys(CI_MARKERS, ""), "ASSAY_STORE_URL": ""}
+    result = runner.invoke(app, ["collect", "-w", str(root)], env=env)
+    assert result.exit_code == 2
+    assert f"{table}:3:" in result.stderr
+    assert "wrappers[0].tools[0].category" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_external_entity_reaches_nothing(tmp_path: Path, runner: CliRunner) -> None:
     root, head, reports = setup(tmp_path)
     secret = tmp_path / "secret.txt"

@@ -85,15 +85,26 @@ def test_html_json_oscal_and_soa(runner: CliRunner, ws: ReportWorkspace, tmp_pat
     assert list(validator_for("report").iter_errors(document)) == []
     assert [c["status"] for c in document["services"][0]["controls"]] == ["fail", "pass"]
 
-    for args, root in (
-        (["oscal"], "assessment-results"),
-        (["oscal", "--poam"], "plan-of-action-and-milestones"),
+    written = {}
+    for args, root, name in (
+        (["oscal"], "assessment-results", "assessment-results.json"),
+        (["oscal", "--poam"], "plan-of-action-and-milestones", "poam.json"),
+        (["oscal-ap"], "assessment-plan", "assessment-plan.json"),
+        (["oscal-ssp"], "system-security-plan", "ssp.json"),
     ):
-        path = tmp_path / f"{root}.json"
+        path = tmp_path / name
         assert ws.invoke(runner, "report", *args, "-o", str(path))[0] == 0
         oscal = json.loads(path.read_text("utf-8"))
         assert list(oscal) == [root]
         assert oscal_errors(oscal) == []
+        written[root] = oscal[root]
+    # The results import the plan written beside them; plan and POA&M import the SSP.
+    plan = written["assessment-plan"]
+    assert (tmp_path / written["assessment-results"]["import-ap"]["href"]).is_file()
+    assert plan["uuid"] in written["assessment-results"]["import-ap"]["remarks"]
+    assert (tmp_path / plan["import-ssp"]["href"]).is_file()
+    system_ids = written["system-security-plan"]["system-characteristics"]["system-ids"]
+    assert written["plan-of-action-and-milestones"]["system-id"] == system_ids[0]
 
     soa = tmp_path / "soa.xlsx"
     code, out, _ = ws.invoke(runner, "report", "soa", "-o", str(soa))

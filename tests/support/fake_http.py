@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -126,8 +126,11 @@ class FakeServer:
             self._httpd = None
 
 
+ServerT = TypeVar("ServerT", bound=FakeServer)
+
+
 @contextmanager
-def serving(server: FakeServer) -> Iterator[FakeServer]:
+def serving(server: ServerT) -> Iterator[ServerT]:
     server.start()
     try:
         yield server

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from assay.reports.sources import ReportRequest, ReportStore, Scope
     from assay.reports.verify_pack import PackCheck
     from assay.reports.verify_structure import VerifyOptions
+    from assay.workspace import Workspace
 
 #: A report to produce once the scope is loaded and the store open.
 Run = Callable[["Scope", "ReportStore"], "Written"]
@@ -225,6 +226,26 @@ def soa(
     _finish(written, scope)
 
 
+#: A report that also needs the workspace (the OSCAL documents name it as their system).
+WorkspaceRun = Callable[["Workspace", "Scope", "ReportStore"], "Written"]
+
+
+def _run_in_workspace(
+    workspace: Path | None, store_url: str | None, request: ReportRequest, work: WorkspaceRun
+) -> None:
+    from assay.cli.store import open_cli_store
+    from assay.governance import load_governance
+    from assay.reports.sources import load_scope
+    from assay.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    governance = load_governance(ws)
+    with open_cli_store(store_url, ws, create=False) as store:
+        scope = load_scope(ws, governance, store, request)
+        written = work(ws, scope, store)
+    _finish(written, scope)
+
+
 @report_app.command("oscal")
 def oscal(
     output: OutputOption,
@@ -237,16 +258,71 @@ def oscal(
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """OSCAL 1.2.1 assessment results (or, with --poam, a POA&M) as JSON."""
+    """OSCAL 1.2.1 assessment results (or, with --poam, a POA&M) as JSON.
+
+    The results import assessment-plan.json and the POA&M imports ssp.json: write them
+    into the same folder with 'oscal-ap' and 'oscal-ssp'.
+    """
+    from assay.reports.oscal_actors import OscalSystem
     from assay.reports.run import oscal_report
 
     request = _request(service, as_of)
     path = _destination(output, binary=False)
-    _run(
+    _run_in_workspace(
         workspace,
         store_url,
         request,
-        lambda scope, _store: oscal_report(scope, request, path, poam=poam),
+        lambda ws, scope, _store: oscal_report(
+            scope, request, path, poam=poam, system=OscalSystem.from_workspace(ws)
+        ),
+    )
+
+
+@report_app.command("oscal-ap")
+def oscal_ap(
+    output: OutputOption,
+    service: ServiceOption = None,
+    as_of: AsOfOption = None,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """OSCAL 1.2.1 assessment plan (write it as assessment-plan.json beside the results)."""
+    from assay.reports.oscal_actors import OscalSystem
+    from assay.reports.run import oscal_plan_report
+
+    request = _request(service, as_of)
+    path = _destination(output, binary=False)
+    _run_in_workspace(
+        workspace,
+        store_url,
+        request,
+        lambda ws, scope, _store: oscal_plan_report(
+            scope, request, path, OscalSystem.from_workspace(ws)
+        ),
+    )
+
+
+@report_app.command("oscal-ssp")
+def oscal_ssp(
+    output: OutputOption,
+    service: ServiceOption = None,
+    as_of: AsOfOption = None,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """A minimal OSCAL 1.2.1 system security plan (ssp.json, imported by the plan and POA&M)."""
+    from assay.reports.oscal_actors import OscalSystem
+    from assay.reports.run import oscal_ssp_report
+
+    request = _request(service, as_of)
+    path = _destination(output, binary=False)
+    _run_in_workspace(
+        workspace,
+        store_url,
+        request,
+        lambda ws, scope, _store: oscal_ssp_report(
+            scope, request, path, OscalSystem.from_workspace(ws)
+        ),
     )
 
 

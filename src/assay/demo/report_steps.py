@@ -7,7 +7,8 @@ After the assessments are sealed, the demo writes into DIR
   names another);
 - ``soa.xlsx``: the Statement of Applicability across the three services;
 - ``assessment-results.json`` and ``poam.json``: OSCAL assessment results and the plan
-  of action and milestones for every open gap;
+  of action and milestones for every open gap, with the ``assessment-plan.json`` and
+  ``ssp.json`` they import;
 
 then verifies ``pack.pdf`` against the demo store, as an auditor would, and stops the
 demo if it does not verify.
@@ -21,11 +22,19 @@ PACK_SERVICE = "eligibility-ai"
 
 
 def write_reports(ctx: DemoContext) -> None:
-    """DIR/pack.pdf, pack.html, soa.xlsx, assessment-results.json, poam.json; verify the pack."""
+    """DIR/pack.pdf, pack.html, soa.xlsx and the OSCAL documents; verify the pack."""
     from assay.errors import AssayError
     from assay.evidence.store import open_store
     from assay.governance import load_governance
-    from assay.reports.run import html_report, oscal_report, pack_report, soa_report
+    from assay.reports.oscal_actors import OscalSystem
+    from assay.reports.run import (
+        html_report,
+        oscal_plan_report,
+        oscal_report,
+        oscal_ssp_report,
+        pack_report,
+        soa_report,
+    )
     from assay.reports.soa_decisions import load_decisions
     from assay.reports.sources import ReportRequest, load_scope
     from assay.reports.verify_pack import verify_pack
@@ -33,6 +42,7 @@ def write_reports(ctx: DemoContext) -> None:
     ws = ctx.workspace()
     governance = load_governance(ws)
     decisions = load_decisions(ws.soa_path, governance.frameworks, ws.display(ws.soa_path))
+    system = OscalSystem.from_workspace(ws)
     one = ReportRequest(service=str(ctx.state.get("pack_service", PACK_SERVICE)))
     every = ReportRequest()
     with open_store(ctx.store_url) as store:
@@ -46,8 +56,12 @@ def write_reports(ctx: DemoContext) -> None:
             soa_report(
                 scope, ctx.out / "soa.xlsx", decisions=decisions, organisation=ws.organisation
             ),
-            oscal_report(scope, every, ctx.out / "assessment-results.json", poam=False),
-            oscal_report(scope, every, ctx.out / "poam.json", poam=True),
+            oscal_report(
+                scope, every, ctx.out / "assessment-results.json", poam=False, system=system
+            ),
+            oscal_report(scope, every, ctx.out / "poam.json", poam=True, system=system),
+            oscal_plan_report(scope, every, ctx.out / "assessment-plan.json", system),
+            oscal_ssp_report(scope, every, ctx.out / "ssp.json", system),
         ]
         check = verify_pack(ctx.out / "pack.pdf", store=store, store_label="the demo store")
     for item in written:

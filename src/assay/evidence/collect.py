@@ -7,38 +7,53 @@ For each service, in this order:
 2. every repository is resolved to a commit (cloned or fetched first if it is a URL);
 3. every file in the pipelines' artefact folders (and ``--artefacts`` folders) is
    offered to the *artefact* collectors whose ``accepts()`` is true; files nobody
-   recognises are listed as skipped. Each collector's ``collect_all(targets, context)``
-   gets all its files of one folder at once (to merge them into one record);
+   recognises are listed as skipped. Each collector's ``collect_files(targets, context)``
+   gets all its files of one folder at once (to merge them into one record). A file that
+   cannot be read is not evidence: it is listed as skipped with its located reason, and
+   the other files are still collected. Only a hostile file (a DOCTYPE with entities, a
+   zip member escaping its folder, a zip bomb, a time after the collection) stops the
+   service. Pipelines pulled from their CI system (``source: api``, or every GitHub and
+   GitLab pipeline with ``from_ci``) bring a ``ci.run`` record and their artefact
+   archives, which go through the same checks and parsers
+   (:mod:`assay.evidence.ci_pull_step`);
 4. approvals found in ``reviews`` drafts (self-reported: only those naming the author,
    by someone else, and not by an unlisted automation account) are handed to the repo
    collectors as :attr:`CollectContext.approvals` (commit id -> approvers);
-5. every *repo* collector, for every repository. A ``git.history`` draft made with such
-   approvals carries them as the artefact ``self-reported-approvals.json``, which marks
-   the record as self-reported (:mod:`assay.evidence.trust`).
+5. every *repo* collector, for every repository: first ``platform.reviews`` (the code
+   platform's API, when the repository has a platform) and ``platform.protection``: the
+   commits the platform shows independently approved reach the others as
+   :attr:`CollectContext.platform_reviewed` (tested: Assay read them itself), and the
+   platform's environment approvals fill in the ``ci.workflows`` deploy environments the
+   CI definitions could not say about; then the rest. A ``git.history`` draft made with
+   self-reported approvals carries them as the artefact ``self-reported-approvals.json``,
+   which marks the record as self-reported (:mod:`assay.evidence.trust`).
 
 All drafts of a service are then checked (kind declared by the collector, facts valid
 against the kind's schema) and written with one :meth:`Store.record` call: one
 transaction per service, so a service's evidence is stored whole or not at all. A
 failure in one service is reported and the others still run.
 
-The core knows nothing of the command line: it takes a frozen :class:`CollectOptions`
-and reports progress through a callback.
+With ``from_ci``, services are gathered a few at a time in threads (the pulls wait on the
+network) and stored one after the other in their order. The core knows nothing of the
+command line: it takes a frozen :class:`CollectOptions` and reports progress through a
+callback.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from assay.display import mask_url
 from assay.durations import parse_duration
 from assay.errors import AssayError, CollectorError, InvalidInput, WorkspaceError
 from assay.evidence.artefact_files import ArtefactScan, scan_folder
 from assay.evidence.ci.tables import workspace_table_files
+from assay.evidence.ci_pull_step import pull_service, pulled_pipelines
 from assay.evidence.collect_results import (
     Collected,
     CollectReport,
@@ -56,12 +71,22 @@ from assay.evidence.collectors.interface import (
     narrow_window,
     off_branch,
 )
+from assay.evidence.collectors.outcome import Outcome, Unread, unread_from
+from assay.evidence.collectors.platform import (
+    environments_into_workflows,
+    origin_url,
+    reviewed_by_platform,
+)
 from assay.evidence.context import ci_provider
 from assay.evidence.git.policy import DEFAULT_TIMEOUT
 from assay.evidence.model import EvidenceDraft
-from assay.evidence.parsing.errors import check_claimed_time
+from assay.evidence.parsing.errors import ArtefactError, HostileArtefact, check_claimed_time
 from assay.evidence.trust import ReviewerPolicy, approvals_artefact
+from assay.platforms.identity import resolve as resolve_platform
+from assay.platforms.registry import PlatformSession, cache_folder
 from assay.workspace import RepoRef, Service, Workspace, unknown_service
+
+_T = TypeVar("_T")
 
 #: Kinds whose facts depend on the collection window (``--since``).
 WINDOWED_KINDS = frozenset({"git.history"})
@@ -80,6 +105,10 @@ class CollectOptions:
     in_ci: bool | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
+    #: Pull every GitHub Actions and GitLab CI pipeline from its API (as ``source: api``),
+    #: collecting services ``workers`` at a time.
+    from_ci: bool = False
+    workers: int = 4
 
 
 @dataclass(frozen=True)
@@ -177,12 +206,31 @@ def collect(
     found = dict(load_collectors() if collectors is None else collectors)
     report = CollectReport()
     context_base = collection_context(environ)
-    for service in select_services(workspace, options):
+    chosen = select_services(workspace, options)
+
+    def gather(service: Service) -> tuple[_ServiceRun, list[EvidenceDraft] | AssayError]:
         run = _ServiceRun(workspace, service, options, environ, window, found, progress)
         run.narrowed = narrowed
         try:
             drafts = run.drafts()
             check_drafts(drafts, service.id, found)
+        except (CollectorError, InvalidInput) as exc:
+            return run, exc
+        return run, drafts
+
+    if options.from_ci and len(chosen) > 1:
+        # Services are pulled concurrently; their evidence is stored one at a time, in order.
+        with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+            gathered: Iterable[tuple[_ServiceRun, list[EvidenceDraft] | AssayError]] = list(
+                pool.map(gather, chosen)
+            )
+    else:
+        gathered = map(gather, chosen)
+    for run, drafts in gathered:
+        service = run.service
+        try:
+            if isinstance(drafts, AssayError):
+                raise drafts
             # All or nothing per service: a draft its kind refuses stores nothing for this
             # service, and the other services are still collected.
             results = writer.record(drafts, context={**context_base, "service": service.id})
@@ -235,6 +283,7 @@ class _ServiceRun:
             service_slos=service.slos,
             options=options.options,
             reviewers=ReviewerPolicy.from_config(workspace.config),
+            platforms=PlatformSession(environ, cache_folder(workspace.root)),
         )
         self.repos = repos_to_collect(service, options)
         self.by_target = {
@@ -247,6 +296,7 @@ class _ServiceRun:
         self.narrowed: str | None = None
         self.steps = (
             len(self.repos) * (1 + len(self.by_target["repo"]))
+            + (1 if pulled_pipelines(service.pipelines, options.from_ci) else 0)
             + (len(self.by_target["environment"]) if self.ci else 0)
             + 1
         )
@@ -271,16 +321,46 @@ class _ServiceRun:
         targets = [self._prepare(ref, path) for ref, path in self.repos]
         self.tell("artefacts")
         drafts.extend(self._artefacts(targets))
+        pulled = pulled_pipelines(self.service.pipelines, self.options.from_ci)
+        if pulled:
+            self.tell("CI runs and artefacts from the CI system")
+            drafts.extend(
+                pull_service(
+                    pulled,
+                    targets,
+                    self.context,
+                    lambda files, context: self._parse_targets(
+                        self._expand(files), self.by_target["artefact"], context
+                    ),
+                    lambda where, why: self.skipped.append(Skipped(self.service.id, where, why)),
+                )
+            )
         approvals = approvals_from(drafts, targets, self.context.reviewers)
         sources = [d.collector for d in drafts if d.kind == "reviews"]
+        repo_collectors = self.by_target["repo"]
+        platform_first = [
+            c for c in repo_collectors if any(k.startswith("platform.") for k in c.kinds)
+        ]
         for target in targets:
             context = self.context
             found = approvals.get(target.name)
             if found:
                 context = replace(context, approvals=found)
-            for collector in self.by_target["repo"]:
+            # The platform's reviews first: git.history counts the change sets they show
+            # independently approved (tested platform facts, not self-reported).
+            made_first: list[EvidenceDraft] = []
+            for collector in platform_first:
+                self.tell(f"{target.name}: {collector.name}")
+                made_first += [self._mark(d, target) for d in self._run(collector, target, context)]
+            drafts.extend(made_first)
+            reviewed, access = reviewed_by_platform(made_first)
+            context = replace(context, platform_reviewed=reviewed, platform_reviews=access)
+            for collector in repo_collectors:
+                if collector in platform_first:
+                    continue
                 self.tell(f"{target.name}: {collector.name}")
                 made = [self._mark(d, target) for d in self._run(collector, target, context)]
+                made = environments_into_workflows(made, made_first)
                 drafts.extend(_mark_self_reported(made, found, sources) if found else made)
         return drafts
 
@@ -298,7 +378,7 @@ class _ServiceRun:
         where = path or ref.path
         display = self.workspace.display(where) if where else mask_url(ref.url or ref.name)
         self.tell(f"{ref.name}: resolving {display}")
-        return prepare_repo(
+        target = prepare_repo(
             ref,
             service=self.service.id,
             root=self.workspace.root,
@@ -308,6 +388,9 @@ class _ServiceRun:
             timeout=self.options.timeout,
             progress=self.tell,
         )
+        # A local clone without a url: its origin remote may still say where it lives.
+        url = ref.url if ref.url or ref.platform else origin_url(target)
+        return replace(target, platform=resolve_platform(ref.platform, url, self.environ))
 
     def _folders(self) -> list[tuple[Path, str | None, bool]]:
         """(folder, pipeline name, configured) for every artefact folder to scan."""
@@ -338,14 +421,35 @@ class _ServiceRun:
         return drafts
 
     def _parse(self, scan: ArtefactScan, parsers: Sequence[Collector]) -> list[EvidenceDraft]:
-        from assay.evidence.parsing.archives import expand_archives  # zips: checked, in memory
-
         # Each target keeps its own recognition: what was parsed goes when the targets do.
-        targets = expand_archives(scan.targets, max_total_bytes=self.context.max_artefact_bytes)
-        return self._parse_targets(targets, parsers)
+        return self._parse_targets(self._expand(scan.targets), parsers)
+
+    def _expand(self, targets: Sequence[ArtefactTarget]) -> list[ArtefactTarget]:
+        """``targets`` with every zip replaced by its members (checked, in memory). A zip
+        that is hostile stops the service; one that is merely corrupt is skipped."""
+        from assay.evidence.parsing.archives import expand_zip, is_zip
+
+        expanded: list[ArtefactTarget] = []
+        for target in targets:
+            if not is_zip(target.data):
+                expanded.append(target)
+                continue
+            try:
+                expanded.extend(expand_zip(target, max_total_bytes=self.context.max_artefact_bytes))
+            except HostileArtefact:
+                raise
+            except ArtefactError as exc:
+                self._note(unread_from(exc, [target.name]))
+        return expanded
+
+    def _note(self, unread: Iterable[Unread]) -> None:
+        self.skipped.extend(Skipped(self.service.id, u.name, u.reason) for u in unread)
 
     def _parse_targets(
-        self, targets: list[ArtefactTarget], parsers: Sequence[Collector]
+        self,
+        targets: list[ArtefactTarget],
+        parsers: Sequence[Collector],
+        context: CollectContext | None = None,
     ) -> list[EvidenceDraft]:
         chosen: dict[str, list[ArtefactTarget]] = {}
         for target in targets:
@@ -359,7 +463,9 @@ class _ServiceRun:
         drafts: list[EvidenceDraft] = []
         for name, files in chosen.items():
             collector = self.collectors[name]
-            drafts.extend(_guard(collector, partial(collector.collect_all, files, self.context)))
+            outcome = _guard_files(collector, files, context or self.context)
+            self._note(outcome.unread)
+            drafts.extend(outcome.drafts)
         return drafts
 
     def _run(
@@ -389,9 +495,20 @@ def _accepts(collector: Collector, target: ArtefactTarget) -> bool:
         ) from None
 
 
-def _guard(
-    collector: Collector, work: Callable[[], Iterable[EvidenceDraft]]
-) -> list[EvidenceDraft]:
+def _guard_files(
+    collector: Collector, files: Sequence[ArtefactTarget], context: CollectContext
+) -> Outcome:
+    """A collector's outcome for one folder's files; a plugin's bug fails closed, naming it."""
+    outcome = _guard(collector, lambda: [collector.collect_files(files, context)])[0]
+    if not isinstance(outcome, Outcome):
+        raise CollectorError(
+            f"collector {collector.ident} returned {type(outcome).__name__} "
+            "from collect_files, not an Outcome"
+        )
+    return outcome
+
+
+def _guard(collector: Collector, work: Callable[[], Iterable[_T]]) -> list[_T]:
     """Run a collector; its own errors pass through, anything else names it."""
     try:
         return list(work())

@@ -84,7 +84,7 @@ class ResponseCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(record, out, separators=(",", ":"))
+                out.write(json.dumps(record, separators=(",", ":")))  # the C encoder
             Path(temporary).replace(path)
         except (OSError, TypeError, ValueError):
             # A cache that cannot be written only costs a refetch next time.

@@ -157,8 +157,8 @@ def token_help(provider: Provider) -> str:
     if provider == "github":
         return (
             "set GITHUB_TOKEN to a token that can read the repository's pull requests and "
-            "administration settings (fine-grained: Pull requests, Administration and "
-            "Environments read-only; classic: repo)"
+            "administration settings (fine-grained, read-only: Pull requests, Contents, "
+            "Administration and Actions; classic: repo)"
         )
     return (
         "set GITLAB_TOKEN to a token with the read_api scope from a member with at least the "

@@ -87,6 +87,8 @@ class ChangeRequest:
     authors: tuple[str, ...] = ()
     approvals: tuple[Approval, ...] = ()
     author_bot: bool = False
+    #: How many commits the request had (a rebase puts that many on the branch).
+    commits: int = 0
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -99,6 +101,7 @@ class ChangeRequest:
             "merge_method": self.merge_method,
             "head_commit": self.head_commit,
             "branch_commits": list(self.branch_commits),
+            "commits": self.commits,
             "last_push_at": None if self.last_push_at is None else isoformat(self.last_push_at),
             "approvals": [approval.to_facts() for approval in self.approvals],
         }

@@ -20,6 +20,7 @@ from assay.controls.model import Control, ControlTest, severity_rank
 from assay.display import mask_url
 from assay.evidence.model import Evidence
 from assay.evidence.reader import EvidenceReader
+from assay.evidence.trust import PULLED_ARTEFACT
 from assay.governance import Governance
 from assay.mappings.coverage import requirement_status
 from assay.reports.expectation import describe
@@ -163,6 +164,17 @@ def subject_text(subject: dict[str, Any]) -> str:
     return "service"
 
 
+def ci_origin(record: Evidence) -> str:
+    """How pipeline evidence reached Assay: pulled from the CI system's API, or written by
+    the CI job itself (its environment, or a folder of reports); empty for other evidence."""
+    if not record.subject.get("pipeline"):
+        return ""
+    pulled = record.facts.get("source") == "api" or any(
+        artefact.name == PULLED_ARTEFACT for artefact in record.artefacts
+    )
+    return " (pulled from the CI API)" if pulled else " (written by the CI job)"
+
+
 def _evidence_rows(
     assessment: Assessment, reader: EvidenceReader, options: ReportOptions
 ) -> tuple[EvidenceRow, ...]:
@@ -190,7 +202,7 @@ def _evidence_rows(
 
 
 def _evidence_row(record: Evidence, options: ReportOptions) -> EvidenceRow:
-    source = subject_text(record.subject)
+    source = subject_text(record.subject) + ci_origin(record)
     artefacts = []
     for artefact in record.artefacts:
         embedded = artefact.size <= options.max_attachment_bytes

@@ -26,6 +26,7 @@ from assay.reports.oscal_common import (
     drop_empty,
     line,
     metadata,
+    objective_id,
     oscal_uuid,
     prop,
     prose,
@@ -76,6 +77,16 @@ def _control(control: Control) -> dict[str, Any]:
     parts: list[dict[str, Any]] = [
         {"id": f"{control.id}_smt", "name": "statement", "prose": prose(control.statement)}
     ]
+    parts.append(
+        {
+            "id": objective_id(control.id),
+            "name": "assessment-objective",
+            "prose": prose(
+                f"Determine that: {control.statement}\n\nMet when every test below passes "
+                "for each subject of the service, on evidence within the control's freshness."
+            ),
+        }
+    )
     if control.guidance:
         parts.append(
             {"id": f"{control.id}_gdn", "name": "guidance", "prose": prose(control.guidance)}

@@ -30,6 +30,12 @@ def oscal_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_ROOT, "\x1f".join(parts)))
 
 
+def objective_id(control_id: str) -> str:
+    """The id of a control's assessment objective in the exported catalog: what every
+    finding about the control targets."""
+    return f"{control_id}_obj"
+
+
 _NOT_TOKEN = re.compile(r"[^\w.\-]+")
 
 

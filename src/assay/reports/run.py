@@ -18,6 +18,7 @@ from assay.reports.output import check_destination, write_atomic
 from assay.reports.sources import ReportRequest, ReportStore, Scope, require_assessed
 
 if TYPE_CHECKING:
+    from assay.reports.oscal_actors import OscalSystem
     from assay.reports.sign import SignOptions
     from assay.reports.soa_decisions import Decisions
 
@@ -117,21 +118,64 @@ def soa_report(
     return _emit(path, data, f"Statement of Applicability for {len(items)} service(s)")
 
 
-def oscal_report(scope: Scope, request: ReportRequest, path: Path | None, *, poam: bool) -> Written:
-    from assay.reports.oscal import assessment_results, plan_of_action
+def oscal_report(
+    scope: Scope,
+    request: ReportRequest,
+    path: Path | None,
+    *,
+    poam: bool,
+    system: OscalSystem | None = None,
+) -> Written:
+    """Assessment results (importing ``assessment-plan.json``) or, with ``poam``, the
+    plan of action and milestones (importing ``ssp.json``)."""
+    from assay.reports.oscal import assessment_results
+    from assay.reports.oscal_poam import plan_of_action
     from assay.reports.output import json_bytes
 
     if path is not None:
         check_destination(path)
     reports = _reports(scope, request)
     if poam:
-        document = plan_of_action(scope.governance, reports)
+        document = plan_of_action(scope.governance, reports, system)
         items = len(document["plan-of-action-and-milestones"]["poam-items"])
         summary = f"OSCAL plan of action and milestones: {items} item(s)"
     else:
-        document = assessment_results(scope.governance, reports)
+        document = assessment_results(scope.governance, reports, system)
         summary = f"OSCAL assessment results for {len(reports)} service(s)"
     return _emit(path, json_bytes(document), summary)
+
+
+def oscal_plan_report(
+    scope: Scope, request: ReportRequest, path: Path | None, system: OscalSystem | None = None
+) -> Written:
+    """The OSCAL assessment plan the assessment results import."""
+    from assay.reports.oscal_actors import OscalSystem
+    from assay.reports.oscal_plan import assessment_plan
+    from assay.reports.output import json_bytes
+
+    if path is not None:
+        check_destination(path)
+    reports = _reports(scope, request)
+    document = assessment_plan(scope.governance, reports, system or OscalSystem())
+    tasks = len(document["assessment-plan"].get("tasks", []))
+    return _emit(path, json_bytes(document), f"OSCAL assessment plan: {tasks} task(s)")
+
+
+def oscal_ssp_report(
+    scope: Scope, request: ReportRequest, path: Path | None, system: OscalSystem | None = None
+) -> Written:
+    """The minimal OSCAL system security plan the plan and the POA&M import."""
+    from assay.reports.oscal_actors import OscalSystem
+    from assay.reports.oscal_ssp import system_security_plan
+    from assay.reports.output import json_bytes
+
+    if path is not None:
+        check_destination(path)
+    reports = _reports(scope, request)
+    document = system_security_plan(scope.governance, reports, system or OscalSystem())
+    return _emit(
+        path, json_bytes(document), f"OSCAL system security plan of {len(reports)} service(s)"
+    )
 
 
 def json_report(scope: Scope, request: ReportRequest, path: Path | None) -> Written:

@@ -25,7 +25,8 @@ def test_the_report_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     lines: list[str] = []
     ctx = DemoContext(out=out, echo=lines.append, state={"pack_service": "svc"})
     write_reports(ctx)
-    names = ["pack.pdf", "pack.html", "soa.xlsx", "assessment-results.json", "poam.json"]
+    oscal = ["assessment-results.json", "poam.json", "assessment-plan.json", "ssp.json"]
+    names = ["pack.pdf", "pack.html", "soa.xlsx", *oscal]
     assert [p.name for p in ctx.state["reports"]] == names
     assert "manifest.json" in PdfReader(out / "pack.pdf").attachments
     assert "<h1>Evidence pack: Service</h1>" in (out / "pack.html").read_text("utf-8")
@@ -34,7 +35,7 @@ def test_the_report_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(min_row=2, values_only=True)}
     assert cover["Decisions"] == ("All 93 Annex A controls are decided and justified in soa.yaml.")
     assert cover["Version"] == "1.3"
-    for name in ("assessment-results.json", "poam.json"):
+    for name in oscal:
         assert oscal_errors(json.loads((out / name).read_text("utf-8"))) == []
     assert lines[-1].startswith(f"  verify: OK: {out / 'pack.pdf'}: manifest, 4 attachments")
     assert lines[-1].endswith("; matches the demo store")

@@ -11,6 +11,7 @@ from assay.governance import load_governance
 def test_every_kind_says_what_it_sees_and_what_it_cannot() -> None:
     missing = [kind for kind in kind_names() if sight(kind) is None]
     assert missing == []
+    assert set(sights()) == set(kind_names())  # and nothing described that is not a kind
     for kind, seen in sights().items():
         assert all((seen.source, seen.sees, seen.cannot_see)), kind
 

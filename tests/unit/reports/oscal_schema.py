@@ -33,6 +33,8 @@ MODELS = {
     "component-definition": "oscal_component_schema.json",
     "assessment-results": "oscal_assessment-results_schema.json",
     "plan-of-action-and-milestones": "oscal_poam_schema.json",
+    "assessment-plan": "oscal_assessment-plan_schema.json",
+    "system-security-plan": "oscal_ssp_schema.json",
 }
 
 _ESCAPES_OUTSIDE = {"d": "[0-9]", "w": "[A-Za-z0-9_]", "D": "[^0-9]", "W": "[^A-Za-z0-9_]"}

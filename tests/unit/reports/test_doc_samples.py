@@ -23,6 +23,15 @@ def test_the_oscal_samples_validate() -> None:
     assert oscal_errors(load("assessment-results.json")) == []
     assert list(load("poam.json")) == ["plan-of-action-and-milestones"]
     assert oscal_errors(load("poam.json")) == []
+    assert list(load("assessment-plan.json")) == ["assessment-plan"]
+    assert oscal_errors(load("assessment-plan.json")) == []
+    assert list(load("ssp.json")) == ["system-security-plan"]
+    assert oscal_errors(load("ssp.json")) == []
+    plan = load("assessment-plan.json")["assessment-plan"]
+    assert (
+        plan["uuid"]
+        in load("assessment-results.json")["assessment-results"]["import-ap"]["remarks"]
+    )
 
 
 def test_the_report_sample_validates() -> None:

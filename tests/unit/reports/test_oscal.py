@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from assay.reports.model import ServiceReport
-from assay.reports.oscal import assessment_results, plan_of_action
+from assay.reports.oscal import assessment_results
 from assay.reports.oscal_catalog import catalog_document, component_document, export_library
 from assay.reports.oscal_common import token
+from assay.reports.oscal_poam import plan_of_action
 from tests.support.paths import DATA
 from tests.unit.reports.oscal_schema import ecma_to_python, oscal_errors
 from tests.unit.reports.sample import AWS_KEY, Sample
@@ -71,9 +72,9 @@ def test_findings_per_control(sample: Sample, report: ServiceReport) -> None:
     (result,) = results(sample, report)["assessment-results"]["results"]
     states = {f["target"]["target-id"]: f["target"]["status"] for f in result["findings"]}
     assert states == {
-        "CHG-01": {"state": "not-satisfied", "reason": "fail"},
-        "SUP-01": {"state": "not-satisfied", "reason": "other"},
-        "OPS-01": {"state": "satisfied", "reason": "pass"},
+        "CHG-01_obj": {"state": "not-satisfied", "reason": "fail"},
+        "SUP-01_obj": {"state": "not-satisfied", "reason": "other"},
+        "OPS-01_obj": {"state": "satisfied", "reason": "pass"},
     }
     selection = result["reviewed-controls"]["control-selections"][0]
     assert selection["exclude-controls"] == [{"control-id": "AI-01"}]
@@ -174,7 +175,7 @@ def test_nist_examples_validate(example: str) -> None:
 
 
 def test_the_examples_are_there() -> None:
-    assert len(list(EXAMPLES.glob("*.json"))) == 4
+    assert len(list(EXAMPLES.glob("*.json"))) == 6
 
 
 def _mutate(document: dict[str, Any], path: list[str | int], value: Any) -> dict[str, Any]:

@@ -97,6 +97,6 @@ def test_oscal_findings_carry_a_self_reported_property(
 ) -> None:
     (result,) = assessment_results(sample.governance, [report])["assessment-results"]["results"]
     findings = {f["target"]["target-id"]: f for f in result["findings"]}
-    marked = [p for p in findings["OPS-01"]["props"] if p["name"] == "self-reported"]
+    marked = [p for p in findings["OPS-01_obj"]["props"] if p["name"] == "self-reported"]
     assert [p["value"] for p in marked] == ["manual.attestation"]
-    assert not [p for p in findings["CHG-01"]["props"] if p["name"] == "self-reported"]
+    assert not [p for p in findings["CHG-01_obj"]["props"] if p["name"] == "self-reported"]

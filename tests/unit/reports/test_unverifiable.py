@@ -17,7 +17,8 @@ from assay.reports.gather import gather
 from assay.reports.html import render_html
 from assay.reports.json_report import report_document
 from assay.reports.model import ServiceReport
-from assay.reports.oscal import assessment_results, plan_of_action
+from assay.reports.oscal import assessment_results
+from assay.reports.oscal_poam import plan_of_action
 from assay.reports.pdf import build_pack
 from assay.reports.soa import build_workbook
 from assay.reports.soa_model import ServiceAssessment
@@ -125,7 +126,7 @@ def test_oscal_finding_is_not_satisfied_and_says_why(
     document = assessment_results(unverifiable.governance, [report])
     assert oscal_errors(document) == []
     (result,) = document["assessment-results"]["results"]
-    finding = next(f for f in result["findings"] if f["target"]["target-id"] == "CHG-01")
+    finding = next(f for f in result["findings"] if f["target"]["target-id"] == "CHG-01_obj")
     assert finding["target"]["status"]["state"] == "not-satisfied"
     assert finding["target"]["status"]["reason"] == "other"
     assert WHY in finding["target"]["status"]["remarks"]

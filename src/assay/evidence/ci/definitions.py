@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from assay.evidence.ci.scanning import LineFinder, finditer
 from assay.evidence.ci.tables import CiTables
+from assay.evidence.ci.wrappers import Follower, WrapperRead
 
 PRE_MERGE = frozenset({"pull_request", "merge_request"})
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -54,6 +55,11 @@ class Definition:
     #: Categories of tools that run before merge; None means "every tool, if the
     #: definition runs on pull or merge requests" (GitHub, judged per file).
     pre_merge: set[str] | None = None
+    #: Follows wrapper commands (``make ci``, ``tox``, ``npm test`` ...) into the files
+    #: they run at the same commit; None classifies the script text alone.
+    follower: Follower | None = field(default=None, repr=False, compare=False)
+    #: (line, what was read) for every wrapper command met in a script.
+    wrappers: list[tuple[int, WrapperRead]] = field(default_factory=list)
 
     @property
     def categories(self) -> set[str]:
@@ -81,11 +87,20 @@ class Definition:
         """A run:/script: text: tools used, and the script rules (e.g. curl | sh)."""
         cleaned = "\n".join(part for part in text.splitlines() if not _COMMENT.match(part))
         if tools:
-            self.tools |= tables.detect("run", cleaned)
+            self.tools |= self.run_tools(line, cleaned, tables)
         for rule in tables.script_rules:
             finder = LineFinder(lines, line)
             for match in finditer(rule.pattern, cleaned):
                 self.finding(finder.find(match.group(0)), rule.rule, rule.message)
+
+    def run_tools(self, line: int, text: str, tables: CiTables) -> set[tuple[str, str]]:
+        """The tools a script text runs: those it names, and through the follower those
+        named in the files its wrapper commands run (one level deep)."""
+        if self.follower is None:
+            return set(tables.detect("run", text))
+        found, reads = self.follower.classify(text)
+        self.wrappers.extend((line, read) for read in reads)
+        return set(found)
 
 
 def image_pinned(image: str) -> bool:

@@ -50,6 +50,7 @@ from assay.evidence.ci.definitions import (
 from assay.evidence.ci.scanning import LineFinder, expressions
 from assay.evidence.ci.tables import CiTables
 from assay.evidence.ci.untrusted import resolved_text, untrusted_expansion
+from assay.evidence.ci.wrappers import Follower
 from assay.yamlfile import JsonPath, YamlDocument
 
 _FETCHES = re.compile(
@@ -137,12 +138,17 @@ class StepAnalyser:
     """Steps of a workflow's jobs or of a composite action: the checks both share."""
 
     def __init__(
-        self, document: YamlDocument, tables: CiTables, text: str, role: str = "workflow"
+        self,
+        document: YamlDocument,
+        tables: CiTables,
+        text: str,
+        role: str = "workflow",
+        follower: Follower | None = None,
     ) -> None:
         self.doc = document
         self.tables = tables
         self.lines = text.splitlines()
-        self.result = GithubDefinition(document.path, "github", role=role)
+        self.result = GithubDefinition(document.path, "github", role=role, follower=follower)
         self.privileged: list[str] = []
 
     def line(self, path: JsonPath, *, key: bool = False) -> int:
@@ -313,6 +319,11 @@ class _Workflow(StepAnalyser):
                 self.result.image(self.line((*where, "image")), image.strip(), self.tables)
 
 
-def analyse_workflow(document: YamlDocument, tables: CiTables, text: str) -> GithubDefinition:
-    """Analyse one parsed ``.github/workflows/*.yml`` file (a mapping: the caller checks)."""
-    return _Workflow(document, tables, text).analyse()
+def analyse_workflow(
+    document: YamlDocument, tables: CiTables, text: str, follower: Follower | None = None
+) -> GithubDefinition:
+    """Analyse one parsed ``.github/workflows/*.yml`` file (a mapping: the caller checks).
+
+    ``follower`` reads the files that wrapper commands in ``run:`` scripts run.
+    """
+    return _Workflow(document, tables, text, follower=follower).analyse()

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 from assay.evidence.ci.github import GithubDefinition, StepAnalyser
 from assay.evidence.ci.tables import CiTables
+from assay.evidence.ci.wrappers import Follower
 from assay.yamlfile import YamlDocument
 
 #: How many local references deep tools are followed from a workflow.
@@ -55,9 +56,11 @@ class _Action(StepAnalyser):
         return result
 
 
-def analyse_action(document: YamlDocument, tables: CiTables, text: str) -> GithubDefinition:
+def analyse_action(
+    document: YamlDocument, tables: CiTables, text: str, follower: Follower | None = None
+) -> GithubDefinition:
     """Analyse one parsed ``action.yml`` (a mapping: the caller checks)."""
-    return _Action(document, tables, text, role="action").analyse()
+    return _Action(document, tables, text, role="action", follower=follower).analyse()
 
 
 def _targets(definition: GithubDefinition, actions: dict[str, str]) -> list[str]:

@@ -6,10 +6,13 @@
   matched against the tool table (e.g. ``Security/SAST.gitlab-ci.yml``); remote and
   other projects' files cannot be read at a commit and are not followed;
 - **jobs**: top-level mappings that are not GitLab keywords; names starting with ``.``
-  are templates, resolved through ``extends:`` but not counted. A file defined later
-  (the root file last) overrides a job of the same name, as GitLab merges them;
-- **steps**: lines of a job's ``before_script``, ``script`` and ``after_script`` (its own
-  or inherited through ``extends``);
+  are templates, not counted. Each job is expanded as GitLab does (files deep-merged,
+  the root last; ``extends:``; ``!reference`` tags; ``default:``): see
+  :mod:`gitlab_config`. A job counts in the file that defines it last;
+- **steps**: lines of a job's ``before_script``, ``script`` and ``after_script`` (its own,
+  inherited through ``extends`` or ``default:``, or spliced in by ``!reference``), each
+  classified where it is written; wrapper commands (``make test``, ``tox`` ...) are
+  followed into the files they run when a follower is given (see :mod:`wrappers`);
 - **triggers** (the pipeline's, shared by its files): sources named in
   ``workflow:rules`` and job ``rules:``/``only:`` (``$CI_PIPELINE_SOURCE == "..."``,
   ``$CI_COMMIT_TAG``, ``$CI_MERGE_REQUEST_*``, ``only: [merge_requests, tags, ...]``);
@@ -25,8 +28,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from assay.evidence.ci.definitions import (
@@ -35,47 +36,17 @@ from assay.evidence.ci.definitions import (
     image_name,
     normalise_trigger,
 )
+from assay.evidence.ci.gitlab_config import Expansion, LoadedFile
 from assay.evidence.ci.tables import CiTables
+from assay.evidence.ci.wrappers import Follower
 from assay.evidence.globs import compile_glob
-from assay.yamlfile import JsonPath, YamlDocument
+from assay.yamlfile import JsonPath
 
 MAX_FILES = 150
 #: Wildcard includes expanded per pipeline (each one reads every path of the tree).
 MAX_WILDCARDS = 150
-MAX_EXTENDS_DEPTH = 11
-KEYWORDS = frozenset(
-    {
-        "default",
-        "include",
-        "stages",
-        "variables",
-        "workflow",
-        "image",
-        "services",
-        "cache",
-        "before_script",
-        "after_script",
-        "types",
-        "spec",
-    }
-)
 _SOURCE = re.compile(r"\$CI_PIPELINE_SOURCE\s*(?:==|=~|!=)\s*[\"'/]?([a-z_]+)")
 _NON_DEPLOY = frozenset({"stop", "prepare", "access", "verify"})
-
-
-@dataclass
-class LoadedFile:
-    """A pipeline file read from git: parsed, or the reason it could not be."""
-
-    path: str
-    document: YamlDocument | None
-    text: str
-    error: Finding | None = None
-
-    @cached_property
-    def lines(self) -> list[str]:
-        """The text's lines, split once (a file of thousands of jobs reads them per job)."""
-        return self.text.splitlines()
 
 
 Loader = Callable[[str], LoadedFile | None]
@@ -93,9 +64,15 @@ class GitlabPipeline:
     """One GitLab pipeline: its root file, the files it includes, and their jobs."""
 
     def __init__(
-        self, root: str, load: Loader, list_paths: Callable[[], list[str]], tables: CiTables
+        self,
+        root: str,
+        load: Loader,
+        list_paths: Callable[[], list[str]],
+        tables: CiTables,
+        follower: Follower | None = None,
     ) -> None:
         self.root = root
+        self.follower = follower
         self.load = load
         self.list_paths = list_paths
         self.tables = tables
@@ -104,6 +81,7 @@ class GitlabPipeline:
         self.definitions: dict[str, Definition] = {}
         self.template_tools: dict[str, set[tuple[str, str]]] = {}
         self.wildcards = 0
+        self._by_path: dict[str, LoadedFile] = {}
 
     # ---------------------------------------------------------------- files
 
@@ -135,7 +113,7 @@ class GitlabPipeline:
                 )
                 continue
             self.files.append(loaded)
-            self.definitions[path] = Definition(path, "gitlab")
+            self.definitions[path] = Definition(path, "gitlab", follower=self.follower)
             queue.extend(self._includes(loaded, data.get("include")))
 
     def _includes(self, loaded: LoadedFile, value: Any) -> list[str]:
@@ -179,66 +157,23 @@ class GitlabPipeline:
 
     # ---------------------------------------------------------------- jobs
 
-    def _jobs(self) -> dict[str, tuple[LoadedFile, dict[str, Any]]]:
-        """Every job and template, later files (the root last) overriding earlier ones."""
-        jobs: dict[str, tuple[LoadedFile, dict[str, Any]]] = {}
-        for loaded in [*self.files[1:], *self.files[:1]]:
-            assert loaded.document is not None
-            for name, value in loaded.document.data.items():
-                if name not in KEYWORDS and isinstance(value, dict):
-                    jobs[name] = (loaded, value)
-        return jobs
-
-    def _resolve(
-        self,
-        jobs: dict[str, tuple[LoadedFile, dict[str, Any]]],
-        name: str,
-        key: str,
-        depth: int = 0,
-        seen: dict[str, int] | None = None,
-    ) -> tuple[LoadedFile, JsonPath, Any] | None:
-        """A job's own ``key``, else the nearest one through ``extends`` (last parent first).
-
-        ``seen`` holds the templates already searched (at their shallowest depth): a parent
-        named many times over many levels is searched once, not once per path to it.
-        """
-        seen = {} if seen is None else seen
-        entry = jobs.get(name)
-        if entry is None or depth > MAX_EXTENDS_DEPTH or seen.get(name, depth + 1) <= depth:
-            return None
-        seen[name] = depth
-        loaded, job = entry
-        if key in job:
-            return loaded, (name, key), job[key]
-        parents = job.get("extends")
-        names = (
-            [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
-        )
-        for parent in reversed(names):
-            if isinstance(parent, str):
-                found = self._resolve(jobs, parent, key, depth + 1, seen)
-                if found is not None:
-                    return found
-        return None
-
     def analyse(self) -> tuple[list[Definition], list[Finding]]:
         self.read_files()
         if not self.files:
             return [], self.errors
-        jobs = self._jobs()
+        config = Expansion(self.files)
+        self._by_path = {loaded.path: loaded for loaded in self.files}
         for loaded in self.files:
             self._images(loaded)
-        triggers = self._triggers(jobs)
+        triggers = self._triggers(config)
         for definition in self.definitions.values():
             definition.triggers = set(triggers)
             definition.pre_merge = set()
-        for name, (loaded, _) in jobs.items():
-            if name.startswith("."):
-                continue
-            definition = self.definitions[loaded.path]
+        for name in config.jobs():
+            definition = self.definitions[config.home[name].path]
             definition.jobs += 1
-            job_tools = self._job(jobs, name, definition)
-            if "merge_request" in triggers and self._in_merge_requests(jobs, name):
+            job_tools = self._job(config, name, definition)
+            if "merge_request" in triggers and self._in_merge_requests(config, name):
                 assert definition.pre_merge is not None
                 definition.pre_merge |= {category for category, _ in job_tools}
         if "merge_request" in triggers:  # template jobs run in merge request pipelines too
@@ -246,78 +181,66 @@ class GitlabPipeline:
                 pre_merge = self.definitions[path].pre_merge
                 assert pre_merge is not None
                 pre_merge |= {category for category, _ in tools}
+        self.errors.extend(config.findings)
         return list(self.definitions.values()), self.errors
 
-    def _job(
-        self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]], name: str, definition: Definition
-    ) -> set[tuple[str, str]]:
+    def _job(self, config: Expansion, name: str, definition: Definition) -> set[tuple[str, str]]:
         """Count the job's steps and deployments; return the tools it uses."""
         tools: set[tuple[str, str]] = set()
         for key in ("image", "services"):
-            found_image = self._resolve(jobs, name, key)
-            for value in _image_names(found_image[2] if found_image else None):
+            for value in _image_names(config.value(name, key)):
                 tools |= self.tables.detect("image", image_name(value))
+        by_path = self._by_path
         for key in ("before_script", "script", "after_script"):
-            found = self._resolve(jobs, name, key)
-            if found is None:
-                continue
-            source, path, value = found
-            lines = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-            assert source.document is not None
-            text_lines = source.lines
-            for index, line in enumerate(lines):
-                if isinstance(line, str):
-                    definition.steps += 1
-                    where = source.document.locate(
-                        (*path, index) if isinstance(value, list) else path
-                    )[0]
-                    self.definitions[source.path].script(
-                        where, line, self.tables, text_lines, tools=False
-                    )
-                    if not line.lstrip().startswith("#"):
-                        tools |= self.tables.detect("run", line)
-        environment = self._resolve(jobs, name, "environment")
-        if environment is not None:
-            value = environment[2]
-            env_name = value.get("name") if isinstance(value, dict) else value
-            action = value.get("action", "start") if isinstance(value, dict) else "start"
-            if isinstance(env_name, str) and env_name.strip() and action not in _NON_DEPLOY:
-                definition.environments.append((env_name.strip(), self._manual(jobs, name)))
+            for line in config.script(name, key):
+                definition.steps += 1
+                source = by_path.get(line.file)
+                if source is None:
+                    continue
+                written = self.definitions[source.path]
+                written.script(line.line, line, self.tables, source.lines, tools=False)
+                if not line.lstrip().startswith("#"):
+                    tools |= written.run_tools(line.line, str(line), self.tables)
+        environment = config.value(name, "environment")
+        env_name = environment.get("name") if isinstance(environment, dict) else environment
+        action = environment.get("action", "start") if isinstance(environment, dict) else "start"
+        if isinstance(env_name, str) and env_name.strip() and action not in _NON_DEPLOY:
+            definition.environments.append((env_name.strip(), self._manual(config, name)))
         definition.tools |= tools
         return tools
 
-    def _in_merge_requests(
-        self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]], name: str
-    ) -> bool:
+    def _in_merge_requests(self, config: Expansion, name: str) -> bool:
         """Whether the job runs in merge request pipelines (before changes merge)."""
-        rules = self._resolve(jobs, name, "rules")
-        if rules is not None and isinstance(rules[2], list):
-            for rule in rules[2]:
-                if not isinstance(rule, dict) or rule.get("when") == "never":
+        rules = config.value(name, "rules")
+        if isinstance(rules, list):
+            # The first rule that holds in a merge request pipeline decides (GitLab stops
+            # at the first match): one without if:, or whose if: names merge requests.
+            for rule in rules:
+                if not isinstance(rule, dict):
                     continue
                 condition = rule.get("if")
-                if not isinstance(condition, str) or "merge_request" in _rule_sources(rule):
-                    return True
+                if not isinstance(condition, str) or "merge_request" in _rule_sources(
+                    {"if": condition}
+                ):
+                    return rule.get("when") != "never"
             return False
-        only = self._resolve(jobs, name, "only")
+        only = config.value(name, "only")
         if only is not None:
-            value = only[2]
             refs = (
-                value
-                if isinstance(value, list)
-                else value.get("refs")
-                if isinstance(value, dict)
+                only
+                if isinstance(only, list)
+                else only.get("refs")
+                if isinstance(only, dict)
                 else None
             )
             return isinstance(refs, list) and "merge_requests" in refs
         return True
 
-    def _manual(self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]], name: str) -> bool:
-        when = self._resolve(jobs, name, "when")
-        if when is not None and when[2] == "manual":
+    def _manual(self, config: Expansion, name: str) -> bool:
+        if config.value(name, "when") == "manual":
             return True
-        rules = self._resolve(jobs, name, "rules")
-        items = rules[2] if rules is not None and isinstance(rules[2], list) else []
+        rules = config.value(name, "rules")
+        items = rules if isinstance(rules, list) else []
         active = [r for r in items if isinstance(r, dict) and r.get("when") != "never"]
         return bool(active) and all(r.get("when") == "manual" for r in active)
 
@@ -346,22 +269,18 @@ class GitlabPipeline:
                         document.locate((*path, "services", index))[0], name.strip(), self.tables
                     )
 
-    def _triggers(self, jobs: dict[str, tuple[LoadedFile, dict[str, Any]]]) -> set[str]:
-        root = self.files[0].document
-        assert root is not None
-        workflow = root.data.get("workflow")
-        rules = workflow.get("rules") if isinstance(workflow, dict) else None
+    def _triggers(self, config: Expansion) -> set[str]:
+        rules = config.workflow_rules()
         found: set[str] = set()
         for rule in rules if isinstance(rules, list) else ():
             found |= _rule_sources(rule)
         if not isinstance(rules, list) or not rules:
             found |= {"push", "tags"}
-        for name, (_, job) in jobs.items():
-            if name.startswith("."):
-                continue
-            for rule in job.get("rules") or () if isinstance(job.get("rules"), list) else ():
+        for name in config.jobs():
+            job_rules = config.value(name, "rules")
+            for rule in job_rules if isinstance(job_rules, list) else ():
                 found |= _rule_sources(rule)
-            only = job.get("only")
+            only = config.value(name, "only")
             refs = (
                 only
                 if isinstance(only, list)

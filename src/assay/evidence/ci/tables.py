@@ -66,6 +66,17 @@ class ScriptRule:
 
 
 @dataclass(frozen=True)
+class WrapperRule:
+    """A workspace's own wrapper command: the tools it runs, or a file to follow."""
+
+    words: tuple[str, ...]
+    tools: frozenset[tuple[str, str]]
+    follow: bool
+    #: ``file:line`` of the entry, shown as where its tools were found.
+    origin: str
+
+
+@dataclass(frozen=True)
 class CiTables:
     """Compiled tables. Look-ups of the same text are cached (10,000 identical jobs cost one)."""
 
@@ -77,6 +88,7 @@ class CiTables:
     untrusted_refs: re.Pattern[str] = _NEVER
     checkout_actions: re.Pattern[str] = _NEVER
     script_rules: tuple[ScriptRule, ...] = ()
+    wrappers: tuple[WrapperRule, ...] = ()
     _memo: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -108,11 +120,21 @@ class CiTables:
 
 
 def _compile(
-    document: YamlDocument, path: tuple[str | int, ...], patterns: Iterable[str]
+    document: YamlDocument,
+    path: tuple[str | int, ...],
+    patterns: Iterable[str],
+    *,
+    trusted: bool = False,
 ) -> tuple[re.Pattern[str] | None, list[Problem]]:
+    """One pattern of the alternatives in ``patterns``; each is checked first (it compiles,
+    and :func:`pattern_problem` accepts it) unless the tables are Assay's own, which a test
+    checks the same way once instead of at every start."""
     problems: list[Problem] = []
     parts: list[str] = []
     for index, pattern in enumerate(patterns):
+        if trusted:
+            parts.append(f"(?:{pattern})")
+            continue
         try:
             re.compile(pattern, _FLAGS)
             refused = pattern_problem(pattern)
@@ -137,20 +159,26 @@ class _Builder:
     untrusted_refs: list[str] = field(default_factory=list)
     checkout: list[str] = field(default_factory=list)
     script_rules: list[ScriptRule] = field(default_factory=list)
+    wrappers: list[WrapperRule] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, document: YamlDocument) -> None:
-        from assay.schemas import check_document
+    def add(self, document: YamlDocument, *, trusted: bool = False) -> None:
+        """Add a table file's entries; ``trusted`` (Assay's own files only) skips the schema
+        and pattern checks, which ``test_builtin_tables_pass_every_check`` runs instead."""
+        if not trusted:
+            from assay.schemas import check_document
 
-        schema_problems = check_document(document, "ci-tables")
-        if schema_problems or not isinstance(document.data, dict):
-            self.problems.extend(schema_problems)
-            return
+            schema_problems = check_document(document, "ci-tables")
+            if schema_problems or not isinstance(document.data, dict):
+                self.problems.extend(schema_problems)
+                return
         data: dict[str, Any] = document.data
         for index, tool in enumerate(data.get("tools", [])):
             compiled: dict[str, re.Pattern[str] | None] = {}
             for where in ("uses", "run", "image", "template"):
-                pattern, found = _compile(document, ("tools", index, where), tool.get(where, []))
+                pattern, found = _compile(
+                    document, ("tools", index, where), tool.get(where, []), trusted=trusted
+                )
                 compiled[where] = pattern
                 self.problems.extend(found)
             self.tools.append(ToolRule(tool["name"], tool["category"], **compiled))
@@ -160,7 +188,7 @@ class _Builder:
             ("checkout_actions", self.checkout),
         ):
             for index, pattern in enumerate(data.get(key, [])):
-                _, found = _compile(document, (key, index), [pattern])
+                found = [] if trusted else _compile(document, (key, index), [pattern])[1]
                 self.problems.extend(found)
                 if not found:
                     target.append(pattern)
@@ -169,11 +197,28 @@ class _Builder:
         self.privileged.update(data.get("privileged_triggers", []))
         for index, rule in enumerate(data.get("script_rules", [])):
             pattern, found = _compile(
-                document, ("script_rules", index, "pattern"), [rule["pattern"]]
+                document, ("script_rules", index, "pattern"), [rule["pattern"]], trusted=trusted
             )
             self.problems.extend(found)
             if pattern is not None:
                 self.script_rules.append(ScriptRule(rule["rule"], pattern, rule["message"]))
+        for index, entry in enumerate(data.get("wrappers", [])):
+            self._wrapper(document, index, entry)
+
+    def _wrapper(self, document: YamlDocument, index: int, entry: dict[str, Any]) -> None:
+        from assay.evidence.ci.commands import split_words, strip_prefixes
+
+        words = strip_prefixes(split_words(entry["command"]))
+        if not words:
+            self.problems.append(
+                document.problem(("wrappers", index, "command"), "names no command to match")
+            )
+            return
+        tools = frozenset((t["category"], t["name"]) for t in entry.get("tools", []))
+        line = document.locate(("wrappers", index))[0]
+        self.wrappers.append(
+            WrapperRule(words, tools, bool(entry.get("follow")), f"{document.path}:{line}")
+        )
 
     def build(self) -> CiTables:
         raise_if_problems(self.problems, hint="fix the CI table files named above")
@@ -191,6 +236,7 @@ class _Builder:
             untrusted_refs=joined(self.untrusted_refs),
             checkout_actions=joined(self.checkout),
             script_rules=tuple(self.script_rules),
+            wrappers=tuple(self.wrappers),
         )
 
 
@@ -203,11 +249,12 @@ def _builtin_documents() -> list[YamlDocument]:
 
 
 @cache
-def builtin_tables() -> CiTables:
-    """The tables shipped with Assay."""
+def builtin_tables(*, checked: bool = False) -> CiTables:
+    """The tables shipped with Assay (``checked``: through every check a workspace's own
+    table files pass, as the test of the built-in files does)."""
     builder = _Builder()
     for document in _builtin_documents():
-        builder.add(document)
+        builder.add(document, trusted=not checked)
     return builder.build()
 
 
@@ -221,7 +268,7 @@ def _load(extra: tuple[Path, ...], _stamps: tuple[tuple[int, int], ...]) -> CiTa
     """Tables with ``extra`` files; ``_stamps`` (mtime, size) keys the cache to their content."""
     builder = _Builder()
     for document in _builtin_documents():
-        builder.add(document)
+        builder.add(document, trusted=True)
     for path in extra:
         try:
             builder.add(load_yaml(path))

@@ -37,8 +37,12 @@ from assay.evidence.ci.github_actions import (
     analyse_action,
     link,
 )
-from assay.evidence.ci.gitlab import GitlabPipeline, LoadedFile
+from assay.evidence.ci.gitlab import GitlabPipeline
+from assay.evidence.ci.gitlab_config import LoadedFile
 from assay.evidence.ci.tables import CATEGORIES, CiTables, load_tables
+from assay.evidence.ci.treefiles import TreeFiles
+from assay.evidence.ci.wrapper_facts import wrapper_facts
+from assay.evidence.ci.wrappers import Follower, WrapperFollower
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
 from assay.evidence.git.policy import Git, ObjectReader, records
 from assay.evidence.model import EvidenceDraft
@@ -141,7 +145,7 @@ def _too_large(entry: _Entry) -> Finding | None:
 
 
 def _github_file(
-    entry: _Entry, raw: bytes, what: str, tables: CiTables
+    entry: _Entry, raw: bytes, what: str, tables: CiTables, follower: Follower | None
 ) -> GithubDefinition | Finding | None:
     loaded = _parse(entry.path, raw, lenient_tags=False)
     if loaded.document is None:
@@ -152,18 +156,22 @@ def _github_file(
         message = f"a {what} must be a mapping, not {kind}"
         return Finding(entry.path, 1, "invalid_definition", message)
     analyse = analyse_workflow if what == "workflow" else analyse_action
-    return analyse(loaded.document, tables, loaded.text)
+    return analyse(loaded.document, tables, loaded.text, follower)
 
 
 def _read_github(
-    tree: GitTree, entries: Sequence[_Entry], what: str, tables: CiTables
+    tree: GitTree,
+    entries: Sequence[_Entry],
+    what: str,
+    tables: CiTables,
+    follower: Follower | None = None,
 ) -> tuple[list[GithubDefinition], list[Finding]]:
     errors = [f for f in (_too_large(e) for e in entries) if f is not None]
     readable = [e for e in entries if e.size <= MAX_DEFINITION_BYTES]
     blobs = tree.read(readable)
     definitions: list[GithubDefinition] = []
     for entry in readable:
-        found = _github_file(entry, blobs.get(entry.oid, b""), what, tables)
+        found = _github_file(entry, blobs.get(entry.oid, b""), what, tables, follower)
         if isinstance(found, GithubDefinition):
             definitions.append(found)
         elif found is not None:
@@ -183,7 +191,9 @@ def _action_entries(tree: GitTree, folders: Iterable[str]) -> list[_Entry]:
     return list(found.values())
 
 
-def github_definitions(tree: GitTree, tables: CiTables) -> tuple[list[Definition], list[Finding]]:
+def github_definitions(
+    tree: GitTree, tables: CiTables, follower: Follower | None = None
+) -> tuple[list[Definition], list[Finding]]:
     """Workflows, then the action files they reach through ``uses: ./path`` (and the
     repository's own root action), level by level up to ``MAX_DEPTH``, each read once."""
     entries = [
@@ -191,7 +201,7 @@ def github_definitions(tree: GitTree, tables: CiTables) -> tuple[list[Definition
         for e in tree.entries(WORKFLOWS_DIR + "/")
         if e.mode in _REGULAR and e.path.endswith((".yml", ".yaml"))
     ][:MAX_WORKFLOWS]
-    definitions, errors = _read_github(tree, entries, "workflow", tables)
+    definitions, errors = _read_github(tree, entries, "workflow", tables, follower)
     seen: set[str] = set()
     level = {""}  # the root action.yml: the action the repository publishes, if any
     for _ in range(MAX_DEPTH + 1):
@@ -200,7 +210,9 @@ def github_definitions(tree: GitTree, tables: CiTables) -> tuple[list[Definition
         if not todo:
             break
         seen.update(todo)
-        more, more_errors = _read_github(tree, _action_entries(tree, todo), "action", tables)
+        more, more_errors = _read_github(
+            tree, _action_entries(tree, todo), "action", tables, follower
+        )
         definitions += more
         errors += more_errors
         level = {folder for d in more for _, folder in d.local_actions}
@@ -214,7 +226,7 @@ def _safe_path(path: str) -> bool:
 
 
 def gitlab_definitions(
-    tree: GitTree, tables: CiTables, root: str
+    tree: GitTree, tables: CiTables, root: str, follower: Follower | None = None
 ) -> tuple[list[Definition], list[Finding]]:
     includes: list[Finding] = []
 
@@ -247,7 +259,7 @@ def gitlab_definitions(
         raw = tree.read([entry]).get(entry.oid, b"")
         return _parse(path, raw, lenient_tags=True)
 
-    pipeline = GitlabPipeline(root, load, tree.all_paths, tables)
+    pipeline = GitlabPipeline(root, load, tree.all_paths, tables, follower)
     definitions, errors = pipeline.analyse()
     return definitions, [*errors, *includes]
 
@@ -338,6 +350,7 @@ def rollup(
             }
             for name, approvals in sorted(environments.items())[:50]
         ],
+        **wrapper_facts(definitions),
     }
 
 
@@ -355,9 +368,10 @@ class CiWorkflowsCollector(Collector):
     def collect(self, target: RepoTarget, context: CollectContext) -> Iterable[EvidenceDraft]:
         tables = load_tables(context.ci_tables)
         tree = GitTree(target)
-        definitions, errors = github_definitions(tree, tables)
+        follower = WrapperFollower(TreeFiles(tree), tables)
+        definitions, errors = github_definitions(tree, tables, follower)
         gitlab_root = target.files.get("gitlab_ci", GITLAB_FILE).strip().lstrip("/")
-        more, more_errors = gitlab_definitions(tree, tables, gitlab_root)
+        more, more_errors = gitlab_definitions(tree, tables, gitlab_root, follower)
         facts = rollup(target.name, target.commit, [*definitions, *more], [*errors, *more_errors])
         yield EvidenceDraft(
             kind="ci.workflows",

@@ -1,4 +1,4 @@
-"""``test.coverage`` from Cobertura XML, coverage.py JSON and lcov tracefiles.
+"""``test.coverage`` from Cobertura XML, coverage.py JSON, Istanbul's JSON summary and lcov.
 
 Recognised by content:
 
@@ -7,6 +7,12 @@ Recognised by content:
   reporter, gcovr ...);
 - coverage.py JSON (``coverage json``): an object with ``meta`` (holding ``format``) and
   ``totals``;
+- Istanbul's ``json-summary`` reporter (``coverage-summary.json`` from nyc, Jest, Vitest's
+  istanbul provider): an object whose ``total`` holds ``lines`` (``total``, ``covered``,
+  ``skipped``, ``pct``), ``statements``, ``functions`` and ``branches``, beside one such
+  entry per source file. Lines and branches are read from ``total``'s counts (``pct`` is
+  Istanbul's rounding of them, and ``Unknown`` when nothing was counted); the files are
+  the other keys;
 - lcov: text whose records start ``TN:`` or ``SF:`` and end ``end_of_record``.
 
 Several reports from one run are added together (for example a Python and a JavaScript
@@ -184,6 +190,54 @@ def read_coverage_py(document: dict[str, Any], name: str) -> tuple[CoverageTotal
     return _measured(totals, name), stamp
 
 
+def _summary_counts(total: dict[str, Any], key: str, name: str) -> tuple[int, int]:
+    """(total, covered) of one metric of an Istanbul summary; (0, 0) when it is absent."""
+    if key not in total and key == "branches":
+        return 0, 0
+    metric = total.get(key)
+    if not isinstance(metric, dict):
+        shown = "missing" if key not in total else f"a {type(metric).__name__}"
+        raise refuse(name, f"total.{key} is {shown}: it must be an object with total and covered")
+    counts = []
+    for field_name in ("total", "covered"):
+        value = metric.get(field_name)
+        whole = None if isinstance(value, bool | str) else _whole(value)
+        if whole is None:
+            shown = repr(value)[:40]
+            raise refuse(
+                name, f"total.{key}.{field_name} is {shown}: a count must be a whole number"
+            )
+        counts.append(whole)
+    if counts[1] > counts[0]:
+        raise refuse(
+            name, f"total.{key} says {counts[1]} covered of {counts[0]}: more than there are"
+        )
+    return counts[0], counts[1]
+
+
+def read_istanbul_summary(document: dict[str, Any], name: str) -> CoverageTotals:
+    total = document.get("total")
+    if not isinstance(total, dict):
+        raise refuse(name, "an Istanbul summary needs a 'total' object")
+    lines_valid, lines_covered = _summary_counts(total, "lines", name)
+    branches_valid, branches_covered = _summary_counts(total, "branches", name)
+    totals = CoverageTotals(
+        "istanbul-summary",
+        files=sum(1 for key in document if key != "total"),
+        lines_valid=lines_valid,
+        lines_covered=lines_covered,
+        branches_valid=branches_valid,
+        branches_covered=branches_covered,
+    )
+    return _measured(totals, name)
+
+
+def is_istanbul_summary(document: Any) -> bool:
+    total = document.get("total") if isinstance(document, dict) else None
+    lines = total.get("lines") if isinstance(total, dict) else None
+    return isinstance(lines, dict) and "total" in lines and "covered" in lines
+
+
 def read_lcov(data: bytes, name: str) -> CoverageTotals:
     """Sum the LF/LH and BRF/BRH summaries; count DA/BRDA lines where a summary is missing."""
     totals = CoverageTotals("lcov")
@@ -227,6 +281,12 @@ def read_lcov(data: bytes, name: str) -> CoverageTotals:
     return _measured(totals, name)
 
 
+def _looks_like_istanbul_summary(head: str) -> bool:
+    """A truncated Istanbul summary: ``total`` first, with its metrics' counts."""
+    start = head.lstrip()[:200]
+    return '"total"' in start and '"lines"' in head and '"covered"' in head and '"pct"' in head
+
+
 def _is_lcov(head: str) -> bool:
     return bool(_LCOV_START.search(head[:4096])) and (
         "end_of_record" in head or "\nDA:" in head or "\nLF:" in head
@@ -240,7 +300,7 @@ class CoverageParser(ArtefactParser):
     version = "1.0.0"
     kind = "test.coverage"
     mergeable = True
-    formats = "Cobertura XML, coverage.py JSON or lcov"
+    formats = "Cobertura XML, coverage.py JSON, Istanbul JSON summary or lcov"
 
     def recognise(self, found: Recognition) -> bool:
         if found.form == "xml":
@@ -251,11 +311,14 @@ class CoverageParser(ArtefactParser):
             if found.parsed:
                 keys = found.keys()
                 meta = found.document.get("meta") if "meta" in keys else None
-                return {"meta", "totals"} <= keys and isinstance(meta, dict) and "format" in meta
+                return (
+                    {"meta", "totals"} <= keys and isinstance(meta, dict) and "format" in meta
+                ) or is_istanbul_summary(found.document)
             head = found.head  # a truncated coverage.py report: its meta block comes first
-            return '"meta"' in head and any(
-                key in head for key in ('"totals"', '"branch_coverage"', '"show_contexts"')
-            )
+            return (
+                '"meta"' in head
+                and any(key in head for key in ('"totals"', '"branch_coverage"', '"show_contexts"'))
+            ) or _looks_like_istanbul_summary(head)
         return found.form == "text" and _is_lcov(found.head)
 
     def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
@@ -265,6 +328,9 @@ class CoverageParser(ArtefactParser):
         if found.form == "json":
             if found.error is not None:
                 raise found.error
+            if is_istanbul_summary(found.document):
+                summary = read_istanbul_summary(found.document, target.name)
+                return self.part(target, summary, None, "application/json")
             totals, stamp = read_coverage_py(found.document, target.name)
             return self.part(target, totals, stamp, "application/json")
         return self.part(target, read_lcov(target.data, target.name), None, "text/plain")

@@ -15,7 +15,9 @@ always yields the same facts and the same evidence id.
 code host (from ``reviews`` evidence, already checked by the collection: authors named,
 approvers other than the author, no automation accounts). A change set counts as reviewed
 when one of its approvers is not its author. For a merge, approvals of the merged branch
-head (its second or later parent) count too.
+head (its second or later parent) count too. :attr:`CollectContext.platform_reviewed`
+names commits the ``platform.reviews`` collector already found independently approved on
+the code platform; they count as reviewed as they are.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from assay.evidence.git.walk import ChangeSet
 from assay.evidence.model import EvidenceDraft
 
 UNREVIEWED_LISTED = 50
+#: ``platform_reviews`` when the repository's platform reviews were not read.
+NOT_CONFIGURED = {"status": "not_configured", "reason": None, "needs": None}
 
 
 def ratio(part: int, whole: int) -> float:
@@ -69,12 +73,13 @@ def history_facts(
     window: timedelta,
     approvals: Mapping[str, Sequence[str]] | None = None,
     allowed_signers: Path | None = None,
+    platform_reviewed: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """The ``git.history`` facts for ``target`` (see the kind's schema)."""
     until_dt = target.commit_time.astimezone(UTC)
     until = int(until_dt.timestamp())
     since = until - int(window.total_seconds())
-    tally = ChangeSetTally(approvals or {})
+    tally = ChangeSetTally(approvals or {}, platform_reviewed)
     found = walk.walk(git, target.commit, max(since, 0), until, tally.add)
     counted = found.counted
     signed_shas = [sha.decode() for sha in found.signed]
@@ -134,8 +139,14 @@ def _reviewed(
 class ChangeSetTally:
     """The change-set facts, counted one change set at a time as the line walk finds them."""
 
-    def __init__(self, approvals: Mapping[str, Sequence[str]]) -> None:
+    def __init__(
+        self,
+        approvals: Mapping[str, Sequence[str]],
+        platform_reviewed: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.approvals = approvals
+        #: Commits the platform collector already judged independently approved.
+        self.platform_reviewed = platform_reviewed or {}
         self.change_sets = self.merges = self.reviewed = self.direct = self.ticketed = 0
         self.unreviewed: list[str] = []
         self.weeks: set[tuple[int, int]] = set()
@@ -149,7 +160,7 @@ class ChangeSetTally:
         message = commit.message
         is_merge = commit.is_merge
         self.merges += is_merge
-        if _reviewed(commit, self.approvals, self.authors):
+        if commit.sha in self.platform_reviewed or _reviewed(commit, self.approvals, self.authors):
             self.reviewed += 1
         elif len(self.unreviewed) < UNREVIEWED_LISTED:
             self.unreviewed.append(commit.sha)
@@ -209,7 +220,9 @@ class GitHistoryCollector(Collector):
             context.since,
             approvals_option(context.approvals),
             target.allowed_signers,
+            context.platform_reviewed,
         )
+        facts["platform_reviews"] = dict(context.platform_reviews or NOT_CONFIGURED)
         yield EvidenceDraft(
             kind="git.history",
             service=context.service,

@@ -14,11 +14,17 @@ Targets:
 Bases, each with hooks that have defaults so a plugin overrides only what it needs:
 
 - :class:`Collector`: ``collect(target, context)`` is required; ``accepts(target)``
-  (default: every target) and ``collect_all(targets, context)`` (default: ``collect`` on
-  each) are optional;
+  (default: every target), ``collect_all(targets, context)`` (default: ``collect`` on
+  each) and ``collect_files(targets, context)`` (default: ``collect_all``, its refusal
+  noted against the files) are optional;
 - :class:`ArtefactParser`: for a file format that becomes one evidence kind. A plugin sets
   ``kind`` and ``formats`` and writes ``recognise``, ``parse`` and ``summarise``; size
-  limits, error wording, subject, time and merging come from the base.
+  limits, error wording, subject, time, merging and per-file notes come from the base.
+
+Collection calls ``collect_files``: a file that cannot be read is not evidence, so it comes
+back as an :class:`Unread` note and the other files are still collected. Only a
+:class:`~assay.evidence.parsing.errors.HostileArtefact` (an attack's shape, an impossible
+claim) is raised, and stops the service.
 """
 
 from __future__ import annotations
@@ -31,9 +37,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
+from assay.evidence.collectors.outcome import Outcome, Skip, Unread, unread_from
 from assay.evidence.model import ArtefactDraft, EvidenceDraft
 from assay.evidence.parsing.errors import (
     DEFAULT_MAX_BYTES,
+    ArtefactError,
+    HostileArtefact,
     check_claimed_time,
     check_size,
     refuse,
@@ -41,6 +50,8 @@ from assay.evidence.parsing.errors import (
 from assay.evidence.parsing.recognition import Recognition, recognise
 from assay.evidence.parsing.values import parse_time
 from assay.evidence.trust import ReviewerPolicy
+from assay.platforms.identity import Platform
+from assay.platforms.registry import PlatformSession
 
 ENTRY_POINT_GROUP = "assay.collectors"
 #: The subject's pipeline when an artefact belongs to no configured pipeline.
@@ -67,6 +78,8 @@ class RepoTarget:
     #: Whether ``commit`` is reachable from the branch head (``--commit`` may name one
     #: that is not: its evidence is recorded as such and never stands for the branch).
     on_branch: bool = True
+    #: The code platform the repository lives on, when configured or read from its URL.
+    platform: Platform | None = None
 
     @property
     def branch_label(self) -> str:
@@ -159,6 +172,14 @@ class CollectContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     #: Who may count as a reviewer in self-reported review exports (assay.toml ``[collect]``).
     reviewers: ReviewerPolicy = field(default_factory=ReviewerPolicy)
+    #: Opens platform providers with the environment's token (None: no platform reads).
+    platforms: PlatformSession | None = None
+    #: Commits the platform shows independently approved (read by ``platform.reviews``,
+    #: judged there): commit id -> approvers. Tested evidence, not self-reported.
+    platform_reviewed: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: Whether the platform's reviews were read for the repository collected: the
+    #: ``access`` facts of its ``platform.reviews`` record (None: no platform configured).
+    platform_reviews: Mapping[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------- collectors
@@ -198,6 +219,19 @@ class Collector(ABC):
         """
         for target in targets:
             yield from self.collect(target, context)
+
+    def collect_files(self, targets: Sequence[Any], context: CollectContext) -> Outcome:
+        """:meth:`collect_all`, with a refusal noted against the files instead of raised.
+
+        Override it to keep the files that could be read; a
+        :class:`~assay.evidence.parsing.errors.HostileArtefact` is always raised.
+        """
+        try:
+            return Outcome(drafts=list(self.collect_all(targets, context)))
+        except HostileArtefact:
+            raise
+        except ArtefactError as exc:
+            return Outcome(unread=unread_from(exc, [t.name for t in targets]))
 
 
 # --------------------------------------------------------------------------- artefact parsers
@@ -288,8 +322,12 @@ class ArtefactParser(Collector):
         """Whether the content is in a format this parser reads (truncated files included)."""
 
     @abstractmethod
-    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
-        """Read one file; raise :class:`~assay.evidence.parsing.errors.ArtefactError`."""
+    def parse(
+        self, target: ArtefactTarget, found: Recognition, context: CollectContext
+    ) -> Part | Skip:
+        """Read one file into a :class:`Part`, or a :class:`Skip` when it is of this family
+        but holds no evidence of the kind; raise
+        :class:`~assay.evidence.parsing.errors.ArtefactError` when it cannot be read."""
 
     @abstractmethod
     def summarise(self, parts: Sequence[Part]) -> dict[str, Any]:
@@ -303,7 +341,7 @@ class ArtefactParser(Collector):
 
     # ------------------------------------------------------------------ driving
 
-    def read(self, target: ArtefactTarget, context: CollectContext) -> Part:
+    def read(self, target: ArtefactTarget, context: CollectContext) -> Part | Skip:
         """One file checked, recognised and parsed, every failure worded for its producer."""
         check_size(target.name, len(target.data), context.max_artefact_bytes)
         found = target.recognition
@@ -317,7 +355,8 @@ class ArtefactParser(Collector):
             raise refuse(target.name, f"a field has the wrong type or value ({exc})") from None
         except RecursionError:
             raise refuse(target.name, "nested too deeply to read") from None
-        check_claimed_time(target.name, part.observed_at)
+        if isinstance(part, Part):
+            check_claimed_time(target.name, part.observed_at)
         return part
 
     def part(
@@ -334,13 +373,62 @@ class ArtefactParser(Collector):
     def collect_all(
         self, targets: Sequence[ArtefactTarget], context: CollectContext
     ) -> list[EvidenceDraft]:
-        """Drafts for files of one pipeline run: one merged draft, or one per file."""
-        if not targets:
+        """Drafts for files of one pipeline run: one merged draft, or one per file.
+
+        The first file that cannot be read refuses them all; files that hold no evidence of
+        the kind (a :class:`Skip`) are left out.
+        """
+        read = [(target, self.read(target, context)) for target in targets]
+        pairs = [(target, part) for target, part in read if isinstance(part, Part)]
+        if not pairs:
             return []
-        parts = [self.read(target, context) for target in targets]
-        pairs = list(zip(targets, parts, strict=True))
         groups = [pairs] if self.mergeable else [[pair] for pair in pairs]
         return [self._draft(group, context) for group in groups]
+
+    def collect_files(self, targets: Sequence[Any], context: CollectContext) -> Outcome:
+        """Drafts for the files that can be read, and a note on every other one.
+
+        A mergeable kind is all or nothing for one run: when one of its files cannot be
+        read, the record is not made from the others (it would understate the run: a
+        scan's findings left out read as findings fixed), and each file says why.
+        """
+        outcome = Outcome()
+        pairs: list[tuple[ArtefactTarget, Part]] = []
+        failed: list[str] = []
+        for target in targets:
+            try:
+                part = self.read(target, context)
+            except HostileArtefact:
+                raise
+            except ArtefactError as exc:
+                outcome.unread.extend(unread_from(exc, [target.name]))
+                failed.append(target.name)
+                continue
+            if isinstance(part, Skip):
+                reason = f"not {self.kind} evidence: {part.reason}"
+                outcome.unread.append(Unread(target.name, reason))
+            else:
+                pairs.append((target, part))
+        if self.mergeable and failed:
+            names, it = ", ".join(failed), "it" if len(failed) == 1 else "them"
+            outcome.unread.extend(
+                Unread(
+                    target.name,
+                    f"not recorded: {names} from the same run could not be read, and a "
+                    f"{self.kind} record without {it} would understate the run",
+                )
+                for target, _ in pairs
+            )
+            return outcome
+        groups = [pairs] if self.mergeable else [[pair] for pair in pairs]
+        for group in groups:
+            try:
+                outcome.drafts.append(self._draft(group, context))
+            except HostileArtefact:
+                raise
+            except ArtefactError as exc:
+                outcome.unread.extend(unread_from(exc, [target.name for target, _ in group]))
+        return outcome
 
     def _draft(
         self, group: list[tuple[ArtefactTarget, Part]], context: CollectContext

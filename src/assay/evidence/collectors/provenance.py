@@ -7,8 +7,15 @@ Recognised by content, in any of the shapes build systems publish them:
   ``signatures``), as in the SLSA GitHub generator's ``.intoto.jsonl``;
 - a Sigstore bundle (``mediaType`` ``application/vnd.dev.sigstore.bundle...``) holding a
   ``dsseEnvelope``, as ``actions/attest-build-provenance`` writes;
-- JSON Lines of any of those: the first statement with a SLSA provenance predicate is read
-  (else the first statement).
+- JSON Lines of any of those: the first statement with a SLSA provenance predicate is read.
+
+What is recognised but is not build provenance is skipped with a note naming it, never
+recorded (a second record of the run would hide the provenance, which is read latest per
+run): an in-toto link (the v0.9 ``_type: link`` metadata of one supply-chain step, as a
+``.link`` file or in a DSSE envelope, or a v1 statement with a link predicate) is described
+in the note by its step name, command and counts of materials and products; an in-toto
+layout; a statement whose predicate is not SLSA provenance (an SBOM, a vulnerability scan,
+a test result attestation).
 
 Signatures are counted, not verified: verification needs the signer's identity policy,
 which belongs to the control, not the parser.
@@ -30,6 +37,7 @@ from assay.evidence.collectors.interface import (
     Part,
     subject_commit,
 )
+from assay.evidence.collectors.outcome import Skip
 from assay.evidence.parsing.errors import refuse
 from assay.evidence.parsing.recognition import Recognition
 from assay.evidence.parsing.strict_json import load_json
@@ -53,6 +61,44 @@ def _is_statement(value: Any) -> bool:
     return isinstance(value, dict) and "in-toto.io/Statement" in str(value.get("_type", ""))
 
 
+def _legacy_type(value: Any) -> str | None:
+    """``link`` or ``layout`` for in-toto v0.9 metadata (bare, or signed in a metablock)."""
+    if isinstance(value, dict) and isinstance(value.get("signed"), dict):
+        value = value["signed"]
+    kind = value.get("_type") if isinstance(value, dict) else None
+    return kind if kind in ("link", "layout") else None
+
+
+def _count(value: Any) -> int:
+    return len(value) if isinstance(value, dict | list) else 0
+
+
+def _link_note(link: dict[str, Any], products: int | None = None) -> str:
+    """What an in-toto link says, in a line: the step, its command, what went in and out."""
+    step = text_of(link.get("name")) or "unnamed"
+    command = link.get("command")
+    words = [str(w) for w in command[:20]] if isinstance(command, list) else []
+    shown = " ".join(words)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    made = _count(link.get("products")) if products is None else products
+    return (
+        f"an in-toto link of step {step[:80]!r} (command {shown or 'not stated'!r}, "
+        f"{_count(link.get('materials'))} materials, {made} products): the record of one "
+        "supply-chain step, not build provenance"
+    )
+
+
+def _not_provenance(value: Any) -> Skip | None:
+    """The skip for in-toto v0.9 metadata (a link or a layout); None for anything else."""
+    kind = _legacy_type(value)
+    if kind == "layout":
+        return Skip("an in-toto layout: the supply-chain policy, not build provenance")
+    if kind == "link":
+        signed = value["signed"] if isinstance(value.get("signed"), dict) else value
+        return Skip(_link_note(signed))
+    return None
+
+
 def _is_envelope(value: Any) -> bool:
     return isinstance(value, dict) and "payloadType" in value and "payload" in value
 
@@ -66,14 +112,22 @@ def _is_bundle(value: Any) -> bool:
 
 
 def recognisable(value: Any) -> bool:
-    return _is_statement(value) or _is_envelope(value) or _is_bundle(value)
+    return (
+        _is_statement(value)
+        or _is_envelope(value)
+        or _is_bundle(value)
+        or (_legacy_type(value) is not None and "signatures" in value)
+    )
 
 
-def _open(value: Any, name: str) -> Envelope:
+def _open(value: Any, name: str) -> Envelope | Skip:
     if _is_bundle(value):
         value = value["dsseEnvelope"]
     if _is_statement(value):
         return Envelope(value, 0, False)
+    legacy = _not_provenance(value)
+    if legacy is not None:
+        return legacy
     if value.get("payloadType") != IN_TOTO_PAYLOAD:
         raise refuse(
             name, f"DSSE payload type {value.get('payloadType')!r} is not an in-toto statement"
@@ -88,6 +142,9 @@ def _open(value: Any, name: str) -> Envelope:
     except (binascii.Error, ValueError):
         raise refuse(name, "DSSE payload is not base64-encoded JSON") from None
     statement = load_json(decoded, f"{name} (DSSE payload)")
+    legacy = _not_provenance(statement)
+    if legacy is not None:
+        return legacy
     if not _is_statement(statement):
         raise refuse(name, "DSSE payload is not an in-toto statement")
     signatures = value.get("signatures")
@@ -221,6 +278,17 @@ def read_statement(envelope: Envelope, name: str, commit: str | None) -> tuple[d
     return facts, parse_time(stamp)
 
 
+def _other_statement(statement: dict[str, Any]) -> Skip:
+    """The skip for a statement whose predicate is not SLSA provenance."""
+    predicate_type = text_of(statement.get("predicateType")) or "none"
+    predicate = statement.get("predicate")
+    if "in-toto.io/attestation/link/" in predicate_type and isinstance(predicate, dict):
+        return Skip(_link_note(predicate, products=_count(statement.get("subject"))))
+    return Skip(
+        f"an in-toto statement with predicate type {predicate_type[:200]!r}, not SLSA provenance"
+    )
+
+
 class ProvenanceParser(ArtefactParser):
     """in-toto / SLSA provenance -> ``provenance``."""
 
@@ -235,20 +303,30 @@ class ProvenanceParser(ArtefactParser):
         if found.parsed:
             return recognisable(found.document)
         return found.form == "json" and (
-            '"payloadType"' in found.head or ('"_type"' in found.head and "in-toto" in found.head)
+            '"payloadType"' in found.head
+            or ('"_type"' in found.head and "in-toto" in found.head)
+            or ('"signed"' in found.head and '"_type"' in found.head and '"link"' in found.head)
         )
 
-    def parse(self, target: ArtefactTarget, found: Recognition, context: CollectContext) -> Part:
+    def parse(
+        self, target: ArtefactTarget, found: Recognition, context: CollectContext
+    ) -> Part | Skip:
         if found.error is not None:
             raise found.error
         candidates = found.documents if found.form == "jsonl" else [found.document]
-        envelopes = [_open(item, target.name) for item in candidates if recognisable(item)]
-        if not envelopes:
-            raise refuse(target.name, "no in-toto statement found")
+        opened = [_open(item, target.name) for item in candidates if recognisable(item)]
+        envelopes = [e for e in opened if isinstance(e, Envelope)]
         chosen = next(
             (e for e in envelopes if _slsa_version(str(e.statement.get("predicateType", "")))),
-            envelopes[0],
+            None,
         )
+        if chosen is None:
+            skips = [e for e in opened if isinstance(e, Skip)]
+            if skips:
+                return skips[0]
+            if not envelopes:
+                raise refuse(target.name, "no in-toto statement found")
+            return _other_statement(envelopes[0].statement)
         facts, stamp = read_statement(chosen, target.name, subject_commit(target, context))
         return self.part(target, facts, stamp, "application/vnd.in-toto+json")
 

@@ -12,6 +12,12 @@ Components are counted recursively (CycloneDX nests components); the subject (Cy
 component is licensed when it has a licence id, name or expression (SPDX: a concluded or
 declared licence other than NOASSERTION or NONE).
 
+Licences are read as :mod:`assay.evidence.parsing.licences` says: only an id on the SPDX
+License List is an id (CycloneDX ``license.id``, the ids of a CycloneDX ``expression`` or
+of an SPDX ``licenseConcluded``/``licenseDeclared`` expression); a CycloneDX
+``license.name`` (``MIT License``, as cyclonedx-py writes from classifiers), an id not on
+the list, a ``LicenseRef-`` reference, or an expression that does not parse is a name.
+
 A component, package or licence entry that is not an object refuses the document, naming
 the entry: skipping it would count one component fewer and raise the licensed share.
 
@@ -28,13 +34,13 @@ from xml.etree.ElementTree import Element
 from assay.durations import isoformat
 from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
 from assay.evidence.parsing.errors import refuse
+from assay.evidence.parsing.licences import NO_LICENCE, Licences
 from assay.evidence.parsing.recognition import Recognition
 from assay.evidence.parsing.safe_xml import local_name, namespace, parse_xml
 from assay.evidence.parsing.values import SHA256_HEX, parse_time, ratio, shape, text_of
 
 MAX_LICENCE_IDS = 200
 _CDX_NS = re.compile(r"^http://cyclonedx\.org/schema/bom/(\d+\.\d+)$")
-_NO_LICENCE = frozenset({"", "NOASSERTION", "NONE"})
 
 
 def _sha256(value: Any) -> str | None:
@@ -54,17 +60,25 @@ def _objects(value: Any, where: str, name: str) -> list[dict[str, Any]]:
     return value
 
 
-def _cdx_licences(component: dict[str, Any], where: str, name: str) -> list[str]:
-    found: list[str] = []
+def _cdx_licences(component: dict[str, Any], where: str, name: str) -> Licences:
+    found = Licences()
     for entry in _objects(component.get("licenses"), f"{where}.licenses", name):
-        if text_of(entry.get("expression")):
-            found.append(entry["expression"].strip())
+        expression = text_of(entry.get("expression"))
+        if expression:
+            found.add_expression(expression)
         licence = entry.get("license")
         if isinstance(licence, dict):
-            value = text_of(licence.get("id")) or text_of(licence.get("name"))
-            if value:
-                found.append(value.strip())
+            _cdx_licence(found, text_of(licence.get("id")), text_of(licence.get("name")))
     return found
+
+
+def _cdx_licence(found: Licences, licence_id: str | None, licence_name: str | None) -> None:
+    """A CycloneDX ``license``: its id when it has one (a name when off the list), else its
+    name, which stays a name."""
+    if licence_id:
+        found.add_id(licence_id)
+    elif licence_name:
+        found.add_name(licence_name)
 
 
 def _cdx_components(items: Any, where: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -91,11 +105,12 @@ def _facts(
     spec: str,
     created: str | None,
     subject: dict[str, Any],
-    components: list[tuple[str | None, list[str]]],
+    components: list[tuple[str | None, Licences]],
 ) -> dict[str, Any]:
     """Facts from (version, licences) per component."""
     licensed = sum(1 for _, licences in components if licences)
-    ids = sorted({licence for _, licences in components for licence in licences})
+    ids = sorted({i for _, licences in components for i in licences.ids})
+    names = sorted({n for _, licences in components for n in licences.names})
     return {
         "format": fmt,
         "encoding": encoding,
@@ -106,8 +121,10 @@ def _facts(
         "components_without_version": sum(1 for version, _ in components if not version),
         "components_without_licence": len(components) - licensed,
         "licensed_ratio": ratio(licensed, len(components)),
-        "licences": len(ids),
+        "components_with_licence_id": sum(1 for _, licences in components if licences.ids),
+        "licences": len(ids) + len(names),
         "licence_ids": ids[:MAX_LICENCE_IDS],
+        "licence_names": [n[:200] for n in names[:MAX_LICENCE_IDS]],
     }
 
 
@@ -156,17 +173,15 @@ def _child_text(element: Element | None, tag: str) -> str | None:
     return text_of(found.text) if found is not None else None
 
 
-def _xml_licences(component: Element) -> list[str]:
+def _xml_licences(component: Element) -> Licences:
     licences = _child(component, "licenses")
-    found: list[str] = []
+    found = Licences()
     for entry in licences if licences is not None else ():
         tag = local_name(entry.tag)
         if tag == "expression" and text_of(entry.text):
-            found.append((entry.text or "").strip())
+            found.add_expression(entry.text or "")
         elif tag == "license":
-            value = _child_text(entry, "id") or _child_text(entry, "name")
-            if value:
-                found.append(value.strip())
+            _cdx_licence(found, _child_text(entry, "id"), _child_text(entry, "name"))
     return found
 
 
@@ -211,12 +226,13 @@ def read_cyclonedx_xml(data: bytes, name: str) -> dict[str, Any]:
     )
 
 
-def _spdx_licences(package: dict[str, Any]) -> list[str]:
-    found = []
+def _spdx_licences(package: dict[str, Any]) -> Licences:
+    """The concluded licence, else the declared one (NOASSERTION and NONE state none)."""
+    found = Licences()
     for key in ("licenseConcluded", "licenseDeclared"):
         value = package.get(key)
-        if isinstance(value, str) and value.strip() not in _NO_LICENCE:
-            found.append(value.strip())
+        if isinstance(value, str) and value.strip().upper() not in NO_LICENCE:
+            found.add_expression(value)
             break
     return found
 

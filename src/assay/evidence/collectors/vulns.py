@@ -8,7 +8,11 @@ Recognised by content (JSON):
 - Trivy ``--format json``: an object with ``SchemaVersion`` and ``Results`` (or
   ``ArtifactName``);
 - Grype ``-o json``: an object with ``matches`` and a ``descriptor`` naming grype;
-- SARIF 2.1.0 whose every run comes from a dependency scanner (see the ``sarif`` parser).
+- Snyk ``snyk test --json`` and ``snyk container test --json`` (see
+  :mod:`assay.evidence.parsing.snyk`): a project object with ``vulnerabilities`` and
+  ``packageManager``, or a list of them;
+- SARIF 2.1.0 whose every run comes from a dependency scanner (see the ``sarif`` parser):
+  Trivy, Grype, Snyk Open Source, Snyk Container, osv-scanner and others.
 
 A finding is one advisory affecting one package version; the same (package, version,
 advisory) twice counts once. Severities are taken from the report and normalised to
@@ -21,79 +25,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from assay.evidence.collectors.interface import ArtefactParser, ArtefactTarget, CollectContext, Part
-from assay.evidence.collectors.sarif import from_dependency_scanner, is_sarif, walk_sarif
+from assay.evidence.collectors.sarif import from_dependency_scanner, is_sarif
 from assay.evidence.parsing.errors import refuse
+from assay.evidence.parsing.findings import (
+    Finding,
+    Scan,
+    advisory_id,
+    ecosystem,
+    object_at,
+    objects_at,
+    severity_at,
+    text_at,
+)
 from assay.evidence.parsing.recognition import Recognition
-from assay.evidence.parsing.severity import SEVERITIES, checked_severity
+from assay.evidence.parsing.sarif_walk import SarifResult, walk_sarif
+from assay.evidence.parsing.severity import SEVERITIES
+from assay.evidence.parsing.snyk import (
+    introduced,
+    is_snyk_json,
+    looks_like_snyk_json,
+    read_snyk,
+    split_package,
+)
 from assay.evidence.parsing.values import parse_time, shape, text_of
 
 MAX_ADVISORY_IDS = 100
-
-#: Package types scanners use, to the ecosystem names OSV uses (lower case).
-_ECOSYSTEMS = {
-    "pip": "pypi",
-    "pipenv": "pypi",
-    "poetry": "pypi",
-    "python": "pypi",
-    "python-pkg": "pypi",
-    "uv": "pypi",
-    "npm": "npm",
-    "yarn": "npm",
-    "pnpm": "npm",
-    "node-pkg": "npm",
-    "gomod": "go",
-    "gobinary": "go",
-    "go-module": "go",
-    "cargo": "crates.io",
-    "rust-crate": "crates.io",
-    "jar": "maven",
-    "pom": "maven",
-    "java-archive": "maven",
-    "gradle": "maven",
-    "bundler": "rubygems",
-    "gemspec": "rubygems",
-    "gem": "rubygems",
-    "composer": "packagist",
-    "php-composer": "packagist",
-    "nuget": "nuget",
-    "dotnet-core": "nuget",
-    "deb": "debian",
-    "apk": "alpine",
-    "rpm": "rpm",
-}
-
-
-def ecosystem(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    lowered = value.strip().lower()
-    return _ECOSYSTEMS.get(lowered, lowered)
-
-
-@dataclass(frozen=True)
-class Finding:
-    package: str
-    version: str
-    advisory: str
-    severity: str
-    fixable: bool
-
-
-@dataclass
-class Scan:
-    """One report, reduced to findings."""
-
-    format: str
-    findings: list[Finding] = field(default_factory=list)
-    ecosystems: set[str] = field(default_factory=set)
-    scanned: int | None = None
-    created: datetime | None = None
-
 
 # ------------------------------------------------------------------------ formats
 
@@ -114,8 +73,10 @@ def detect(found: Recognition) -> str | None:
             return "osv-scanner"
         if '"dependencies"' in head and '"vulns"' in head:
             return "pip-audit"
-        return None
+        return "snyk" if looks_like_snyk_json(head) else None
     document = found.document
+    if is_snyk_json(document):
+        return "snyk"
     if isinstance(document, list):
         return "pip-audit" if document and all(_pip_audit_dep(item) for item in document) else None
     if not isinstance(document, dict):
@@ -147,49 +108,6 @@ def _pip_audit_dep(item: Any) -> bool:
     return isinstance(item, dict) and "name" in item and ("vulns" in item or "skip_reason" in item)
 
 
-def _objects(holder: dict[str, Any], key: str, where: str, name: str) -> list[dict[str, Any]]:
-    """The list of objects under ``key``: absent or null is empty (Go writes null for an
-    empty list); any other shape, or an entry that is not an object, refuses the file."""
-    value = holder.get(key)
-    if value is None:
-        return []
-    at = f"{where}.{key}" if where else key
-    if not isinstance(value, list):
-        raise refuse(name, f"{at} must be a list, not {shape(value)}")
-    for number, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise refuse(name, f"{at}[{number}] must be an object, not {shape(item)}")
-    return value
-
-
-def _object(holder: dict[str, Any], key: str, where: str, name: str) -> dict[str, Any]:
-    value = holder.get(key)
-    if not isinstance(value, dict):
-        raise refuse(name, f"{where}.{key} must be an object, not {shape(value)}")
-    return value
-
-
-def _advisory(holder: dict[str, Any], key: str, where: str, name: str) -> str:
-    """The advisory id an entry must name."""
-    value = holder.get(key)
-    if isinstance(value, str) and value.strip():
-        return value
-    found = "is missing" if key not in holder else f"is {shape(value)}"
-    raise refuse(name, f"{where}.{key} {found}: every finding names its advisory")
-
-
-def _severity(holder: dict[str, Any], key: str, where: str, name: str) -> str:
-    """The severity an entry states; ``unknown`` only when it states none."""
-    if key not in holder:
-        return "unknown"
-    return checked_severity(holder[key], f"{where}.{key}", name)
-
-
-def _text(holder: dict[str, Any], key: str) -> str:
-    value = holder.get(key)
-    return value if isinstance(value, str) else ""
-
-
 def read_pip_audit(document: Any, name: str) -> Scan:
     dependencies = document if isinstance(document, list) else document.get("dependencies")
     if not isinstance(dependencies, list):
@@ -199,9 +117,9 @@ def read_pip_audit(document: Any, name: str) -> Scan:
         where = f"dependencies[{number}]"
         if not isinstance(dep, dict):
             raise refuse(name, f"{where} must be an object, not {shape(dep)}")
-        package, version = _text(dep, "name"), _text(dep, "version")
-        for index, vuln in enumerate(_objects(dep, "vulns", where, name)):
-            advisory = _advisory(vuln, "id", f"{where}.vulns[{index}]", name)
+        package, version = text_at(dep, "name"), text_at(dep, "version")
+        for index, vuln in enumerate(objects_at(dep, "vulns", where, name)):
+            advisory = advisory_id(vuln, "id", f"{where}.vulns[{index}]", name)
             fixed = vuln.get("fix_versions")
             scan.findings.append(Finding(package, version, advisory, "unknown", bool(fixed)))
     return scan
@@ -209,23 +127,23 @@ def read_pip_audit(document: Any, name: str) -> Scan:
 
 def read_osv(document: dict[str, Any], name: str) -> Scan:
     scan = Scan("osv-scanner")
-    for number, result in enumerate(_objects(document, "results", "", name)):
+    for number, result in enumerate(objects_at(document, "results", "", name)):
         where = f"results[{number}]"
-        for index, entry in enumerate(_objects(result, "packages", where, name)):
+        for index, entry in enumerate(objects_at(result, "packages", where, name)):
             _osv_package(entry, f"{where}.packages[{index}]", scan, name)
     return scan
 
 
 def _osv_package(entry: dict[str, Any], where: str, scan: Scan, name: str) -> None:
-    package = _object(entry, "package", where, name)
-    package_name, version = _text(package, "name"), _text(package, "version")
+    package = object_at(entry, "package", where, name)
+    package_name, version = text_at(package, "name"), text_at(package, "version")
     system = ecosystem(package.get("ecosystem"))
     if system:
         scan.ecosystems.add(system)
     vulns: dict[str, dict[str, Any]] = {}
-    for index, vuln in enumerate(_objects(entry, "vulnerabilities", where, name)):
-        vulns[_advisory(vuln, "id", f"{where}.vulnerabilities[{index}]", name)] = vuln
-    groups = _objects(entry, "groups", where, name)
+    for index, vuln in enumerate(objects_at(entry, "vulnerabilities", where, name)):
+        vulns[advisory_id(vuln, "id", f"{where}.vulnerabilities[{index}]", name)] = vuln
+    groups = objects_at(entry, "groups", where, name)
     if not groups:
         groups = [{"ids": [vid]} for vid in vulns]
     for index, group in enumerate(groups):
@@ -239,7 +157,7 @@ def _osv_package(entry: dict[str, Any], where: str, scan: Scan, name: str) -> No
             raise refuse(name, f"{at}.ids must list advisory ids, not {shape(ids)}")
         members = [vulns[i] for i in ids if i in vulns]
         severity = (
-            _severity(group, "max_severity", at, name) if group.get("max_severity") else "unknown"
+            severity_at(group, "max_severity", at, name) if group.get("max_severity") else "unknown"
         )
         if severity == "unknown":
             severity = _osv_severity(members, where, name)
@@ -253,7 +171,7 @@ def _osv_severity(vulns: list[dict[str, Any]], where: str, name: str) -> str:
     for vuln in vulns:
         specific = vuln.get("database_specific")
         word = (
-            _severity(
+            severity_at(
                 specific,
                 "severity",
                 f"{where}.vulnerabilities[{vuln.get('id')}].database_specific",
@@ -284,7 +202,7 @@ def _osv_fixed(vuln: dict[str, Any], package: str) -> bool:
 def read_trivy(document: dict[str, Any], name: str) -> Scan:
     scan = Scan("trivy", created=parse_time(document.get("CreatedAt")))
     counted: int | None = 0
-    for number, result in enumerate(_objects(document, "Results", "", name)):
+    for number, result in enumerate(objects_at(document, "Results", "", name)):
         where = f"Results[{number}]"
         system = ecosystem(result.get("Type"))
         packages = result.get("Packages")
@@ -292,17 +210,17 @@ def read_trivy(document: dict[str, Any], name: str) -> Scan:
             counted += len(packages)
         elif result.get("Class") in ("lang-pkgs", "os-pkgs"):
             counted = None
-        vulns = _objects(result, "Vulnerabilities", where, name)
+        vulns = objects_at(result, "Vulnerabilities", where, name)
         if system and (vulns or isinstance(packages, list)):
             scan.ecosystems.add(system)
         for index, vuln in enumerate(vulns):
             at = f"{where}.Vulnerabilities[{index}]"
             scan.findings.append(
                 Finding(
-                    _text(vuln, "PkgName"),
-                    _text(vuln, "InstalledVersion"),
-                    _advisory(vuln, "VulnerabilityID", at, name),
-                    _severity(vuln, "Severity", at, name),
+                    text_at(vuln, "PkgName"),
+                    text_at(vuln, "InstalledVersion"),
+                    advisory_id(vuln, "VulnerabilityID", at, name),
+                    severity_at(vuln, "Severity", at, name),
                     bool(text_of(vuln.get("FixedVersion"))),
                 )
             )
@@ -316,10 +234,10 @@ def read_grype(document: dict[str, Any], name: str) -> Scan:
     scan = Scan("grype", created=stamp)
     if not isinstance(document.get("matches"), list):
         raise refuse(name, "Grype JSON 'matches' must be a list")
-    for number, match in enumerate(_objects(document, "matches", "", name)):
+    for number, match in enumerate(objects_at(document, "matches", "", name)):
         where = f"matches[{number}]"
-        vuln = _object(match, "vulnerability", where, name)
-        artifact = _object(match, "artifact", where, name)
+        vuln = object_at(match, "vulnerability", where, name)
+        artifact = object_at(match, "artifact", where, name)
         system = ecosystem(artifact.get("type"))
         if system:
             scan.ecosystems.add(system)
@@ -329,10 +247,10 @@ def read_grype(document: dict[str, Any], name: str) -> Scan:
         )
         scan.findings.append(
             Finding(
-                _text(artifact, "name"),
-                _text(artifact, "version"),
-                _advisory(vuln, "id", f"{where}.vulnerability", name),
-                _severity(vuln, "severity", f"{where}.vulnerability", name),
+                text_at(artifact, "name"),
+                text_at(artifact, "version"),
+                advisory_id(vuln, "id", f"{where}.vulnerability", name),
+                severity_at(vuln, "severity", f"{where}.vulnerability", name),
                 fixable,
             )
         )
@@ -351,25 +269,37 @@ _SARIF_FIXED = re.compile(r"Fixed Version:\s*(\S+)")
 def read_sarif(document: Any, name: str) -> Scan:
     """Dependency scanner SARIF: the rule id is the advisory.
 
-    SARIF has no fields for packages or fixes, so they are read from the result message
-    where the scanner writes them (Trivy and Grype do); otherwise the result's file stands
-    in for the package and the finding counts as not fixable.
+    SARIF has no fields for packages or fixes, so they are read where each scanner writes
+    them: Trivy and Grype in the result message; Snyk in the location's fully qualified
+    name (``package@version``) and its rule's dependency paths, every affected version a
+    finding of its own, fixable when the result proposes fixes. Otherwise the result's file
+    stands in for the package and the finding counts as not fixable.
     """
     walk = walk_sarif(document, name, keep=True)
     scan = Scan("sarif", created=walk.finished)
     for result in walk.results:
         text = result.message or ""
-        package, version = result.uri or "", ""
-        for pattern in _SARIF_PACKAGE:
-            match = pattern.search(text)
-            if match:
-                package, version = match.group("package"), match.group("version")
-                break
-        fixed = _SARIF_FIXED.search(text)
-        scan.findings.append(
-            Finding(package, version, result.rule, result.severity, fixed is not None)
-        )
+        fixed = _SARIF_FIXED.search(text) is not None or result.fixes
+        for package, version in _sarif_packages(result):
+            scan.findings.append(Finding(package, version, result.rule, result.severity, fixed))
     return scan
+
+
+def _sarif_packages(result: SarifResult) -> list[tuple[str, str]]:
+    """The package versions one result is about (at least one: its file stands in)."""
+    text = result.message or ""
+    for pattern in _SARIF_PACKAGE:
+        match = pattern.search(text)
+        if match:
+            return [(match.group("package"), match.group("version"))]
+    found: list[tuple[str, str]] = []
+    named = split_package(result.qualified) if result.qualified else None
+    if named is not None:
+        found.append(named)
+    for package in introduced(result.help or ""):
+        if package not in found:
+            found.append(package)
+    return found or [(result.uri or "", "")]
 
 
 _READERS = {
@@ -378,6 +308,7 @@ _READERS = {
     "trivy": read_trivy,
     "grype": read_grype,
     "sarif": read_sarif,
+    "snyk": read_snyk,
 }
 
 
@@ -398,7 +329,7 @@ class VulnerabilityParser(ArtefactParser):
     version = "1.0.0"
     kind = "deps.vulnerabilities"
     mergeable = True
-    formats = "pip-audit, osv-scanner, Trivy or Grype JSON or dependency-scanner SARIF"
+    formats = "pip-audit, osv-scanner, Trivy, Grype or Snyk JSON or dependency-scanner SARIF"
 
     def recognise(self, found: Recognition) -> bool:
         return detect(found) is not None

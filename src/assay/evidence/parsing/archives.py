@@ -10,6 +10,10 @@ archive, before decompressing a single byte, when any member:
   ``max_total_bytes``), or at a compression ratio over ``max_ratio`` (a zip bomb);
 - appears twice.
 
+These refusals are :class:`~assay.evidence.parsing.errors.HostileArtefact`: the service
+they were found for is not collected. A zip that is merely corrupt is an ordinary
+:class:`~assay.evidence.parsing.errors.ArtefactError`, noted and skipped.
+
 Members are then decompressed into memory only (never written to disk), each checked to be
 exactly the size its header declared, and returned as artefact targets named
 ``archive.zip!path/in/zip`` for the parsers. Nested archives are not opened.
@@ -28,7 +32,7 @@ from datetime import UTC, datetime
 
 from assay.errors import Problem
 from assay.evidence.collectors.interface import ArtefactTarget
-from assay.evidence.parsing.errors import ArtefactError, refuse
+from assay.evidence.parsing.errors import HostileArtefact, refuse
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 DEFAULT_MAX_RATIO = 200.0
@@ -83,7 +87,8 @@ def inspect_zip(
     except _CORRUPT as exc:
         raise refuse(name, f"not a readable zip archive: {exc}") from None
     if len(infos) > max_members:
-        raise refuse(name, f"zip has {len(infos):,} members, over the {max_members:,} limit")
+        many = f"zip has {len(infos):,} members, over the {max_members:,} limit"
+        raise HostileArtefact([Problem(name, None, None, many)])
     problems: list[Problem] = []
     seen: set[str] = set()
     members: list[zipfile.ZipInfo] = []
@@ -124,7 +129,7 @@ def inspect_zip(
             )
         )
     if problems:
-        raise ArtefactError(
+        raise HostileArtefact(
             problems, hint="nothing was extracted; produce the archive without these members"
         )
     return members
@@ -150,7 +155,9 @@ def expand_zip(
         except _CORRUPT as exc:
             raise refuse(label, f"cannot be decompressed: {exc}") from None
         if len(content) != info.file_size:
-            raise refuse(label, "refused: the member's size differs from its header")
+            raise HostileArtefact(
+                [Problem(label, None, None, "refused: the member's size differs from its header")]
+            )
         try:
             stamp = datetime(*info.date_time, tzinfo=UTC)
         except ValueError:

@@ -1,7 +1,15 @@
 """Artefact errors and the size limit every artefact is checked against before parsing.
 
 Errors are :class:`ArtefactError`, a :class:`CollectorError` that lists one located problem
-per line, worded for the person who produced the file.
+per line, worded for the person who produced the file. Two sorts, handled differently by
+collection:
+
+- an :class:`ArtefactError` says a file cannot be read as what it looks like (truncated,
+  malformed, a field of the wrong type, an unsupported version). Such a file is not
+  evidence: collection notes it, by name and place, and goes on with the other files;
+- a :class:`HostileArtefact` says a file is shaped like an attack or claims what cannot be
+  true (a DOCTYPE with entities, a zip member escaping its folder, a zip bomb, a time after
+  the collection). Collection fails closed: the service stores nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +37,11 @@ class ArtefactError(CollectorError):
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return lines
+
+
+class HostileArtefact(ArtefactError):
+    """An artefact refused for integrity: an attack's shape or an impossible claim. The
+    service it was found for is not collected at all."""
 
 
 def refuse(
@@ -60,7 +73,7 @@ def check_claimed_time(name: str, moment: datetime | None) -> None:
     claim, and one from the future would date its evidence ahead of everything else."""
     if moment is not None and not not_after_now(moment):
         minutes = int(CLOCK_SKEW.total_seconds() // 60)
-        raise ArtefactError(
+        raise HostileArtefact(
             [
                 Problem(
                     name,

@@ -20,7 +20,7 @@ from typing import Protocol
 from xml.etree.ElementTree import Element, ParseError
 
 from assay.errors import Problem
-from assay.evidence.parsing.errors import ArtefactError, refuse
+from assay.evidence.parsing.errors import ArtefactError, HostileArtefact, refuse
 
 #: How much of a document :func:`read_prolog` looks at.
 PROLOG_BYTES = 64 * 1024
@@ -36,7 +36,7 @@ def xml_refusal(name: str, exc: Exception) -> ArtefactError:
     from defusedxml import DefusedXmlException, DTDForbidden
 
     if isinstance(exc, DTDForbidden):
-        return ArtefactError(
+        return HostileArtefact(
             [
                 Problem(
                     name, None, None, "refused: the XML has a DOCTYPE (document type declaration)"
@@ -45,7 +45,7 @@ def xml_refusal(name: str, exc: Exception) -> ArtefactError:
             hint=XML_HINT,
         )
     if isinstance(exc, DefusedXmlException):
-        return ArtefactError(
+        return HostileArtefact(
             [Problem(name, None, None, "refused: the XML declares entities")], hint=XML_HINT
         )
     if isinstance(exc, ParseError):

@@ -396,20 +396,20 @@ scan:
 def test_gitlab_extends_named_many_times_over_many_levels(
     git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each template extends the next one eight times over: searched once per name, not
+    """Each template extends the next one eight times over: expanded once per name, not
     once per path (8**12 paths)."""
-    from assay.evidence.ci.gitlab import GitlabPipeline
+    from assay.evidence.ci.gitlab_config import Expansion
 
     calls = 0
-    resolve = GitlabPipeline._resolve
+    expand = Expansion._expand
 
-    def counted(self: GitlabPipeline, *args: Any) -> Any:
+    def counted(self: Expansion, *args: Any) -> Any:
         nonlocal calls
         calls += 1
-        assert calls < 10_000, "extends are searched once per path"
-        return resolve(self, *args)
+        assert calls < 10_000, "extends are expanded once per path"
+        return expand(self, *args)
 
-    monkeypatch.setattr(GitlabPipeline, "_resolve", counted)
+    monkeypatch.setattr(Expansion, "_expand", counted)
     levels = "".join(f".t{i}:\n  extends: [{', '.join([f'.t{i + 1}'] * 8)}]\n" for i in range(11))
     text = f"{levels}.t11:\n  image: python:3\nbuild:\n  extends: .t0\n  script: [pytest]\n"
     facts = facts_at(git_repo, git_repo.commit("bomb", {".gitlab-ci.yml": text}))

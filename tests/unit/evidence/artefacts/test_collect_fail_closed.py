@@ -1,5 +1,7 @@
-"""`assay collect` refuses reports that would read as a clean result: wrong-shaped entries,
-tool severities, runs of nothing, coverage of nothing."""
+"""`assay collect` makes no record from reports that would read as a clean result
+(wrong-shaped entries, tool severities, runs of nothing, coverage of nothing): each such file
+is noted by name and place, no record of its kind is made for the run, and the rest of the
+service is still collected."""
 
 from __future__ import annotations
 
@@ -18,16 +20,26 @@ from tests.cli.test_collect import github_env, setup
 from tests.unit.evidence.artefacts.helpers import FIXTURES
 
 
-def refused(tmp_path: Path, runner: CliRunner, name: str, data: str) -> str:
-    """Collect with one more report; it must stop the service, store nothing, and say why."""
+def refused(tmp_path: Path, runner: CliRunner, name: str, data: str, kind: str) -> str:
+    """Collect with one more report: no ``kind`` record is made for the run, the other kinds
+    are stored, and the file is noted with why; returns the note."""
     root, head, reports = setup(tmp_path)
     (reports / name).write_text(data, encoding="utf-8")
-    result = runner.invoke(app, ["collect", "-w", str(root)], env=github_env(head))
-    assert result.exit_code == 2, result.output
-    assert "internal error" not in result.stderr
+    result = runner.invoke(app, ["collect", "-w", str(root), "-f", "json"], env=github_env(head))
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    report = json.loads(result.stdout)
+    kinds = {e["kind"] for e in report["evidence"]}
+    assert kind not in kinds
+    assert {"test.results", "ci.run", "git.history"} <= kinds, "the rest is still collected"
     with open_store(open_workspace(root).store_url) as store:
-        assert store.latest("api", ["test.results", "sast.findings", "ci.run"]) == []
-    return result.stderr
+        assert store.latest("api", [kind]) == []
+    notes = {s["path"]: str(s["reason"]) for s in report["skipped"]}
+    return notes[name]
+
+
+VULNS = "deps.vulnerabilities"
+SAST = "sast.findings"
 
 
 def meets(control_id: str, test_id: str, facts: dict[str, Any]) -> bool:
@@ -48,24 +60,43 @@ def collected(tmp_path: Path, runner: CliRunner, files: dict[str, bytes]) -> dic
     return {e["kind"]: e["facts"] for e in json.loads(result.stdout)["evidence"]}
 
 
-def test_wrong_shaped_scan_entries_stop_collection(tmp_path: Path, runner: CliRunner) -> None:
+def test_wrong_shaped_scan_entries_make_no_record(tmp_path: Path, runner: CliRunner) -> None:
     vulnerability = {"VulnerabilityID": "CVE-2024-1", "PkgName": "requests", "Severity": {}}
     trivy = {"SchemaVersion": 2, "Results": [{"Vulnerabilities": [vulnerability]}]}
-    stderr = refused(tmp_path / "trivy", runner, "trivy.json", json.dumps(trivy))
-    assert (
-        "trivy.json: Results[0].Vulnerabilities[0].Severity must be a severity word or score, "
+    note = refused(tmp_path / "trivy", runner, "trivy.json", json.dumps(trivy), VULNS)
+    assert note == (
+        "not read: Results[0].Vulnerabilities[0].Severity must be a severity word or score, "
         "not an object"
-    ) in stderr
+    )
     match = {"vulnerability": {"id": "CVE-2024-2", "severity": None}, "artifact": {"name": "z"}}
     grype = {"matches": [match], "descriptor": {"name": "grype"}}
-    stderr = refused(tmp_path / "grype", runner, "grype.json", json.dumps(grype))
-    assert (
-        "grype.json: matches[0].vulnerability.severity must be a severity word or score, not null"
-    ) in stderr
+    note = refused(tmp_path / "grype", runner, "grype.json", json.dumps(grype), VULNS)
+    assert note == (
+        "not read: matches[0].vulnerability.severity must be a severity word or score, not null"
+    )
     sarif = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Semgrep"}},
                                            "results": [None, 1, "x"]}]}  # fmt: skip
-    stderr = refused(tmp_path / "sarif", runner, "semgrep.sarif", json.dumps(sarif))
-    assert "semgrep.sarif: runs[0].results[0] must be an object, not null" in stderr
+    note = refused(tmp_path / "sarif", runner, "semgrep.sarif", json.dumps(sarif), SAST)
+    assert note == "not read: runs[0].results[0] must be an object, not null"
+
+
+def test_one_unreadable_scan_withholds_its_runs_record(tmp_path: Path, runner: CliRunner) -> None:
+    """CodeQL's findings would be read from the zip; a SAST record without Semgrep's half
+    would understate the run, so none is made and the CodeQL file says why."""
+    root, head, reports = setup(tmp_path)
+    (reports / "semgrep.sarif").write_text('{"version": "2.1.0", "runs": [', encoding="utf-8")
+    result = runner.invoke(app, ["collect", "-w", str(root), "-f", "json"], env=github_env(head))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert SAST not in {e["kind"] for e in report["evidence"]}
+    notes = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert notes["semgrep.sarif"] == (
+        "not read: line 1, column 31: JSON ends unexpectedly: the file is truncated"
+    )
+    assert notes["scans.zip!codeql.sarif"] == (
+        "not recorded: semgrep.sarif from the same run could not be read, and a sast.findings "
+        "record without it would understate the run"
+    )
 
 
 def test_bandit_high_findings_are_high(tmp_path: Path, runner: CliRunner) -> None:
@@ -95,13 +126,18 @@ def test_a_run_that_skipped_every_test_fails_tst01(tmp_path: Path, runner: CliRu
     assert not meets("TST-01", "tests-pass", tests), "TST-01 fails (it does not gap)"
 
 
-def test_nyc_nan_coverage_stops_collection(tmp_path: Path, runner: CliRunner) -> None:
+def test_nyc_nan_coverage_makes_no_record(tmp_path: Path, runner: CliRunner) -> None:
     nyc = (
         '<?xml version="1.0" ?>\n<coverage lines-valid="0" lines-covered="0" line-rate="NaN" '
         'branches-valid="0" branches-covered="0" branch-rate="NaN" timestamp="1741817560">'
         "<packages/></coverage>\n"
     )
-    stderr = refused(tmp_path, runner, "cobertura-coverage.xml", nyc)
-    assert (
-        "cobertura-coverage.xml: line-rate is 'NaN': coverage must be a finite number from 0 to 1"
-    ) in stderr
+    note = refused(tmp_path, runner, "cobertura-coverage.xml", nyc, "test.coverage")
+    assert note == "not read: line-rate is 'NaN': coverage must be a finite number from 0 to 1"
+
+
+def test_a_corrupt_zip_is_noted_and_the_rest_collected(tmp_path: Path, runner: CliRunner) -> None:
+    """A zip that cannot be opened is noted; an escaping one stops the service (see
+    tests/cli/test_collect.py)."""
+    note = refused(tmp_path, runner, "more.zip", "PK\x03\x04 not really a zip", "provenance")
+    assert note.startswith("not read: not a readable zip archive")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assay.evidence.ci.gitlab import MAX_WILDCARDS, GitlabPipeline, LoadedFile
+from assay.evidence.ci.gitlab import MAX_WILDCARDS, GitlabPipeline
+from assay.evidence.ci.gitlab_config import LoadedFile
 from assay.evidence.ci.tables import builtin_tables
 from assay.yamlfile import parse_yaml
 

@@ -72,7 +72,8 @@ def test_nested_cyclonedx_components_are_counted() -> None:
     }  # fmt: skip
     facts = one(SBOM, artefact("bom.json", json.dumps(bom)))
     assert (facts["components"], facts["components_without_version"]) == (2, 1)
-    assert facts["licence_ids"] == ["Custom", "MIT OR Apache-2.0"]
+    assert (facts["licence_ids"], facts["licence_names"]) == (["Apache-2.0", "MIT"], ["Custom"])
+    assert (facts["components_with_licence_id"], facts["licences"]) == (1, 3)
     assert facts["subject"]["digest"] == "a" * 64
     assert facts["created_at"] is None
 
@@ -167,20 +168,21 @@ def test_sigstore_bundle_and_v02_statement() -> None:
     )
 
 
-def test_non_slsa_statement_is_read_without_slsa_facts() -> None:
+def test_non_slsa_statement_is_skipped_with_its_predicate_named() -> None:
     statement = {
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": "a.tar", "digest": {"sha512": "ab"}}],
         "predicateType": "https://spdx.dev/Document",
         "predicate": {},
     }
-    facts = one(PROVENANCE, artefact("s.json", json.dumps(statement)))
-    assert (facts["slsa_version"], facts["builder_id"], facts["source"]["commit"]) == (
-        None,
-        None,
-        None,
+    target = artefact("s.json", json.dumps(statement))
+    assert takers(target) == ["provenance"]
+    assert collect(PROVENANCE, [target]) == []
+    (note,) = PROVENANCE.collect_files([target], context()).unread
+    assert note.reason == (
+        "not provenance evidence: an in-toto statement with predicate type "
+        "'https://spdx.dev/Document', not SLSA provenance"
     )
-    assert facts["subjects"] == [{"name": "a.tar", "sha256": None}]
 
 
 def test_bad_envelopes_are_refused() -> None:
