@@ -158,6 +158,28 @@ class Workspace:
         return load_people(self.people_path, display=self.display(self.people_path))
 
     @property
+    def soa_path(self) -> Path:
+        """The Statement of Applicability decisions (``[report] soa``, default ``soa.yaml``).
+
+        The default may be absent (no decisions yet); a file that ``report.soa`` names must
+        exist, or a typo would silently leave every control undecided (exit 2).
+        """
+        named = self.config.get("report", {}).get("soa")
+        path = self.root / str(named or "soa.yaml")
+        if named and not path.is_file():
+            raise WorkspaceError(
+                f"{self.config_path}: report.soa names {named!r}, which does not exist",
+                hint="create the file, or remove report.soa to use soa.yaml",
+            )
+        return path
+
+    @property
+    def organisation(self) -> str:
+        """Whom the reports are for: ``[workspace] organisation``, else its ``name``."""
+        about = self.config.get("workspace", {})
+        return str(about.get("organisation") or about.get("name") or "")
+
+    @property
     def since(self) -> str:
         return str(self.config.get("collect", {}).get("since", DEFAULT_SINCE))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from assay import __version__
@@ -32,6 +33,7 @@ from assay.reports.model import (
     AttestationRow,
     ControlView,
     EvidenceRow,
+    FindingRow,
     FrameworkView,
     GapRow,
     LinkRow,
@@ -46,6 +48,7 @@ from assay.reports.model import (
     status_order,
     worst_result,
 )
+from assay.reports.reasons import outcome_words, people_reasons
 from assay.workspace import Service
 
 if TYPE_CHECKING:
@@ -76,6 +79,8 @@ class ReportSources:
     people: People | None = None
     #: The workspace's corrective actions (those for this service are used).
     actions: Sequence[CorrectiveAction] = field(default_factory=tuple)
+    #: The organisation the workspace names, for the cover.
+    organisation: str = ""
 
 
 def gather(sources: ReportSources, options: ReportOptions | None = None) -> ServiceReport:
@@ -103,7 +108,7 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
     )
     artefacts = tuple(artefact for row in evidence for artefact in row.artefacts)
     return ServiceReport(
-        facts=_facts(sources),
+        facts=_facts(sources, evidence),
         assessment=assessment,
         controls=controls,
         gaps=gaps,
@@ -125,9 +130,22 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
     )
 
 
-def _facts(sources: ReportSources) -> PackFacts:
+def _period(
+    assessment: Assessment, evidence: Sequence[EvidenceRow]
+) -> tuple[tuple[datetime, datetime] | None, str]:
+    """The period the pack covers: from the earliest observation of the evidence used to
+    the assessment's as-of time (the workspace sets no audit period)."""
+    seen = [row.observed_at for row in evidence if row.observed_at is not None]
+    if not seen:
+        return None, ""
+    start = min(min(seen), assessment.as_of)
+    return (start, assessment.as_of), "from the earliest evidence used to the assessment date"
+
+
+def _facts(sources: ReportSources, evidence: Sequence[EvidenceRow]) -> PackFacts:
     service = sources.service
     assessment = sources.assessment
+    period, basis = _period(assessment, evidence)
     return PackFacts(
         service=service.id,
         service_name=service.name,
@@ -157,6 +175,9 @@ def _facts(sources: ReportSources) -> PackFacts:
         assessment_hash=assessment.hash,
         assessment_id=sources.assessment_id,
         ledger_head=sources.ledger_head,
+        organisation=sources.organisation,
+        period=period,
+        period_basis=basis,
     )
 
 
@@ -298,12 +319,22 @@ def _control_view(
         links=links,
         self_reported=result.self_reported,
         basis=result.basis,
+        summary=people_reasons(result),
     )
 
 
 def _outcomes(result: Result, test_id: str) -> tuple[OutcomeRow, ...]:
     return tuple(
-        OutcomeRow(o.test, o.subject, o.status, o.message, o.evidence_id, o.self_reported)
+        OutcomeRow(
+            o.test,
+            o.subject,
+            o.status,
+            o.message,
+            o.evidence_id,
+            o.self_reported,
+            summary="" if o.status == "pass" else outcome_words(o),
+            findings=tuple(FindingRow(f.file, f.line, f.message, f.repo) for f in o.findings),
+        )
         for o in result.tests
         if o.test == test_id
     )
@@ -362,6 +393,7 @@ def _gap_row(result: Result) -> GapRow:
         waiver=result.waiver,
         self_reported=result.self_reported,
         basis=result.basis,
+        summary=people_reasons(result),
     )
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from assay.reports.gather import ReportSources
     from assay.reports.oscal_actors import OscalSystem
     from assay.reports.sign import SignOptions
+    from assay.reports.soa_decisions import Decisions
     from assay.reports.soa_model import ServiceAssessment
     from assay.workspace import Service
 
@@ -99,11 +100,6 @@ def pack_report(
     )
 
 
-def _generated(scope: Scope) -> datetime:
-    moments = [s.assessment.created_at for s in scope.assessed]
-    return max(moments) if moments else datetime.now(UTC)
-
-
 def _soa_item(service: Service, sources: ReportSources | None) -> ServiceAssessment:
     """A service's SoA entry: its assessment, graded findings and exclusions."""
     from assay.reports.exclusions import exclusions_for
@@ -124,12 +120,20 @@ def _soa_item(service: Service, sources: ReportSources | None) -> ServiceAssessm
     )
 
 
-def soa_report(scope: Scope, path: Path) -> Written:
+def soa_report(
+    scope: Scope, path: Path, *, decisions: Decisions | None = None, organisation: str = ""
+) -> Written:
     from assay.reports.soa import build_workbook
 
     check_destination(path)
     items = [_soa_item(service, sources) for service, sources in scope.services]
-    data = build_workbook(scope.governance, items, generated=_generated(scope))
+    data = build_workbook(
+        scope.governance,
+        items,
+        generated=datetime.now(UTC),
+        decisions=decisions,
+        organisation=organisation,
+    )
     return _emit(path, data, f"Statement of Applicability for {len(items)} service(s)")
 
 

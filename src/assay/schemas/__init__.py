@@ -35,6 +35,7 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "attestation": ("assay.schemas", "attestation.schema.json"),
     "people": ("assay.schemas", "people.schema.json"),
     "corrective-action": ("assay.schemas", "corrective-action.schema.json"),
+    "soa": ("assay.schemas", "soa.schema.json"),
     "coverage": ("assay.schemas", "coverage.schema.json"),
     "assessment": ("assay.schemas", "assessment.schema.json"),
     "report": ("assay.schemas", "report.schema.json"),
