@@ -370,7 +370,8 @@ def _row(
     if tally.justifications:
         notes.append("Not applicable to " + "; ".join(tally.justifications))
     notes.extend(f"{text.rstrip('.')}." for text in tally.unverifiable_reasons)
-    if tally.bases and not {"tested", "both"} & set(tally.bases):
+    stated = {"attested", "self-reported"} & set(tally.bases)
+    if status != EXCLUDED and stated and not {"tested", "both"} & set(tally.bases):
         notes.append("Not tested: the results rest on statements alone.")
     shown = [eid[:12] for eid in list(tally.evidence)[:MAX_EVIDENCE_REFS]]
     if len(tally.evidence) > MAX_EVIDENCE_REFS:
