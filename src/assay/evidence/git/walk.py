@@ -29,6 +29,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import IO
 
+from assay.evidence.git.platforms import is_platform_committer
 from assay.evidence.git.policy import Git
 
 _AUTHOR_EMAIL = re.compile(rb"\nauthor [^\n<]*<([^\n>]*)>")
@@ -54,7 +55,9 @@ class Walk:
     records: dict[bytes, tuple[bytes | None, bytes]] = field(default_factory=dict)
     counted: int = 0
     signed: list[bytes] = field(default_factory=list)
+    platform_signed: int = 0
     emails: set[bytes] = field(default_factory=set)
+    line_merges: list[tuple[bytes, bytes]] = field(default_factory=list)
 
     def take(self, block: bytes) -> None:
         """Add the complete records in ``block`` (NUL-separated, no partial record)."""
@@ -81,6 +84,10 @@ class Walk:
             sha = block[start : block.find(b"\n", start)]
             if not self.signed or self.signed[-1] != sha:
                 self.signed.append(sha)
+                committer = block.rfind(b"\ncommitter ", start, match.start()) + 11
+                self.platform_signed += committer > 10 and is_platform_committer(
+                    block[committer : block.find(b"\n", committer)]
+                )
         self.follow()
 
     def follow(self) -> None:
@@ -95,8 +102,51 @@ class Walk:
                 break
             if commit.time <= until:
                 visit(commit)
+            if commit.is_merge:
+                self.line_merges.append((commit.id, commit.parent_lines))
             sha = first
         self.line = sha
+
+    def merged_authors(self, wanted: set[bytes]) -> dict[bytes, set[bytes]]:
+        """For each merge of the first-parent line in ``wanted``: the authors
+        (``Name <email>``, raw) of the commits it brought in.
+
+        The commits a merge brings in are those reachable from its later parents but not
+        from its first: ``git rev-list first..merge``. Each commit off the line belongs to
+        the oldest merge of the line that reaches it, so walking the line's merges oldest
+        first, each claiming the unclaimed side commits its later parents reach, gives
+        every merge exactly its own, with every side commit visited once: the records
+        left once the line walk is done are the side commits, and a claimed one is
+        dropped. Side commits older than the window were not streamed, so a branch that
+        began before the window contributes only its commits inside it.
+        """
+        records = self.records
+        found: dict[bytes, set[bytes]] = {}
+        remaining = len(wanted)
+        for merge, parent_lines in reversed(self.line_merges):
+            if not remaining:
+                break
+            authors: set[bytes] | None = None
+            if merge in wanted:
+                authors = found[merge] = set()
+                remaining -= 1
+            width = len(merge)
+            step = width + 8  # one "parent <id>\n" line
+            stack = [
+                parent_lines[at + 7 : at + 7 + width] for at in range(step, len(parent_lines), step)
+            ]
+            while stack:
+                entry = records.pop(stack.pop(), None)
+                if entry is None:
+                    continue  # on the line, claimed by an older merge, or outside the window
+                at = 2 * width + 7
+                piece = entry[1]
+                while piece[at : at + 7] == b"parent ":
+                    stack.append(piece[at + 7 : at + 7 + width])
+                    at += width + 8
+                if authors is not None:
+                    authors.add(piece[at + 7 : piece.find(b">", at) + 1])
+        return found
 
 
 #: Blocks read ahead of the parsing, at most: git runs on while Python parses (on another
@@ -154,7 +204,10 @@ def walk(
     visit: Callable[[ChangeSet], None] = lambda _: None,
 ) -> Walk:
     """Read every commit reachable from ``head`` through commits no older than ``since``,
-    handing each change set of the first-parent line to ``visit`` on the way."""
+    handing each change set of the first-parent line to ``visit`` on the way.
+
+    The records left in the result are the commits off the first-parent line, for
+    :meth:`Walk.merged_authors`; the caller drops them when done."""
     found = Walk(until, head.encode(), visit)
     with git.stream("rev-list", "--header", f"--max-age={since}", head, "--") as out:
         pending = b""
@@ -166,7 +219,6 @@ def walk(
                 pending = pending[cut + 1 :]
         if pending:
             found.take(pending)
-    found.records.clear()
     return found
 
 
@@ -177,6 +229,7 @@ class ChangeSet:
     id: bytes
     parent_lines: bytes  # "parent <id>\n" per parent
     author: bytes  # "Name <email> time zone"
+    committer: bytes  # "Name <email> time zone"
     time: int
     message: bytes  # indented by four spaces, as rev-list prints it
 
@@ -201,6 +254,11 @@ class ChangeSet:
         start, end = self.author.rfind(b"<"), self.author.rfind(b">")
         return self.author[start + 1 : end].decode("utf-8", "replace")
 
+    @property
+    def by_platform(self) -> bool:
+        """Whether a code host committed it (see :mod:`assay.evidence.git.platforms`)."""
+        return is_platform_committer(self.committer)
+
 
 def change_set(record: bytes) -> ChangeSet | None:
     match = _CHANGE_SET.match(record)
@@ -212,4 +270,5 @@ def change_set(record: bytes) -> ChangeSet | None:
     except (IndexError, ValueError):
         return None
     body = record.find(b"\n\n", match.end() - 1)
-    return ChangeSet(sha, parents, author, when, record[body + 2 :] if body >= 0 else b"")
+    message = record[body + 2 :] if body >= 0 else b""
+    return ChangeSet(sha, parents, author, committer, when, message)

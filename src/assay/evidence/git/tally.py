@@ -1,0 +1,159 @@
+"""Counting the change sets of a branch's first-parent line: review, requests, direct pushes.
+
+A change set came **through the platform** (a pull or merge request) when its message
+names a request (:func:`assay.evidence.git.messages.raw_has_pr_ref`) or a code host
+committed it (:mod:`assay.evidence.git.platforms`); every other change set was pushed
+straight to the branch, local merges included.
+
+A change set is **reviewed** when someone named by a ``Reviewed-by:`` or ``Approved-by:``
+trailer, or by an approval from reviews evidence, is not one of its authors. The authors
+of a commit are its author; the authors of a merge are the authors of the commits it
+brought in (the merged branch), not the person who made the merge, so a maintainer who
+approves and merges someone else's branch reviewed it. A merge that brought in no commit
+inside the window is judged against its own author. Merges are judged once the whole
+window has been read (:meth:`assay.evidence.git.walk.Walk.merged_authors`); the others as
+they arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from assay.durations import isoformat
+from assay.evidence.git import messages
+from assay.evidence.git.walk import ChangeSet
+
+UNREVIEWED_LISTED = 50
+
+
+def ratio(part: int, whole: int) -> float:
+    """``part / whole`` to four places; 1 when there is nothing to count."""
+    return round(part / whole, 4) if whole else 1.0
+
+
+def approvers_for(commit: ChangeSet, approvals: Mapping[str, Sequence[str]]) -> list[str]:
+    """Approvals recorded for the change set, or for a merge's merged branch head."""
+    found: list[str] = []
+    for sha in (commit.sha, *commit.parents[1:]):
+        found.extend(approvals.get(sha, ()))
+    return found
+
+
+def _iso_week(when: int, cache: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    day = when // 86400
+    week = cache.get(day)
+    if week is None:
+        calendar = datetime.fromtimestamp(day * 86400, UTC).isocalendar()
+        week = cache[day] = (calendar[0], calendar[1])
+    return week
+
+
+def _person(raw: bytes) -> bytes:
+    """``Name <email>`` of a raw ``Name <email> time zone`` value."""
+    return raw[: raw.rfind(b">") + 1]
+
+
+class ChangeSetTally:
+    """The change-set facts, counted one change set at a time as the line walk finds them.
+
+    Merges naming a reviewer wait in :attr:`waiting` until :meth:`facts` is handed the
+    authors of the commits each brought in.
+    """
+
+    def __init__(self, approvals: Mapping[str, Sequence[str]]) -> None:
+        self.approvals = approvals
+        self.change_sets = self.merges = self.reviewed = self.ticketed = 0
+        self.platform = self.platform_reviewed = self.platform_merges = 0
+        self.unreviewed: list[tuple[int, str]] = []  # (position on the line, id)
+        self.waiting: dict[bytes, tuple[int, list[str], bool, bytes]] = {}
+        self.weeks: set[tuple[int, int]] = set()
+        self.days: dict[int, tuple[int, int]] = {}
+        self.keys: dict[bytes, frozenset[str]] = {}
+        self.first: int | None = None
+        self.last: int | None = None
+
+    def identity(self, person: bytes) -> frozenset[str]:
+        """Name and e-mail keys of a raw ``Name <email>``, cached."""
+        keys = self.keys.get(person)
+        if keys is None:
+            cut = person.rfind(b"<")
+            name = person[:cut].strip().decode("utf-8", "replace")
+            email = person[cut + 1 : -1].decode("utf-8", "replace")
+            keys = self.keys[person] = messages.identity_keys(name, email)
+        return keys
+
+    def add(self, commit: ChangeSet) -> None:
+        position = self.change_sets
+        self.change_sets += 1
+        message = commit.message
+        is_merge = commit.is_merge
+        through = messages.raw_has_pr_ref(message) or commit.by_platform
+        self.platform += through
+        if is_merge:
+            self.merges += 1
+            self.platform_merges += through
+        named = messages.raw_reviewers(message)
+        if self.approvals:
+            named += approvers_for(commit, self.approvals)
+        if named and is_merge:
+            self.waiting[commit.id] = (position, named, through, _person(commit.author))
+        else:
+            reviewed = bool(named) and messages.independent_review(
+                named, self.identity(_person(commit.author))
+            )
+            self.judged(position, commit.sha, through, reviewed=reviewed)
+        self.ticketed += messages.raw_has_ticket_ref(message)
+        when = commit.time
+        self.weeks.add(_iso_week(when, self.days))
+        self.first = when if self.first is None else min(self.first, when)
+        self.last = when if self.last is None else max(self.last, when)
+
+    def judged(
+        self, position: int, sha: str, through: bool, *, reviewed: bool, listed: bool = False
+    ) -> None:
+        """Count one judged change set; the first unreviewed ones are listed (all when
+        ``listed``: merges are judged last, and may come before those already listed)."""
+        if reviewed:
+            self.reviewed += 1
+            self.platform_reviewed += through
+        elif listed or len(self.unreviewed) < UNREVIEWED_LISTED:
+            self.unreviewed.append((position, sha))
+
+    def settle(self, merged: Mapping[bytes, set[bytes]]) -> None:
+        """Judge the waiting merges against the authors of the commits each brought in."""
+        for merge, (position, named, through, author) in self.waiting.items():
+            people = merged.get(merge) or {author}
+            authors = frozenset().union(*(self.identity(person) for person in people))
+            reviewed = messages.independent_review(named, authors)
+            self.judged(position, merge.decode(), through, reviewed=reviewed, listed=True)
+        self.waiting = {}
+        self.unreviewed = sorted(self.unreviewed)[:UNREVIEWED_LISTED]
+
+    def facts(self) -> dict[str, Any]:
+        change_sets, reviewed, ticketed = self.change_sets, self.reviewed, self.ticketed
+        first, last = self.first, self.last
+        unreviewed = [sha for _, sha in sorted(self.unreviewed)]
+        return {
+            "change_sets": change_sets,
+            "merges": self.merges,
+            "platform_merges": self.platform_merges,
+            "local_merges": self.merges - self.platform_merges,
+            "reviewed_change_sets": reviewed,
+            "unreviewed_change_sets": change_sets - reviewed,
+            "unreviewed_shas": unreviewed,
+            "review_ratio": ratio(reviewed, change_sets),
+            "platform_change_sets": self.platform,
+            "unreviewed_platform_change_sets": self.platform - self.platform_reviewed,
+            "direct_commits": change_sets - self.platform,
+            "change_sets_with_ticket_ref": ticketed,
+            "ticket_ref_ratio": ratio(ticketed, change_sets),
+            "active_weeks": len(self.weeks),
+            "first_commit_at": None
+            if first is None
+            else isoformat(datetime.fromtimestamp(first, UTC)),
+            "last_commit_at": None
+            if last is None
+            else isoformat(datetime.fromtimestamp(last, UTC)),
+        }
