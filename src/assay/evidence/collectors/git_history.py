@@ -14,8 +14,13 @@ always yields the same facts and the same evidence id.
 :attr:`CollectContext.approvals` maps a commit id to the approvers recorded for it by the
 code host (from ``reviews`` evidence, already checked by the collection: authors named,
 approvers other than the author, no automation accounts). A change set counts as reviewed
-when one of its approvers is not its author. For a merge, approvals of the merged branch
-head (its second or later parent) count too.
+when one of its approvers, or a reviewer its trailers name, is not one of its authors: for
+a merge, the authors of the commits it brought in (:mod:`assay.evidence.git.tally`). For a
+merge, approvals of the merged branch head (its second or later parent) count too.
+
+Which change sets came through a pull or merge request, and which signatures are a code
+host's rather than a developer's, is read from what hosts write into commits
+(:mod:`assay.evidence.git.platforms`).
 """
 
 from __future__ import annotations

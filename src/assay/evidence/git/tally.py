@@ -103,33 +103,44 @@ class ChangeSetTally:
             reviewed = bool(named) and messages.independent_review(
                 named, self.identity(_person(commit.author))
             )
-            self.judged(position, commit.sha, through, reviewed=reviewed)
+            self.judged(position, commit.id, through, reviewed=reviewed)
         self.ticketed += messages.raw_has_ticket_ref(message)
         when = commit.time
         self.weeks.add(_iso_week(when, self.days))
         self.first = when if self.first is None else min(self.first, when)
         self.last = when if self.last is None else max(self.last, when)
 
-    def judged(
-        self, position: int, sha: str, through: bool, *, reviewed: bool, listed: bool = False
-    ) -> None:
-        """Count one judged change set; the first unreviewed ones are listed (all when
-        ``listed``: merges are judged last, and may come before those already listed)."""
+    def judged(self, position: int, sha: bytes, through: bool, *, reviewed: bool) -> None:
+        """Count one judged change set; the first unreviewed ones are listed."""
         if reviewed:
             self.reviewed += 1
             self.platform_reviewed += through
-        elif listed or len(self.unreviewed) < UNREVIEWED_LISTED:
-            self.unreviewed.append((position, sha))
+        elif len(self.unreviewed) < UNREVIEWED_LISTED:
+            self.unreviewed.append((position, sha.decode()))
 
     def settle(self, merged: Mapping[bytes, set[bytes]]) -> None:
-        """Judge the waiting merges against the authors of the commits each brought in."""
+        """Judge the waiting merges against the authors of the commits each brought in.
+
+        They are judged last, so unreviewed ones may come before those already listed:
+        every one is listed, and the list cut to the first ones again.
+        """
+        identity, independent = self.identity, messages.independent_review
+        unreviewed, platform_reviewed = self.unreviewed, 0
+        listed = len(unreviewed)
         for merge, (position, named, through, author) in self.waiting.items():
-            people = merged.get(merge) or {author}
-            authors = frozenset().union(*(self.identity(person) for person in people))
-            reviewed = messages.independent_review(named, authors)
-            self.judged(position, merge.decode(), through, reviewed=reviewed, listed=True)
+            people = merged.get(merge) or (author,)
+            if len(people) == 1:
+                authors = identity(next(iter(people)))
+            else:
+                authors = frozenset().union(*map(identity, people))
+            if independent(named, authors):
+                platform_reviewed += through
+            else:
+                unreviewed.append((position, merge.decode()))
+        self.reviewed += len(self.waiting) - (len(unreviewed) - listed)
+        self.platform_reviewed += platform_reviewed
         self.waiting = {}
-        self.unreviewed = sorted(self.unreviewed)[:UNREVIEWED_LISTED]
+        self.unreviewed = sorted(unreviewed)[:UNREVIEWED_LISTED]
 
     def facts(self) -> dict[str, Any]:
         change_sets, reviewed, ticketed = self.change_sets, self.reviewed, self.ticketed

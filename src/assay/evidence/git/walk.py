@@ -120,7 +120,7 @@ class Walk:
         dropped. Side commits older than the window were not streamed, so a branch that
         began before the window contributes only its commits inside it.
         """
-        records = self.records
+        pop = self.records.pop
         found: dict[bytes, set[bytes]] = {}
         remaining = len(wanted)
         for merge, parent_lines in reversed(self.line_merges):
@@ -132,18 +132,22 @@ class Walk:
                 remaining -= 1
             width = len(merge)
             step = width + 8  # one "parent <id>\n" line
+            second = 2 * width + 7 + step  # where a record's second parent line would be
             stack = [
                 parent_lines[at + 7 : at + 7 + width] for at in range(step, len(parent_lines), step)
             ]
             while stack:
-                entry = records.pop(stack.pop(), None)
+                entry = pop(stack.pop(), None)
                 if entry is None:
                     continue  # on the line, claimed by an older merge, or outside the window
-                at = 2 * width + 7
-                piece = entry[1]
-                while piece[at : at + 7] == b"parent ":
-                    stack.append(piece[at + 7 : at + 7 + width])
-                    at += width + 8
+                first, piece = entry
+                at = second - step
+                if first is not None:
+                    stack.append(first)
+                    at = second
+                    while piece.startswith(b"parent ", at):  # a merge on the side branch
+                        stack.append(piece[at + 7 : at + 7 + width])
+                        at += step
                 if authors is not None:
                     authors.add(piece[at + 7 : piece.find(b">", at) + 1])
         return found
