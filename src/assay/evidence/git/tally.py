@@ -67,7 +67,7 @@ class ChangeSetTally:
         self.change_sets = self.merges = self.reviewed = self.ticketed = 0
         self.platform = self.platform_reviewed = self.platform_merges = 0
         self.unreviewed: list[tuple[int, str]] = []  # (position on the line, id)
-        self.waiting: dict[bytes, tuple[int, list[str], bool, bytes]] = {}
+        self.waiting: dict[bytes, tuple[int, list[str], bool, bytes]] = {}  # by merge id
         self.weeks: set[tuple[int, int]] = set()
         self.days: dict[int, tuple[int, int]] = {}
         self.keys: dict[bytes, frozenset[str]] = {}
@@ -86,37 +86,30 @@ class ChangeSetTally:
 
     def add(self, commit: ChangeSet) -> None:
         position = self.change_sets
-        self.change_sets += 1
+        self.change_sets = position + 1
         message = commit.message
-        is_merge = commit.is_merge
         through = messages.raw_has_pr_ref(message) or commit.by_platform
         self.platform += through
-        if is_merge:
-            self.merges += 1
-            self.platform_merges += through
         named = messages.raw_reviewers(message)
         if self.approvals:
             named += approvers_for(commit, self.approvals)
-        if named and is_merge:
-            self.waiting[commit.id] = (position, named, through, _person(commit.author))
-        else:
-            reviewed = bool(named) and messages.independent_review(
-                named, self.identity(_person(commit.author))
-            )
-            self.judged(position, commit.id, through, reviewed=reviewed)
+        is_merge = len(commit.parent_lines) > len(commit.id) + 8  # commit.is_merge, cheaper
+        if is_merge:
+            self.merges += 1
+            self.platform_merges += through
+            if named:  # judged once the authors of the merged commits are known
+                self.waiting[commit.id] = (position, named, through, commit.author)
+        if not (is_merge and named):
+            if named and messages.independent_review(named, self.identity(_person(commit.author))):
+                self.reviewed += 1
+                self.platform_reviewed += through
+            elif len(self.unreviewed) < UNREVIEWED_LISTED:
+                self.unreviewed.append((position, commit.sha))
         self.ticketed += messages.raw_has_ticket_ref(message)
         when = commit.time
         self.weeks.add(_iso_week(when, self.days))
         self.first = when if self.first is None else min(self.first, when)
         self.last = when if self.last is None else max(self.last, when)
-
-    def judged(self, position: int, sha: bytes, through: bool, *, reviewed: bool) -> None:
-        """Count one judged change set; the first unreviewed ones are listed."""
-        if reviewed:
-            self.reviewed += 1
-            self.platform_reviewed += through
-        elif len(self.unreviewed) < UNREVIEWED_LISTED:
-            self.unreviewed.append((position, sha.decode()))
 
     def settle(self, merged: Mapping[bytes, set[bytes]]) -> None:
         """Judge the waiting merges against the authors of the commits each brought in.
@@ -124,17 +117,21 @@ class ChangeSetTally:
         They are judged last, so unreviewed ones may come before those already listed:
         every one is listed, and the list cut to the first ones again.
         """
-        identity, independent = self.identity, messages.independent_review
+        identity, known, reviewer_keys = self.identity, self.keys, messages.reviewer_keys
         unreviewed, platform_reviewed = self.unreviewed, 0
         listed = len(unreviewed)
         for merge, (position, named, through, author) in self.waiting.items():
-            people = merged.get(merge) or (author,)
-            if len(people) == 1:
-                authors = identity(next(iter(people)))
-            else:
-                authors = frozenset().union(*map(identity, people))
-            if independent(named, authors):
-                platform_reviewed += through
+            people = merged.get(merge) or (_person(author),)
+            for value in named:  # reviewed when one reviewer is none of the authors
+                keys = reviewer_keys(value)
+                if not keys:
+                    continue
+                for person in people:
+                    if not keys.isdisjoint(known.get(person) or identity(person)):
+                        break
+                else:
+                    platform_reviewed += through
+                    break
             else:
                 unreviewed.append((position, merge.decode()))
         self.reviewed += len(self.waiting) - (len(unreviewed) - listed)

@@ -27,7 +27,7 @@ import re
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, NamedTuple
 
 from assay.evidence.git.platforms import is_platform_committer
 from assay.evidence.git.policy import Git
@@ -102,8 +102,8 @@ class Walk:
                 break
             if commit.time <= until:
                 visit(commit)
-            if commit.is_merge:
-                self.line_merges.append((commit.id, commit.parent_lines))
+            if len(commit.parent_lines) > len(sha) + 8:  # a merge
+                self.line_merges.append((sha, commit.parent_lines))
             sha = first
         self.line = sha
 
@@ -126,30 +126,34 @@ class Walk:
         for merge, parent_lines in reversed(self.line_merges):
             if not remaining:
                 break
-            authors: set[bytes] | None = None
+            add: Callable[[bytes], None] | None = None
             if merge in wanted:
-                authors = found[merge] = set()
+                authors: set[bytes] = set()
+                found[merge] = authors
+                add = authors.add
                 remaining -= 1
             width = len(merge)
             step = width + 8  # one "parent <id>\n" line
             second = 2 * width + 7 + step  # where a record's second parent line would be
-            stack = [
-                parent_lines[at + 7 : at + 7 + width] for at in range(step, len(parent_lines), step)
-            ]
+            stack = [parent_lines[step + 7 : step + 7 + width]]
+            for at in range(2 * step, len(parent_lines), step):  # an octopus merge's others
+                stack.append(parent_lines[at + 7 : at + 7 + width])
             while stack:
+                # Down a chain of first parents, with any later parents on the stack.
                 entry = pop(stack.pop(), None)
-                if entry is None:
-                    continue  # on the line, claimed by an older merge, or outside the window
-                first, piece = entry
-                at = second - step
-                if first is not None:
-                    stack.append(first)
-                    at = second
-                    while piece.startswith(b"parent ", at):  # a merge on the side branch
-                        stack.append(piece[at + 7 : at + 7 + width])
-                        at += step
-                if authors is not None:
-                    authors.add(piece[at + 7 : piece.find(b">", at) + 1])
+                while entry is not None:  # else on the line, claimed, or outside the window
+                    first, piece = entry
+                    if first is None:
+                        at = second - step
+                        entry = None
+                    else:
+                        at = second
+                        while piece.startswith(b"parent ", at):  # a merge on the side
+                            stack.append(piece[at + 7 : at + 7 + width])
+                            at += step
+                        entry = pop(first, None)
+                    if add is not None:
+                        add(piece[at + 7 : piece.find(b">", at) + 1])
         return found
 
 
@@ -226,9 +230,12 @@ def walk(
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeSet:
-    """One commit of the first-parent line, kept raw; fields are decoded when asked for."""
+class ChangeSet(NamedTuple):
+    """One commit of the first-parent line, kept raw; fields are decoded when asked for.
+
+    A named tuple: one is built for every change set, and a tuple is the cheapest
+    immutable record to build.
+    """
 
     id: bytes
     parent_lines: bytes  # "parent <id>\n" per parent
