@@ -224,3 +224,39 @@ def test_merged_authors_match_git_log_on_a_random_history(git_repo: GitRepo) -> 
         first, *rest = git_repo.git("rev-parse", f"{merge.decode()}^@").split()
         log = git_repo.git("log", "--format=%an <%ae>", *rest, f"^{first}")
         assert merged[merge] == {line.encode() for line in log.splitlines()}, merge
+
+
+def test_a_merge_whose_branch_is_older_than_the_window_is_judged_against_its_author(
+    git_repo: GitRepo,
+) -> None:
+    git_repo.commit("base")
+    git_repo.checkout("old", new=True)
+    git_repo.commit("Bob's old work", {"o": "1"}, author=BOB)
+    git_repo.checkout("main")
+    git_repo.tick(200 * 86400)  # the branch is merged long after it was written
+    by_bob = "Merge pull request #1 from org/old\n\nReviewed-by: Bob Builder <bob@example.com>"
+    merge = git_repo.merge("old", by_bob, author=MIA)
+    facts = history(git_repo)
+    assert (facts["commits"], facts["change_sets"]) == (1, 1)  # Bob's commit is outside
+    assert facts["reviewed_change_sets"] == 1  # Bob is not the merge's author
+    git_repo.git("reset", "-q", "--hard", "HEAD^")
+    by_mia = "Merge pull request #1 from org/old\n\nReviewed-by: Mia Maintainer <mia@example.com>"
+    merge = git_repo.merge("old", by_mia, author=MIA)
+    facts = history(git_repo)
+    assert (facts["reviewed_change_sets"], facts["unreviewed_shas"]) == (0, [merge])
+
+
+def test_unreviewed_shas_are_the_newest_fifty_with_merges_among_them(git_repo: GitRepo) -> None:
+    git_repo.commit("base")
+    for number in range(35):
+        git_repo.checkout(f"t{number}", new=True)
+        git_repo.commit(f"work {number}", {f"t{number}": "1"}, author=MIA)
+        git_repo.checkout("main")
+        self_approved = f"Merge branch 't{number}'\n\nApproved-by: Mia Maintainer <mia@example.com>"
+        git_repo.merge(f"t{number}", self_approved, author=MIA)
+        git_repo.commit(f"direct {number}", {"d": str(number)})
+    facts = history(git_repo)
+    line = git_repo.git("rev-list", "--first-parent", "HEAD").split()
+    assert facts["unreviewed_change_sets"] == len(line) == 71
+    assert facts["unreviewed_shas"] == line[:50]
+    assert (facts["local_merges"], facts["direct_commits"]) == (35, 71)
