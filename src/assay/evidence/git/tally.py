@@ -17,8 +17,9 @@ they arrive.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 from assay.durations import isoformat
@@ -67,7 +68,7 @@ class ChangeSetTally:
         self.change_sets = self.merges = self.reviewed = self.ticketed = 0
         self.platform = self.platform_reviewed = self.platform_merges = 0
         self.unreviewed: list[tuple[int, str]] = []  # (position on the line, id)
-        self.waiting: dict[bytes, tuple[int, list[str], bool, bytes]] = {}  # by merge id
+        self.waiting: dict[bytes, tuple[int, tuple[str, ...], bool, bytes]] = {}  # by merge id
         self.weeks: set[tuple[int, int]] = set()
         self.days: dict[int, tuple[int, int]] = {}
         self.keys: dict[bytes, frozenset[str]] = {}
@@ -98,7 +99,8 @@ class ChangeSetTally:
             self.merges += 1
             self.platform_merges += through
             if named:  # judged once the authors of the merged commits are known
-                self.waiting[commit.id] = (position, named, through, commit.author)
+                # A tuple of atoms, which the cycle collector stops tracking.
+                self.waiting[commit.id] = (position, tuple(named), through, commit.author)
         if not (is_merge and named):
             if named and messages.independent_review(named, self.identity(_person(commit.author))):
                 self.reviewed += 1
@@ -111,22 +113,34 @@ class ChangeSetTally:
         self.first = when if self.first is None else min(self.first, when)
         self.last = when if self.last is None else max(self.last, when)
 
-    def settle(self, merged: Mapping[bytes, set[bytes]]) -> None:
-        """Judge the waiting merges against the authors of the commits each brought in.
+    def settle(self, merged: Iterable[tuple[bytes, set[bytes]]]) -> None:
+        """Judge the waiting merges against the authors of the commits each brought in
+        (``merged``: merge id and authors, as :meth:`Walk.merged_authors` hands them over).
 
         They are judged last, so unreviewed ones may come before those already listed:
         every one is listed, and the list cut to the first ones again.
         """
-        identity, known, reviewer_keys = self.identity, self.keys, messages.reviewer_keys
+        waiting, identity, known = self.waiting, self.identity, self.keys
+        reviewer_keys = messages.reviewer_keys
         unreviewed, platform_reviewed = self.unreviewed, 0
-        listed = len(unreviewed)
-        for merge, (position, named, through, author) in self.waiting.items():
-            people = merged.get(merge) or (_person(author),)
+        listed, judged = len(unreviewed), len(waiting)
+
+        def rest() -> Iterator[tuple[bytes, set[bytes]]]:
+            """The merges that brought in nothing inside the window, once those that did
+            are judged: they are judged against their own author."""
+            for merge in list(waiting):
+                yield merge, set()
+
+        for merge, people in chain(merged, rest()):
+            entry = waiting.pop(merge, None)
+            if entry is None:
+                continue
+            position, named, through, author = entry
             for value in named:  # reviewed when one reviewer is none of the authors
                 keys = reviewer_keys(value)
                 if not keys:
                     continue
-                for person in people:
+                for person in people or (_person(author),):
                     if not keys.isdisjoint(known.get(person) or identity(person)):
                         break
                 else:
@@ -134,9 +148,8 @@ class ChangeSetTally:
                     break
             else:
                 unreviewed.append((position, merge.decode()))
-        self.reviewed += len(self.waiting) - (len(unreviewed) - listed)
+        self.reviewed += judged - (len(unreviewed) - listed)
         self.platform_reviewed += platform_reviewed
-        self.waiting = {}
         self.unreviewed = sorted(unreviewed)[:UNREVIEWED_LISTED]
 
     def facts(self) -> dict[str, Any]:

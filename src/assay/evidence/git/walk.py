@@ -25,7 +25,7 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, NamedTuple
 
@@ -57,7 +57,9 @@ class Walk:
     signed: list[bytes] = field(default_factory=list)
     platform_signed: int = 0
     emails: set[bytes] = field(default_factory=set)
-    line_merges: list[tuple[bytes, bytes]] = field(default_factory=list)
+    #: The first-parent line's merges, newest first: id, then its "parent <id>\n" lines,
+    #: flat (bytes are not containers, so holding them costs the cycle collector nothing).
+    line_merges: list[bytes] = field(default_factory=list)
 
     def take(self, block: bytes) -> None:
         """Add the complete records in ``block`` (NUL-separated, no partial record)."""
@@ -103,13 +105,13 @@ class Walk:
             if commit.time <= until:
                 visit(commit)
             if len(commit.parent_lines) > len(sha) + 8:  # a merge
-                self.line_merges.append((sha, commit.parent_lines))
+                self.line_merges += (sha, commit.parent_lines)
             sha = first
         self.line = sha
 
-    def merged_authors(self, wanted: set[bytes]) -> dict[bytes, set[bytes]]:
-        """For each merge of the first-parent line in ``wanted``: the authors
-        (``Name <email>``, raw) of the commits it brought in.
+    def merged_authors(self, wanted: set[bytes]) -> Iterator[tuple[bytes, set[bytes]]]:
+        """For each merge of the first-parent line in ``wanted``, oldest first: the merge
+        and the authors (``Name <email>``, raw) of the commits it brought in.
 
         The commits a merge brings in are those reachable from its later parents but not
         from its first: ``git rev-list first..merge``. Each commit off the line belongs to
@@ -119,17 +121,22 @@ class Walk:
         left once the line walk is done are the side commits, and a claimed one is
         dropped. Side commits older than the window were not streamed, so a branch that
         began before the window contributes only its commits inside it.
+
+        Each merge's authors are handed over as soon as they are known rather than kept:
+        tens of thousands of sets held at once would cost the cycle collector more than
+        the walk.
         """
         pop = self.records.pop
-        found: dict[bytes, set[bytes]] = {}
         remaining = len(wanted)
-        for merge, parent_lines in reversed(self.line_merges):
+        merges = self.line_merges
+        for index in range(len(merges) - 2, -1, -2):
+            merge, parent_lines = merges[index], merges[index + 1]
             if not remaining:
                 break
+            authors: set[bytes] | None = None
             add: Callable[[bytes], None] | None = None
             if merge in wanted:
-                authors: set[bytes] = set()
-                found[merge] = authors
+                authors = set()
                 add = authors.add
                 remaining -= 1
             width = len(merge)
@@ -154,7 +161,8 @@ class Walk:
                         entry = pop(first, None)
                     if add is not None:
                         add(piece[at + 7 : piece.find(b">", at) + 1])
-        return found
+            if authors is not None:
+                yield merge, authors
 
 
 #: Blocks read ahead of the parsing, at most: git runs on while Python parses (on another

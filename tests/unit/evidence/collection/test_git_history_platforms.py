@@ -217,9 +217,9 @@ def test_merged_authors_match_git_log_on_a_random_history(git_repo: GitRepo) -> 
             git_repo.commit(f"direct {number}", {"main": str(number)}, author=rng.choice(people))
     git = Git(git_repo.path, "repos/api")
     found = walk(git, git_repo.head(), 0, 2**40)
-    merges = {sha for sha, _ in found.line_merges}
+    merges = set(found.line_merges[::2])
     assert len(merges) > 10
-    merged = found.merged_authors(merges)
+    merged = dict(found.merged_authors(merges))
     for merge in merges:
         first, *rest = git_repo.git("rev-parse", f"{merge.decode()}^@").split()
         log = git_repo.git("log", "--format=%an <%ae>", *rest, f"^{first}")
