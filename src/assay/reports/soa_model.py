@@ -25,7 +25,7 @@ the oldest evidence the status rests on, never the time the report ran.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from assay.assess.model import Assessment, Result
@@ -162,6 +162,9 @@ class _Tally:
     evidence: dict[str, None]
     oldest: datetime | None = None
     self_reported_results: int = 0
+    #: The justifications already quoted, for a membership test that stays cheap with many
+    #: services.
+    quoted: set[str] = field(default_factory=set)
 
     @property
     def applies(self) -> list[str]:
@@ -190,7 +193,8 @@ def _tally(linked: Sequence[str], index: ResultIndex) -> _Tally:
                 tally.self_reported_results += 1
             if status == "not_applicable":
                 text = f"{service}: {result.justification or 'not applicable'}"
-                if text not in tally.justifications:
+                if text not in tally.quoted:
+                    tally.quoted.add(text)
                     tally.justifications.append(text)
                 continue
             if status == "unverifiable" and result.reason:
