@@ -60,7 +60,7 @@ class SignatureCheck:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet() -> Iterator[None]:
     """pyHanko logs validation details (with tracebacks) that are not for the user: keep
     its loggers, and their children, from reaching the console while it works."""
     saved = []
@@ -104,7 +104,7 @@ def _signer(options: SignOptions) -> Any:
     passphrase = os.environ.get(PASSPHRASE_VARIABLE)
     secret = passphrase.encode("utf-8") if passphrase else None
     signer = None
-    with _quiet(), contextlib.suppress(ValueError, TypeError, OSError):
+    with quiet(), contextlib.suppress(ValueError, TypeError, OSError):
         if _is_pkcs12(options.key):
             signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
                 str(options.key), passphrase=secret
@@ -134,7 +134,7 @@ def sign_pdf(pdf: bytes, options: SignOptions) -> bytes:
         reason="Assay evidence pack",
     )
     try:
-        with _quiet():
+        with quiet():
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
             output = signers.sign_pdf(writer, metadata, signer=signer)
     except (ValueError, OSError) as exc:
@@ -153,7 +153,7 @@ def check_signatures(pdf: bytes) -> list[SignatureCheck]:
     # No trust roots: integrity and coverage are checked, trust is the reader's call.
     context = ValidationContext(trust_roots=[])
     found = []
-    with _quiet():
+    with quiet():
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         for embedded in reader.embedded_signatures:
             status = validate_pdf_signature(embedded, signer_validation_context=context)
