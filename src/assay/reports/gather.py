@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay import __version__
 from assay.assess.model import Assessment, Result
@@ -44,6 +44,9 @@ from assay.reports.model import (
 )
 from assay.workspace import Service
 
+if TYPE_CHECKING:
+    from assay.reports.ledger_proof import LedgerProof
+
 #: Artefacts larger than this are listed with their hash but not embedded in the pack.
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -64,6 +67,8 @@ class ReportSources:
     ledger_head: tuple[int, str] | None = None
     assessment_id: str | None = None
     history: Sequence[Assessment] = field(default_factory=tuple)
+    #: The ledger entries and anchor a pack carries (:mod:`assay.reports.ledger_proof`).
+    ledger: LedgerProof | None = None
 
 
 def gather(sources: ReportSources, options: ReportOptions | None = None) -> ServiceReport:
@@ -101,6 +106,7 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
         evidence=evidence,
         artefacts=artefacts,
         trend=_trend(assessment, sources.history),
+        ledger=sources.ledger,
     )
 
 
