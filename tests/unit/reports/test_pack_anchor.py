@@ -263,3 +263,65 @@ def test_evidence_without_an_entry_is_named(packs: Packs) -> None:
     assert _checked(manifest, files, []) == [
         f"evidence {'e' * 64}: no ledger entry records its collection in {LEDGER_NAME}"
     ]
+
+
+# ---------------------------------------------------------------------- signature timestamps
+
+
+@pytest.fixture(scope="module")
+def stamped(packs: Packs, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.unit.reports.keys import make_keys
+
+    folder = tmp_path_factory.mktemp("stamped")
+    key, cert, _, _ = make_keys(folder)
+    path = folder / "stamped.pdf"
+    with running_tsa() as tsa:
+        before = len(tsa.server.requests("POST"))
+        code, _, err = packs.ws.invoke(
+            CliRunner(), "report", "pack", "-s", "svc", "-o", str(path), "--sign", str(key),
+            "--sign-cert", str(cert), "--tsa", tsa.url,
+        )  # fmt: skip
+        assert code == 0, err
+        assert len(tsa.server.requests("POST", "/tsa")) > before
+    return path
+
+
+def test_a_signature_timestamp_is_checked(runner: CliRunner, packs: Packs, stamped: Path) -> None:
+    code, lines = verify(runner, packs, stamped, "--tsa-cert", str(packs.root))
+    assert code == 0, lines
+    (note,) = [line for line in lines if "timestamped at" in line and "signature" in line]
+    assert note.startswith("signature AssaySignature: timestamped at ")
+    assert note.endswith("by Common Name: Assay Test TSA, a trusted TSA")
+    code, lines = verify(runner, packs, stamped, "--tsa-cert", str(packs.other))
+    assert code == 1
+    assert (
+        "signature AssaySignature: its timestamp's TSA (Common Name: Assay Test TSA) does not "
+        "chain to a trusted TSA certificate"
+    ) in lines
+
+
+def test_tsa_needs_a_signature(runner: CliRunner, packs: Packs, tmp_path: Path) -> None:
+    out = tmp_path / "p.pdf"
+    code, _, err = packs.ws.invoke(
+        runner, "report", "pack", "-s", "svc", "-o", str(out), "--tsa", packs.tsa.url
+    )
+    assert code == 2
+    assert err.startswith("error: --tsa needs --sign KEY")
+    assert not out.exists()
+
+
+def test_an_unreachable_tsa_fails_the_signing(
+    runner: CliRunner, packs: Packs, tmp_path: Path
+) -> None:
+    from tests.unit.reports.keys import make_keys
+
+    key, cert, _, _ = make_keys(tmp_path)
+    out = tmp_path / "p.pdf"
+    code, _, err = packs.ws.invoke(
+        runner, "report", "pack", "-s", "svc", "-o", str(out), "--sign", str(key),
+        "--sign-cert", str(cert), "--tsa", "http://127.0.0.1:9/tsa",
+    )  # fmt: skip
+    assert code == 2
+    assert err.startswith("error: timestamp authority http://127.0.0.1:9/tsa: ")
+    assert "Traceback" not in err
+    assert not out.exists()
