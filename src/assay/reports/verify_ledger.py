@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from assay.evidence.store.columns import stamp
-from assay.evidence.store.ledger import entry_hash
+from assay.durations import isoformat
+from assay.evidence.chain import entry_hash
 from assay.reports.ledger_proof import LEDGER_NAME
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def _check_anchor(
     if result.info is None or not result.ok:
         return
     stated = anchor.get("gen_time")
-    if stated != stamp(result.info.gen_time):
+    if not isinstance(stated, str) or _instant(stated) != result.info.gen_time:
         check.add(f"ledger anchor: the manifest says {stated}, the token says otherwise")
     late = sorted((seq, ident) for ident, seq in covered.items() if seq > head_seq)
     for seq, ident in late:
@@ -179,7 +180,14 @@ def _check_anchor(
         "a trusted TSA" if result.trusted else "a TSA not checked against a trust root (--tsa-cert)"
     )
     check.notes.append(
-        f"ledger anchor: head {head_seq} timestamped at {stamp(result.info.gen_time)} by "
+        f"ledger anchor: head {head_seq} timestamped at {isoformat(result.info.gen_time)} by "
         f"{result.info.tsa}, {trust}; it covers {len(covered) - len(late)} of "
         f"{len(covered)} evidence entries"
     )
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
