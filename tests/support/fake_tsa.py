@@ -1,15 +1,15 @@
 """A real RFC 3161 timestamp authority on 127.0.0.1, for tests of anchors and pack timestamps.
 
 :class:`FakeTSA` makes a throwaway CA and a TSA certificate (extended key usage
-timeStamping, critical) with ``cryptography``, and answers ``POST /tsa`` with pyHanko's
-``DummyTimeStamper`` behind :class:`~tests.support.fake_http.FakeServer`, speaking
-``application/timestamp-query`` / ``application/timestamp-reply``. Assay reaches it
-through its own HTTP client, as it would a public TSA.
+timeStamping, critical; made as the demo's TSA makes them, :mod:`assay.demo.tsa`), and
+answers ``POST /tsa`` with pyHanko's ``DummyTimeStamper`` behind
+:class:`~tests.support.fake_http.FakeServer`, speaking ``application/timestamp-query`` /
+``application/timestamp-reply``. Assay reaches it through its own HTTP client, as it would
+a public TSA.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -18,70 +18,21 @@ from pathlib import Path
 from asn1crypto import keys, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.timestamps import DummyTimeStamper
 
+from assay.demo.tsa import make_authority as authority
 from tests.support.fake_http import FakeServer, Reply, Request
 
 PATH = "/tsa"
 REPLY = {"Content-Type": "application/timestamp-reply"}
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _usage(*, signing: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=signing,
-        content_commitment=signing,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=not signing,
-        crl_sign=not signing,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
 @cache
 def make_authority(common_name: str = "Assay Test") -> tuple[bytes, bytes, bytes]:
     """(CA certificate, TSA certificate, TSA PKCS#8 key), all DER; cached per name."""
-    now = dt.datetime.now(dt.UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{common_name} Root CA"))
-        .issuer_name(_name(f"{common_name} Root CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_usage(signing=False), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    tsa = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{common_name} TSA"))
-        .issuer_name(ca.subject)
-        .public_key(tsa_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(_usage(signing=True), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    der = serialization.Encoding.DER
-    key = tsa_key.private_bytes(
-        der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return ca.public_bytes(der), tsa.public_bytes(der), key
+    made = authority(common_name, days=365)
+    return made.ca, made.certificate, made.key
 
 
 def pem(der: bytes) -> bytes:

@@ -156,8 +156,8 @@ def verify_pack(
     check_assessment(manifest, attachments, check)
     check_evidence(manifest, attachments, check)
     options = options or VerifyOptions()
-    check_ledger(manifest, attachments, options.tsa_roots, check)
     _check_whole_file(data, revisions, manifest, options, check)
+    check_ledger(manifest, attachments, options.tsa_roots, check)
     if store is not None:
         check.store = store_label or "given"
         check_against_store(manifest, store, check)
