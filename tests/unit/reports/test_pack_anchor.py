@@ -144,7 +144,7 @@ def test_another_authority_is_not_trusted(runner: CliRunner, packs: Packs) -> No
     assert code == 1
     assert (
         "ledger anchor: the TSA certificate (Common Name: Assay Test TSA) does not chain to a "
-        "trusted TSA certificate"
+        "trusted TSA certificate: it chains to CN=Assay Test Root CA, which is not trusted"
     ) in lines
 
 
