@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from assay import __version__
+from assay.display import mask_url
 from assay.errors import TimestampError
 
 #: A TSA reply larger than this is refused (tokens are a few kilobytes).
@@ -89,14 +90,15 @@ def request_token(url: str, digest: bytes, *, timeout: float = DEFAULT_TIMEOUT) 
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     stamper = _timestamper(check_url(url), timeout)
+    shown = mask_url(url)
     try:
         token = asyncio.run(stamper.async_timestamp(digest, "sha256"))
-    except (TimestampRequestError, OSError, ValueError) as exc:
-        raise TimestampError(f"timestamp authority {url}: {exc}") from None
+    except (TimestampRequestError, OSError, ValueError, TypeError, KeyError) as exc:
+        raise TimestampError(f"timestamp authority {shown}: {exc}") from None
     data: bytes = token.dump()
     check = check_token(data, digest)
     if not check.ok:
-        raise TimestampError(f"timestamp authority {url}: {'; '.join(check.problems)}")
+        raise TimestampError(f"timestamp authority {shown}: {'; '.join(check.problems)}")
     return data
 
 

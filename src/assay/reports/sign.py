@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assay.display import mask_url
 from assay.durations import isoformat
 from assay.errors import ReportError, TimestampError
 
@@ -169,7 +170,7 @@ def sign_pdf(pdf: bytes, options: SignOptions) -> bytes:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
             output = signers.sign_pdf(writer, metadata, signer=signer, timestamper=stamper)
     except TimestampRequestError as exc:
-        raise TimestampError(f"timestamp authority {options.tsa}: {exc}") from None
+        raise TimestampError(f"timestamp authority {mask_url(options.tsa or '')}: {exc}") from None
     except (ValueError, OSError) as exc:
         raise ReportError(f"cannot sign the pack: {exc}") from None
     signed: bytes = output.getvalue()

@@ -256,6 +256,7 @@ class Store:
         The TSA is asked outside any transaction, so writers never wait on the network;
         the head it covers stays in the ledger, which is append-only.
         """
+        from assay.display import without_credentials
         from assay.evidence.store import anchors
         from assay.timestamps import pem_bundle, read_token, request_token
 
@@ -269,7 +270,7 @@ class Store:
             "head_hash": head[1],
             "gen_time": info.gen_time,
             "created_at": utc_now(),
-            "tsa_url": tsa_url,
+            "tsa_url": without_credentials(tsa_url),
             "tsa": info.tsa,
             "token": token,
             "certificates": pem_bundle(info.certificates),

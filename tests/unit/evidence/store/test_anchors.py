@@ -177,3 +177,13 @@ def test_the_migration_scripts_form_one_chain() -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     revisions = [s.revision for s in ScriptDirectory.from_config(config).walk_revisions()]
     assert revisions == ["0002", "0001"]
+
+
+def test_credentials_in_the_tsa_url_are_not_kept(store: Store, tsa: FakeTSA) -> None:
+    store.record([draft(1)], context={})
+    with_secret = tsa.url.replace("http://", "http://user:s3cret@")
+    made = store.anchor(with_secret)
+    assert "s3cret" not in made.tsa_url
+    assert made.tsa_url == tsa.url  # over http(s) the whole user information goes
+    sent = tsa.server.requests("POST")[-1]
+    assert sent.headers["authorization"].startswith("Basic ")
