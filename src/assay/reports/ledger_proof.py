@@ -39,7 +39,10 @@ class LedgerSource(Protocol):
     """The store reads a pack's ledger needs (:class:`assay.evidence.store.Store`)."""
 
     def evidence_entries(
-        self, evidence_ids: Sequence[str], as_of: datetime | None = None
+        self,
+        evidence_ids: Sequence[str],
+        as_of: datetime | None = None,
+        up_to_seq: int | None = None,
     ) -> list[LedgerEntry]: ...
 
     def covering_anchor(self, up_to_seq: int) -> Anchor | None: ...
@@ -122,7 +125,7 @@ def load_proof(
     """The ledger of a pack whose head is ``ledger_head``: picked by stored values only, so
     the same store and head give the same proof (packs are rebuilt and compared)."""
     head_seq = ledger_head[0] if ledger_head else 0
-    entries = tuple(e for e in store.evidence_entries(evidence_ids, as_of) if e.seq <= head_seq)
+    entries = tuple(store.evidence_entries(evidence_ids, as_of, head_seq))
     anchor = store.covering_anchor(head_seq) if entries else None
     if anchor is None or entries[0].seq > anchor.head_seq:
         return LedgerProof(entries)

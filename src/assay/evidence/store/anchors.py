@@ -73,15 +73,21 @@ def covering(connection: sa.Connection, up_to_seq: int) -> Anchor | None:
 
 
 def evidence_entries(
-    connection: sa.Connection, ids: Sequence[str], as_of: datetime | None
+    connection: sa.Connection,
+    ids: Sequence[str],
+    as_of: datetime | None,
+    up_to_seq: int | None = None,
 ) -> list[LedgerEntry]:
     """For each evidence id, the entry recording the collection an assessment as of
-    ``as_of`` used: its latest at or before ``as_of``, else its first. In ledger order."""
+    ``as_of`` used: its latest at or before ``as_of``, else its first; only entries up to
+    ``up_to_seq`` count. In ledger order."""
     wanted = sorted(set(ids))
     seqs: dict[str, int] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         where = [ledger_table.c.entry_type == ENTRY_EVIDENCE, ledger_table.c.ref_id.in_(chunk)]
+        if up_to_seq is not None:
+            where.append(ledger_table.c.seq <= up_to_seq)
         first = sa.select(ledger_table.c.ref_id, sa.func.min(ledger_table.c.seq)).where(*where)
         seqs.update(
             (str(ref), int(seq))

@@ -290,12 +290,16 @@ class Store:
         return self._read(lambda c: anchors.covering(c, up_to_seq))
 
     def evidence_entries(
-        self, evidence_ids: Sequence[str], as_of: datetime | None = None
+        self,
+        evidence_ids: Sequence[str],
+        as_of: datetime | None = None,
+        up_to_seq: int | None = None,
     ) -> list[LedgerEntry]:
-        """Per evidence id, the entry of the collection an assessment as of ``as_of`` used."""
+        """Per evidence id, the entry of the collection an assessment as of ``as_of`` used
+        (of the entries up to ``up_to_seq``)."""
         from assay.evidence.store import anchors
 
-        return self._read(lambda c: anchors.evidence_entries(c, evidence_ids, as_of))
+        return self._read(lambda c: anchors.evidence_entries(c, evidence_ids, as_of, up_to_seq))
 
     def ledger_range(self, first: int, last: int) -> list[LedgerEntry]:
         """Ledger entries ``first`` to ``last``, in order."""

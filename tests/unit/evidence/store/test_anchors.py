@@ -78,6 +78,8 @@ def test_the_entries_an_assessment_used(store: Store) -> None:
     # Collected only after the moment: its first entry.
     assert [e.seq for e in store.evidence_entries([one.evidence_id], at(0))] == [1]
     assert store.evidence_entries(["f" * 64], None) == []
+    # Entries after a ledger head do not count for a pack made at that head.
+    assert [e.context for e in store.evidence_entries([one.evidence_id], None, 2)] == [{"n": 2}]
     assert [e.seq for e in store.ledger_range(2, 3)] == [2, 3]
 
 
