@@ -1,4 +1,4 @@
-"""The user's governance workspace: ``assay.toml``, services, controls, waivers.
+"""The user's governance workspace: ``assay.toml``, services, people, controls, waivers.
 
 A workspace is found by walking up from the working directory to the first
 folder holding ``assay.toml``; ``--workspace DIR`` names one directly. Loading
@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from assay.display import mask_url
 from assay.errors import (
@@ -25,6 +25,9 @@ from assay.errors import (
 )
 from assay.schemas import check_document, check_mapping
 from assay.yamlfile import YamlDocument, parse_folder
+
+if TYPE_CHECKING:
+    from assay.people import People
 
 CONFIG_NAME = "assay.toml"
 MAX_CONFIG_BYTES = 256 * 1024
@@ -55,6 +58,10 @@ class PipelineRef:
     repo: str | None = None
     definition: str | None = None
     artefacts: Path | None = None
+    #: ``api``: runs and artefacts are pulled from the CI system's API (docs/ci-evidence.md).
+    source: str | None = None
+    #: Which runs to pull: a GitHub workflow's name or file name, a GitLab pipeline's name.
+    workflow: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,38 @@ class Workspace:
     @property
     def attestations_dir(self) -> Path:
         return self.root / "attestations"
+
+    @property
+    def people_path(self) -> Path:
+        return self.root / "people.yaml"
+
+    def load_people(self) -> People | None:
+        """``people.yaml``, validated; ``None`` when the workspace has none."""
+        from assay.people import load_people
+
+        return load_people(self.people_path, display=self.display(self.people_path))
+
+    @property
+    def soa_path(self) -> Path:
+        """The Statement of Applicability decisions (``[report] soa``, default ``soa.yaml``).
+
+        The default may be absent (no decisions yet); a file that ``report.soa`` names must
+        exist, or a typo would silently leave every control undecided (exit 2).
+        """
+        named = self.config.get("report", {}).get("soa")
+        path = self.root / str(named or "soa.yaml")
+        if named and not path.is_file():
+            raise WorkspaceError(
+                f"{self.config_path}: report.soa names {named!r}, which does not exist",
+                hint="create the file, or remove report.soa to use soa.yaml",
+            )
+        return path
+
+    @property
+    def organisation(self) -> str:
+        """Whom the reports are for: ``[workspace] organisation``, else its ``name``."""
+        about = self.config.get("workspace", {})
+        return str(about.get("organisation") or about.get("name") or "")
 
     @property
     def since(self) -> str:
@@ -242,6 +281,13 @@ def parse_service(
                 )
             )
         artefacts = raw.get("artefacts")
+        if raw.get("source") == "api" and raw.get("provider") not in ("github", "gitlab"):
+            problems.append(
+                document.problem(
+                    ("pipelines", index, "source"),
+                    "source: api needs provider github or gitlab",
+                )
+            )
         pipelines.append(
             PipelineRef(
                 name=raw["name"],
@@ -249,6 +295,8 @@ def parse_service(
                 repo=raw.get("repo"),
                 definition=raw.get("definition"),
                 artefacts=(root / artefacts) if artefacts else None,
+                source=raw.get("source"),
+                workflow=raw.get("workflow"),
             )
         )
     exclusions = {item["control"]: item["justification"] for item in data.get("exclusions", [])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import subprocess
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -113,6 +114,36 @@ class Sample:
             expires: "{today + timedelta(days=expires_in_days)}"
             """,
         )
+
+    def people(self, roles: str = "[platform-lead]") -> Path:
+        """people.yaml naming Priya Raman (the sample attestation's signer) with a fresh
+        ed25519 key; returns the private key, kept outside the workspace."""
+        key = self.root.parent / "keys" / "priya"
+        if not key.exists():
+            key.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "priya", "-f", str(key)],
+                check=True,
+                capture_output=True,
+            )
+        public = key.with_suffix(".pub").read_text(encoding="ascii").strip()
+        self.write(
+            "people.yaml",
+            f"""\
+            roles:
+              platform-lead: Head of platform operations
+              risk-lead: Risk and compliance lead
+            people:
+              - name: Priya Raman
+                email: priya@example.org
+                roles: {roles}
+                keys: ["{public}"]
+              - name: Ada Lovelace
+                email: ada@example.org
+                roles: [risk-lead]
+            """,
+        )
+        return key
 
     def empty_store(self) -> None:
         """Create the workspace's store with nothing in it (as a first collection would)."""

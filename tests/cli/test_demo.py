@@ -16,11 +16,8 @@ from tests.support.gitrepo import GitRepo
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(app, ["demo", "--out", str(out)], env={"ASSAY_STORE_URL": ""})
-    assert result.exit_code == 0, result.output
-    return out, result.stdout
+def demo(demo_run: tuple[Path, str]) -> tuple[Path, str]:
+    return demo_run
 
 
 @pytest.fixture(scope="module")

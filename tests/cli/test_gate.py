@@ -36,10 +36,17 @@ def gate(runner: CliRunner, sample: Sample, *args: str, service: str = "payments
 
 
 def passing(sample: Sample, runner: CliRunner) -> None:
+    """Good evidence and a signed attestation: everything passes, at release too."""
     sample.good_evidence()
     sample.attestation()
-    result = runner.invoke(app, ["attest", "attestations/restore.yaml", "-w", str(sample.root)])
+    key = sample.people()
+    result = runner.invoke(
+        app, ["attest", "attestations/restore.yaml", "--sign", str(key), "-w", str(sample.root)]
+    )
     assert result.exit_code == 0, result.output
+    assert "signature verified: signed by priya@example.org with ED25519 key SHA256:" in (
+        result.stdout
+    )
 
 
 def test_allows_when_every_control_passes(runner: CliRunner, sample: Sample) -> None:

@@ -110,8 +110,18 @@ def test_html_json_oscal_and_soa(runner: CliRunner, ws: ReportWorkspace, tmp_pat
     code, out, _ = ws.invoke(runner, "report", "soa", "-o", str(soa))
     assert (code, out) == (0, f"wrote {soa}: Statement of Applicability for 1 service(s)\n")
     rows = {r[0]: r for r in load_workbook(soa)["ISO 27001 SoA"].iter_rows(values_only=True)}
-    assert rows["A.8.32"][5:8] == ("Not implemented", "REV-01 (subset)", "fail")
-    assert rows["A.5.21"][5:8] == ("Implemented", "SBM-01 (subset)", "pass")
+    assert rows["A.8.32"][8:12] == (
+        "Not implemented",
+        "Not implemented in 1: svc (failed).",
+        "REV-01 (subset)",
+        "Failed 1",
+    )
+    assert rows["A.5.21"][8:12] == (
+        "Implemented in all services",
+        "Implemented in svc",
+        "SBM-01 (subset)",
+        "Passed 1",
+    )
 
 
 def test_as_of_before_any_assessment(

@@ -45,7 +45,10 @@ def sample(tmp_path: Path, platform_facts_schema: None, runner: CliRunner) -> Sa
     facts = {f"git_history__{name}": value for name, value in platform().items()}
     sample.good_evidence(**facts)
     sample.attestation()
-    attested = runner.invoke(app, ["attest", "attestations/restore.yaml", "-w", str(sample.root)])
+    key = sample.people()
+    attested = runner.invoke(
+        app, ["attest", "attestations/restore.yaml", "--sign", str(key), "-w", str(sample.root)]
+    )
     assert attested.exit_code == 0, attested.output
     return sample
 

@@ -8,8 +8,11 @@ document stored as a blob. The first ``assay attest`` writes the hash into the Y
 (``sha256:``), so the reviewed file pins the document; a later run whose document no
 longer matches that hash is refused.
 
-An attestation is self-reported (docs/trust.md): Assay can check that a file was signed
-off in review, not that what it states is true. So it counts only while the workspace
+An attestation may be signed (``assay attest --sign KEY``, assess/signing.py): its
+signature lies beside it as ``NAME.yaml.sig`` and verifies against the keys of
+people.yaml. Without one it is self-reported (docs/trust.md): Assay can check that a file
+was signed off in review, not who wrote it. Either way Assay cannot check that what it
+states is true. So it counts only while the workspace
 still holds it, as reviewed: the engine accepts recorded evidence only when a file in
 ``attestations/`` (resolved; a link out of the folder is refused) states the same
 control, signer, dates and document hash, covers the service, is unexpired and is not
@@ -72,6 +75,7 @@ class Rules:
             workspace.config_path,
             workspace.services_dir,
             workspace.waivers_dir,
+            workspace.people_path,
             root / "controls",
             root / ".assay",
             *workspace.control_paths,
@@ -91,7 +95,7 @@ class Rules:
         return (
             folder is not None
             and path.is_relative_to(folder)
-            and path.suffix.lower() in (".yaml", ".yml")
+            and path.suffix.lower() in (".yaml", ".yml", ".sig")
         )
 
 
@@ -319,8 +323,28 @@ def read_document(
     return HashedDocument(Path(attestation.file).name, data, digest, media_type)
 
 
-def attestation_facts(attestation: Attestation, document: HashedDocument) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Signature:
+    """An attestation's verified signature, as recorded: the file's bytes and who signed."""
+
+    data: bytes
+    principal: str
+    detail: str
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "principal": self.principal,
+            "sha256": hashlib.sha256(self.data).hexdigest(),
+            "verified": self.detail,
+        }
+
+
+def attestation_facts(
+    attestation: Attestation, document: HashedDocument, signature: Signature | None = None
+) -> dict[str, Any]:
     """The ``manual.attestation`` facts for an attestation and its hashed document."""
+    from assay.assess.documents import document_content
+
     attested = attestation.sha256 or document.sha256
     return {
         "control": attestation.control,
@@ -337,21 +361,31 @@ def attestation_facts(attestation: Attestation, document: HashedDocument) -> dic
             "attested_sha256": attested,
             "matches_attested": attested == document.sha256,
         },
+        "content": document_content(attestation.file, document.data),
+        "signature": signature.facts() if signature is not None else None,
     }
 
 
 def attestation_drafts(
-    attestation: Attestation, document: HashedDocument, *, tool_version: str
+    attestation: Attestation,
+    document: HashedDocument,
+    *,
+    tool_version: str,
+    signature: Signature | None = None,
 ) -> list[EvidenceDraft]:
-    """One ``manual.attestation`` evidence draft per covered service (``*`` stays ``*``)."""
-    facts = attestation_facts(attestation, document)
+    """One ``manual.attestation`` evidence draft per covered service (``*`` stays ``*``);
+    the supporting file and any signature are its artefacts."""
+    facts = attestation_facts(attestation, document, signature)
     signed = datetime(
         attestation.signed_at.year,
         attestation.signed_at.month,
         attestation.signed_at.day,
         tzinfo=UTC,
     )
-    artefact = ArtefactDraft(document.name, document.data, document.media_type)
+    artefacts = [ArtefactDraft(document.name, document.data, document.media_type)]
+    if signature is not None:
+        name = f"{attestation.path.name}.sig"
+        artefacts.append(ArtefactDraft(name, signature.data, "application/x-ssh-signature"))
     return [
         EvidenceDraft(
             kind=KIND,
@@ -360,7 +394,7 @@ def attestation_drafts(
             observed_at=signed,
             collector=f"{COLLECTOR}@{tool_version}",
             facts=facts,
-            artefacts=(artefact,),
+            artefacts=tuple(artefacts),
         )
         for service in attestation.services
     ]

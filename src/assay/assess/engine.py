@@ -27,7 +27,9 @@ collected per repository; each pipeline or the service otherwise):
 A manual test is decided by ``manual.attestation`` evidence for the control instead. The
 control takes the worst of its tests' statuses (error > fail > stale > unverifiable > gap >
 pass); then an active waiver turns fail, gap, unverifiable or stale into ``waived``,
-keeping the underlying status.
+keeping the underlying status, unless its approver may not approve it (a role
+people.yaml does not give them, the service's owner, the person who requested it:
+assess/duties.py): then it is not applied and the result says why.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from functools import cache
 
 from assay import __version__
 from assay.assess.attestations import Attestation
+from assay.assess.duties import waiver_refusal
 from assay.assess.evaluate import Evaluator, anchored_findings, fill_template, kind_problems
 from assay.assess.manual import ManualJudge
 from assay.assess.model import (
@@ -57,6 +60,7 @@ from assay.durations import utc_now
 from assay.evidence.model import Evidence, ensure_utc, evidence_id, stands_for_branch
 from assay.evidence.reader import EvidenceReader
 from assay.evidence.trust import self_reported_source
+from assay.people import People
 from assay.workspace import Service
 
 #: Statuses a waiver can turn into ``waived``. ``error`` never is: evidence that cannot be
@@ -94,12 +98,14 @@ class Assessor:
         reader: EvidenceReader,
         waivers: WaiverBook | Iterable[Waiver] = (),
         attestations: Sequence[Attestation] = (),
+        people: People | None = None,
     ) -> None:
         self.library = library
         self.reader = reader
         self.waivers = waivers if isinstance(waivers, WaiverBook) else WaiverBook(waivers)
         self.evaluator = Evaluator()
-        self.manual = ManualJudge(attestations)
+        self.people = people
+        self.manual = ManualJudge(attestations, people)
         self._controls = library.sorted()
         self._kind_checks: dict[str, tuple[str, tuple[str, ...]] | None] = {}
 
@@ -174,7 +180,15 @@ class Assessor:
         reasons = _reasons(outcomes)
         underlying: str | None = None
         waiver = self.waivers.find(service.id, control.id, as_of.date())
+        refusal = None
         if waiver is not None and waiver.state == ACTIVE and status in WAIVABLE:
+            source = self.waivers.by_source(waiver.source)
+            if source is not None:
+                refusal = waiver_refusal(source, control, service, self.people)
+        if refusal is not None and waiver is not None:
+            reasons.append(f"the waiver in {waiver.source} is refused: {refusal}")
+            waiver = None
+        elif waiver is not None and waiver.state == ACTIVE and status in WAIVABLE:
             underlying, status = status, "waived"
             ticket = f", ticket {waiver.ticket}" if waiver.ticket else ""
             reasons.insert(

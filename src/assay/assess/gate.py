@@ -9,7 +9,10 @@ whatever the severity: evidence that cannot be read never lets a release through
 
 A stage may refuse self-reported evidence (``refuse_self_reported``: true, or a list of
 the self-reported kinds it refuses, see docs/trust.md): a passing result that rests on
-it counts as ``gap`` at that stage, so it blocks wherever a gap blocks.
+it counts as ``gap`` at that stage, so it blocks wherever a gap blocks. The built-in
+``release`` stage refuses unsigned attestations (``manual.attestation``) unless the
+workspace sets ``refuse_self_reported`` for it; a workspace stage that overrides a
+built-in one keeps the built-in's refusals unless it names its own.
 
 An ``unverifiable`` result (the evidence exists where Assay was not allowed to look)
 counts as ``gap`` by default (``unverifiable = "block"``): it blocks wherever a gap
@@ -30,6 +33,9 @@ from typing import Any
 from assay.assess.model import Assessment, Result, worst
 from assay.controls.model import Control, severity_rank
 from assay.errors import EXIT_FINDINGS, EXIT_OK, GateError
+
+#: The self-reported kind of an unsigned attestation.
+ATTESTATION_KIND = "manual.attestation"
 
 #: Statuses a stage's ``block`` list may name.
 BLOCKABLE = ("fail", "gap", "stale", "error")
@@ -132,7 +138,9 @@ class StagePolicy:
 #: The stages every workspace has unless ``assay.toml`` overrides them.
 DEFAULT_STAGES: dict[str, StagePolicy] = {
     "merge": StagePolicy("merge", ("fail", "error"), "high", builtin=True),
-    "release": StagePolicy("release", BLOCKABLE, "medium", builtin=True),
+    "release": StagePolicy(
+        "release", BLOCKABLE, "medium", builtin=True, refuse_self_reported=(ATTESTATION_KIND,)
+    ),
     "deploy": StagePolicy("deploy", BLOCKABLE, "high", builtin=True),
 }
 
@@ -150,7 +158,11 @@ def stage_policies(config: Mapping[str, Any]) -> dict[str, StagePolicy]:
             min_severity=raw.get("min_severity", base.min_severity if base else "low"),
             controls=tuple(raw.get("controls", ())),
             families=tuple(raw.get("families", ())),
-            refuse_self_reported=_refusals(raw.get("refuse_self_reported", False)),
+            refuse_self_reported=(
+                _refusals(raw["refuse_self_reported"])
+                if "refuse_self_reported" in raw
+                else (base.refuse_self_reported if base else ())
+            ),
             unverifiable=raw.get("unverifiable", base.unverifiable if base else "block"),
         )
     return stages

@@ -16,8 +16,12 @@ from assay.assess.attestations import Attestation, Rules, load_attestations
 from assay.assess.waivers import WaiverBook, load_waivers
 from assay.controls.loader import Library, load_library
 from assay.errors import InvalidInput, Problem, WorkspaceError, raise_if_problems
+from assay.people import People
 from assay.workspace import Service, Workspace, parse_service, unknown_service
 from assay.yamlfile import load_yaml, yaml_names
+
+#: Where the built-in controls say they come from.
+BUILTIN_SOURCE = "assay/controls/library/"
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Inputs:
     service_ids: frozenset[str]
     waivers: WaiverBook
     attestations: list[Attestation]
+    people: People | None = None
 
     def service(self, service_id: str) -> Service:
         if service_id not in self.services:
@@ -122,8 +127,36 @@ def load_inputs(workspace: Workspace, *, only: str | None = None) -> Inputs:
         )
     except InvalidInput as exc:
         problems.extend(exc.problems)
+    people: People | None = None
+    try:
+        people = workspace.load_people()
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+    problems.extend(role_problems(library, people, workspace))
     raise_if_problems(problems)
-    return Inputs(workspace, library, services, ids, WaiverBook(waivers), attestations)
+    return Inputs(workspace, library, services, ids, WaiverBook(waivers), attestations, people)
+
+
+def role_problems(library: Library, people: People | None, workspace: Workspace) -> list[Problem]:
+    """A workspace control naming a role that people.yaml does not define: a typo there
+    would refuse every signer. (Built-in controls name roles a workspace may not use.)"""
+    if people is None:
+        return []
+    problems = []
+    for control in library.sorted():
+        if control.source.startswith(BUILTIN_SOURCE) or not control.source:
+            continue
+        named = [*control.approved_by, *(r for t in control.tests for r in t.attested_by)]
+        unknown = sorted({role for role in named if role not in people.roles})
+        if unknown:
+            problems.append(
+                Problem(
+                    control.source,
+                    message=f"{control.id} names role(s) {', '.join(unknown)}, which "
+                    f"{workspace.display(workspace.people_path)} does not define",
+                )
+            )
+    return problems
 
 
 def load_workspace_library(workspace: Workspace) -> Library:

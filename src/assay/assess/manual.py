@@ -5,11 +5,19 @@ covers the service, has not expired at ``as_of``, and its supporting document ma
 the attested hash when it was recorded. An attestation covering every service is
 recorded under the service ``*``, so both are read.
 
-The store alone is not enough: an attestation is self-reported, and the reviewed
-workspace decides whether it still stands. A record counts only while a file in
-``attestations/`` states the same control, signer, dates, document and hash, covers the
-service and is not revoked at ``as_of``; a record whose file was deleted or changed is a
-gap. Every outcome resting on an attestation is marked ``self_reported``.
+The store alone is not enough: the reviewed workspace decides whether an attestation
+still stands. A record counts only while a file in ``attestations/`` states the same
+control, signer, dates, document and hash, covers the service and is not revoked at
+``as_of``; a record whose file was deleted or changed is a gap.
+
+Then it must be made by the right person and show what it must (assess/duties.py,
+assess/documents.py): a signer without a role the test's ``attested_by`` names, a
+supporting document missing a ``must_show`` item or dated after the signing, or a
+signature beside the file that does not verify against people.yaml fails the test,
+naming each reason. An attestation whose signature verifies is signed; one without a
+signature (or in a workspace without people.yaml, where no key can be checked) is
+*self-reported*: the outcome says so and is marked ``self_reported``, which a stage can
+refuse (the built-in release stage does).
 """
 
 from __future__ import annotations
@@ -19,10 +27,21 @@ from datetime import date, datetime
 from typing import Any
 
 from assay.assess.attestations import KIND, Attestation
+from assay.assess.documents import missing_items
+from assay.assess.duties import signer_refusal
 from assay.assess.model import TestOutcome, badness
+from assay.assess.signing import (
+    SigningError,
+    Verdict,
+    Verifier,
+    canonical_content,
+    read_signature,
+    signature_path,
+)
 from assay.controls.model import Control, ControlTest
 from assay.evidence.model import Evidence
 from assay.evidence.reader import EvidenceReader
+from assay.people import People
 
 #: Why a record cannot be trusted, as (summary, reasons), or ``None`` when it can.
 KindCheck = Callable[[Evidence], tuple[str, tuple[str, ...]] | None]
@@ -31,10 +50,15 @@ KindCheck = Callable[[Evidence], tuple[str, tuple[str, ...]] | None]
 class ManualJudge:
     """Decides manual tests; knows the workspace's attestation files for helpful hints."""
 
-    def __init__(self, attestations: Sequence[Attestation] = ()) -> None:
+    def __init__(
+        self, attestations: Sequence[Attestation] = (), people: People | None = None
+    ) -> None:
         self._files: dict[str, list[Attestation]] = {}
         for attestation in attestations:
             self._files.setdefault(attestation.control, []).append(attestation)
+        self.people = people
+        self._verifier = Verifier(people) if people is not None else None
+        self._verdicts: dict[tuple[str, str], Verdict | str | None] = {}
 
     def for_service(
         self, reader: EvidenceReader, service: str, as_of: datetime, controls: Iterable[Control]
@@ -96,7 +120,14 @@ class ManualJudge:
         day: date,
         check: KindCheck,
     ) -> TestOutcome | None:
-        def outcome(status: str, summary: str, reasons: tuple[str, ...] = ()) -> TestOutcome:
+        def outcome(
+            status: str,
+            summary: str,
+            reasons: tuple[str, ...] = (),
+            *,
+            self_reported: str | None = KIND,
+            signed_by: str | None = None,
+        ) -> TestOutcome:
             return TestOutcome(
                 test=test.id,
                 kind=KIND,
@@ -107,7 +138,8 @@ class ManualJudge:
                 evidence_id=record.id,
                 observed_at=record.observed_at,
                 collected_at=record.last_collected_at,
-                self_reported=KIND,
+                self_reported=self_reported,
+                signed_by=signed_by,
             )
 
         unreadable = check(record)
@@ -148,9 +180,68 @@ class ManualJudge:
                 f"the attestation signed by {signer} on {signed} expired on {expires}; "
                 "have it signed again and run 'assay attest FILE'",
             )
-        return outcome(
-            "pass", f"attested by {signer} on {signed}, valid until {expires} ({source.source})"
-        )
+        person, refusal = signer_refusal(test, signer, self.people)
+        signed_by = person.label if person is not None else signer
+        problems = [refusal] if refusal else []
+        content = facts.get("content")
+        missing = missing_items(test.must_show, content)
+        if missing:
+            problems.append(
+                f"the supporting document {document['name']} does not show {', '.join(missing)}"
+            )
+        dated = content.get("dated") if isinstance(content, dict) else None
+        if isinstance(dated, str) and dated > signed:
+            problems.append(
+                f"the supporting document {document['name']} is dated {dated}, after the "
+                f"attestation was signed on {signed}"
+            )
+        verdict = self._signature(source, document["attested_sha256"], signer)
+        if isinstance(verdict, Verdict) and not verdict.valid:
+            problems.append(verdict.detail)
+        signed = isinstance(verdict, Verdict) and verdict.valid
+        if problems:
+            return outcome(
+                "fail",
+                f"the attestation of {control.id} in {source.source} is refused",
+                tuple(problems),
+                self_reported=None if signed else KIND,
+                signed_by=signed_by,
+            )
+        said = f"attested by {signed_by} on {signed}, valid until {expires} ({source.source})"
+        if test.attested_by and self.people is None:
+            said += "; roles not checked: the workspace has no people.yaml"
+        if isinstance(verdict, Verdict):
+            return outcome(
+                "pass",
+                f"{said}; signature verified, {verdict.detail}",
+                self_reported=None,
+                signed_by=signed_by,
+            )
+        why = verdict if isinstance(verdict, str) else "unsigned"
+        return outcome("pass", f"{said}; self-reported: {why}", signed_by=signed_by)
+
+    def _signature(self, source: Attestation, digest: str, signer: str) -> Verdict | str | None:
+        """The verdict on the signature beside ``source``; a string when it is present but
+        cannot be checked (no people.yaml), ``None`` when there is none."""
+        key = (str(source.path), digest)
+        if key not in self._verdicts:
+            self._verdicts[key] = self._check_signature(source, digest, signer)
+        return self._verdicts[key]
+
+    def _check_signature(
+        self, source: Attestation, digest: str, signer: str
+    ) -> Verdict | str | None:
+        path = signature_path(source.path)
+        try:
+            signature = read_signature(path)
+            if signature is None:
+                return None
+            if self._verifier is None:
+                return f"{path.name} not verified: the workspace has no people.yaml"
+            return self._verifier.verify(canonical_content(source, digest), signature, signer)
+        except (SigningError, OSError) as exc:
+            message = exc.message if isinstance(exc, SigningError) else str(exc)
+            return Verdict(False, signer, f"the signature {path.name} cannot be checked: {message}")
 
     def _source(self, record: Evidence, service: str) -> Attestation | None:
         """The workspace file that still states what ``record`` recorded, if any."""

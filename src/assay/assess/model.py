@@ -153,6 +153,9 @@ class TestOutcome:
     #: The self-reported kind the evidence rests on (``reviews``, ``manual.attestation``),
     #: or ``None`` when Assay tested it (docs/trust.md).
     self_reported: str | None = None
+    #: For an attestation: who signed it (the person's label from people.yaml, or the
+    #: signer as written); ``None`` for other evidence.
+    signed_by: str | None = None
 
     @property
     def message(self) -> str:
@@ -177,6 +180,7 @@ class TestOutcome:
             "collected_at": _opt_instant(self.collected_at),
             "findings": [finding.to_dict() for finding in self.findings],
             "self_reported": self.self_reported,
+            **({"signed_by": self.signed_by} if self.signed_by else {}),
         }
 
     @classmethod
@@ -193,6 +197,7 @@ class TestOutcome:
             collected_at=_opt_parse(data.get("collected_at")),
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
             self_reported=data.get("self_reported"),
+            signed_by=data.get("signed_by"),
         )
 
 

@@ -114,7 +114,7 @@ class GateRun:
 
 def build_assessor(inputs: Inputs, reader: EvidenceReader) -> Assessor:
     """The assessor for a workspace's inputs: its library, waivers and attestations."""
-    return Assessor(inputs.library, reader, inputs.waivers, inputs.attestations)
+    return Assessor(inputs.library, reader, inputs.waivers, inputs.attestations, inputs.people)
 
 
 def check(options: CheckOptions) -> CheckRun:

@@ -7,22 +7,27 @@ exits, so an audit can see what was allowed to ship, when, and on what grounds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay import __version__
 from assay.assess.attestations import (
     Attestation,
+    Signature,
     attestation_drafts,
     pinned_text,
     read_document,
 )
 from assay.assess.model import Assessment
+from assay.assess.signing import attestation_signature, signature_path
 from assay.errors import IntegrityError
 from assay.evidence.model import EvidenceDraft
 
 if TYPE_CHECKING:
     from assay.assess.gate import GateDecision
     from assay.evidence.store import AssessmentRecord, RecordResult, Store
+    from assay.people import People
 
 GATE_KIND = "gate.decision"
 
@@ -73,26 +78,49 @@ def read_assessment(record: AssessmentRecord) -> Assessment:
     return assessment
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What ``record_attestation`` did."""
+
+    drafts: list[EvidenceDraft]
+    results: list[RecordResult]
+    sha256: str
+    pinned: bool
+    signature: Signature | None
+    signed_now: bool
+
+
 def record_attestation(
     store: Store,
     attestation: Attestation,
     *,
     context: dict[str, Any],
     max_bytes: int,
-) -> tuple[list[EvidenceDraft], list[RecordResult], str, bool]:
-    """Hash the supporting file, record the evidence, then pin the hash into the YAML.
+    people: People | None = None,
+    key: Path | None = None,
+) -> Recorded:
+    """Hash the supporting file, sign (with ``key``) or read the signature beside the
+    attestation and verify it, record the evidence, then pin the hash into the YAML and
+    write a new signature beside it.
 
-    Returns the drafts, their results, the file's sha256 and whether the YAML was changed.
-    The pinned YAML is made (and checked) before anything is stored, and written only
-    once the evidence is stored: a failure at any step leaves both as they were.
+    The pinned YAML and the signature are made (and checked) before anything is stored,
+    and written only once the evidence is stored: a failure at any step leaves every file
+    as it was.
     """
     document = read_document(attestation, max_bytes=max_bytes)
-    drafts = attestation_drafts(attestation, document, tool_version=__version__)
+    signature = attestation_signature(attestation, document.sha256, people, key)
+    drafts = attestation_drafts(
+        attestation, document, tool_version=__version__, signature=signature
+    )
     pinned = pinned_text(attestation, document.sha256)
     results = store.record(drafts, context=context)
     if pinned is not None:
         attestation.path.write_text(pinned, encoding="utf-8")
-    return drafts, list(results), document.sha256, pinned is not None
+    if key is not None and signature is not None:
+        signature_path(attestation.path).write_bytes(signature.data)
+    return Recorded(
+        drafts, list(results), document.sha256, pinned is not None, signature, key is not None
+    )
 
 
 def decision_draft(decision: GateDecision) -> EvidenceDraft:

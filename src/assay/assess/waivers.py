@@ -40,6 +40,7 @@ class Waiver:
     expires: date
     ticket: str | None = None
     source: str = ""
+    requested_by: str | None = None
 
     def state(self, day: date) -> str:
         """``active`` from created to expires (inclusive), ``expired`` after, else ``pending``."""
@@ -123,6 +124,7 @@ def parse_waiver(
         expires=expires,
         ticket=data.get("ticket"),
         source=document.path,
+        requested_by=data.get("requested_by"),
     )
     return (None if problems else waiver), problems
 
@@ -158,6 +160,10 @@ class WaiverBook:
 
     def __len__(self) -> int:
         return len(self.waivers)
+
+    def by_source(self, source: str) -> Waiver | None:
+        """The waiver read from the file ``source``."""
+        return next((w for w in self.waivers if w.source == source), None)
 
     def find(self, service: str, control: str, day: date) -> WaiverInfo | None:
         """The active waiver (the service's own before ``*``, then the latest expiry);

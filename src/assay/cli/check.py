@@ -67,6 +67,7 @@ def status_text(status: str, underlying: str | None) -> str:
 
 
 def render_assessment(record_id: str, assessment: Assessment) -> str:
+    from assay.assess.duties import signer_concentration
     from assay.durations import isoformat
     from assay.reports.formats.text import self_reported_lines
 
@@ -85,6 +86,9 @@ def render_assessment(record_id: str, assessment: Assessment) -> str:
     ]
     lines.append(table(rows, ["CONTROL", "STATUS", "SEVERITY", "REASON"]))
     lines.extend(self_reported_lines(assessment.results))
+    concentrated = signer_concentration(assessment)
+    if concentrated is not None:
+        lines.append(f"segregation of duties: {concentrated.message}")
     lines.extend(unverifiable_lines(assessment))
     for result in assessment.results:
         waiver = result.waiver

@@ -48,6 +48,14 @@ def collect(
         list[Path] | None,
         typer.Option("--artefacts", help="Also read reports from this folder (repeatable)."),
     ] = None,
+    from_ci: Annotated[
+        bool,
+        typer.Option(
+            "--from-ci",
+            help="Pull runs and artefacts of every GitHub Actions and GitLab CI pipeline "
+            "from its API (as if each said source: api), several services at a time.",
+        ),
+    ] = False,
     output_format: FormatOption = "text",
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
@@ -69,6 +77,7 @@ def collect(
         commit=commit,
         since=since,
         artefacts=tuple(artefacts or ()),
+        from_ci=from_ci,
     )
     with (
         open_cli_store(store_url, ws, create=True) as store,

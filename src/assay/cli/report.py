@@ -191,19 +191,60 @@ def html(
 
 @report_app.command("soa")
 def soa(
-    output: OutputOption,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="The workbook to write (.xlsx)."),
+    ] = None,
     service: ServiceOption = None,
     as_of: AsOfOption = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only check the decisions file: list each Annex A control whose decision "
+            "or justification is missing; exit 1 when any is.",
+        ),
+    ] = False,
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """The Statement of Applicability workbook (xlsx), across all services or one."""
-    from assay.reports.run import soa_report
+    """The Statement of Applicability workbook (xlsx), across all services or one.
 
+    Merges the organisation's decisions (soa.yaml beside assay.toml) with what the
+    services' stored assessments show.
+    """
+    from assay.cli.store import open_cli_store
+    from assay.errors import ReportError
+    from assay.governance import load_governance
+    from assay.reports.run import soa_report
+    from assay.reports.soa_decisions import incomplete, load_decisions
+    from assay.reports.sources import load_scope
+    from assay.workspace import open_workspace
+
+    if output is None and not check:
+        raise ReportError("give the workbook to write with -o FILE, or --check")
+    ws = open_workspace(workspace)
+    governance = load_governance(ws)
+    decisions = load_decisions(ws.soa_path, governance.frameworks, ws.display(ws.soa_path))
+    if check:
+        missing = incomplete(decisions, governance.frameworks)
+        for line in missing:
+            echo(line)
+        where = ws.display(ws.soa_path)
+        if missing:
+            echo(
+                f"{len(missing)} Annex A control(s) without a decision or justification in {where}"
+            )
+            raise typer.Exit(1)
+        echo(f"every Annex A control is decided and justified in {where}")
+        return
     request = _request(service, as_of)
-    path = _destination(output, binary=True)
+    path = _destination(output or "", binary=True)
     assert path is not None
-    _run(workspace, store_url, request, lambda scope, _store: soa_report(scope, path))
+    with open_cli_store(store_url, ws, create=False) as store:
+        scope = load_scope(ws, governance, store, request, trend=False)
+        written = soa_report(scope, path, decisions=decisions, organisation=ws.organisation)
+    _finish(written, scope)
 
 
 #: A report that also needs the workspace (the OSCAL documents name it as their system).

@@ -152,6 +152,20 @@ def _test_lines(test: ControlTest) -> list[str]:
             f"- `{test.id}` (manual, satisfied by an attestation){summary}",
             "",
             f"  The attestation must show: {test.attestation}",
+            *(
+                ["", f"  Signed by a holder of: {', '.join(f'`{r}`' for r in test.attested_by)}"]
+                if test.attested_by
+                else []
+            ),
+            *(
+                [
+                    "",
+                    "  The document must show: "
+                    + ", ".join(f"{w} `{t}`" for w, t in test.must_show),
+                ]
+                if test.must_show
+                else []
+            ),
             *_sight_lines(ATTESTED),
         ]
     lines = [

@@ -50,6 +50,11 @@ class ControlTest:
     explain: str = ""
     manual: bool = False
     attestation: str = ""
+    #: Manual tests: role ids that may sign the attestation (empty: any signer).
+    attested_by: tuple[str, ...] = ()
+    #: Manual tests: what the supporting document must show, as (``heading`` or
+    #: ``field``, text) pairs.
+    must_show: tuple[tuple[str, str], ...] = ()
     description: str = ""
     #: A JSON Schema over the facts: when they match, the test is ``unverifiable``.
     unverifiable_when: dict[str, Any] | None = field(default=None, hash=False, compare=False)
@@ -66,6 +71,10 @@ class ControlTest:
                 manual=True,
                 attestation=raw["attestation"],
                 description=raw.get("description", ""),
+                attested_by=tuple(raw.get("attested_by", ())),
+                must_show=tuple(
+                    (what, text) for item in raw.get("must_show", ()) for what, text in item.items()
+                ),
             )
         return cls(
             id=test_id,
@@ -96,6 +105,8 @@ class Control:
     remediation: str = ""
     references: tuple[str, ...] = ()
     source: str = ""
+    #: Role ids that may approve a waiver of this control (empty: the workspace's default).
+    approved_by: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "") -> Control:
@@ -124,6 +135,7 @@ class Control:
             remediation=data.get("remediation", ""),
             references=tuple(data.get("references", ())),
             source=source,
+            approved_by=tuple(data.get("approved_by", ())),
         )
 
     @property
@@ -158,6 +170,8 @@ class Control:
             data["remediation"] = self.remediation
         if self.references:
             data["references"] = list(self.references)
+        if self.approved_by:
+            data["approved_by"] = list(self.approved_by)
         tests: list[dict[str, Any]] = []
         for test in self.tests:
             item: dict[str, Any] = {"id": test.id}
@@ -165,6 +179,10 @@ class Control:
                 item["description"] = test.description
             if test.manual:
                 item.update(manual=True, attestation=test.attestation)
+                if test.attested_by:
+                    item["attested_by"] = list(test.attested_by)
+                if test.must_show:
+                    item["must_show"] = [{what: text} for what, text in test.must_show]
             else:
                 item.update(kind=test.kind, expectation=test.expectation, explain=test.explain)
                 if test.unverifiable_when is not None:

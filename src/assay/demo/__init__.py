@@ -22,6 +22,7 @@ from assay.demo.assess_steps import (
     write_waiver,
 )
 from assay.demo.ci_samples import write_ci_artefacts
+from assay.demo.people_steps import write_people
 from assay.demo.report_steps import write_reports
 from assay.demo.steps import (
     DemoContext,
@@ -39,6 +40,7 @@ Step = Callable[[DemoContext], None]
 STEPS: list[Step] = [
     prepare_folder,
     write_workspace,
+    write_people,
     build_repositories,
     write_ci_artefacts,
     collect_evidence,

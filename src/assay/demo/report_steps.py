@@ -35,12 +35,14 @@ def write_reports(ctx: DemoContext) -> None:
         pack_report,
         soa_report,
     )
+    from assay.reports.soa_decisions import load_decisions
     from assay.reports.sources import ReportRequest, load_scope
     from assay.reports.verify_pack import verify_pack
     from assay.reports.verify_structure import VerifyOptions
 
     ws = ctx.workspace()
     governance = load_governance(ws)
+    decisions = load_decisions(ws.soa_path, governance.frameworks, ws.display(ws.soa_path))
     system = OscalSystem.from_workspace(ws)
     one = ReportRequest(service=str(ctx.state.get("pack_service", PACK_SERVICE)))
     every = ReportRequest()
@@ -52,7 +54,9 @@ def write_reports(ctx: DemoContext) -> None:
         ]
         scope = load_scope(ws, governance, store, every)
         written += [
-            soa_report(scope, ctx.out / "soa.xlsx"),
+            soa_report(
+                scope, ctx.out / "soa.xlsx", decisions=decisions, organisation=ws.organisation
+            ),
             oscal_report(
                 scope, every, ctx.out / "assessment-results.json", poam=False, system=system
             ),

@@ -66,12 +66,15 @@ def prepare_folder(ctx: DemoContext) -> None:
 
 
 def write_workspace(ctx: DemoContext) -> None:
-    """assay.toml and one service constitution per sample service."""
+    """assay.toml, the SoA decisions and one service constitution per sample service."""
     (ctx.root / "assay.toml").write_text(
         '[workspace]\nname = "Assay demo"\norganisation = "Example Organisation"\n\n'
         '[collect]\nsince = "P90D"\ntag_pattern = "v*"\n',
         encoding="utf-8",
     )
+    from assay.demo.soa_decisions import write_decisions
+
+    write_decisions(ctx.root / "soa.yaml")
     services = ctx.root / "services"
     services.mkdir()
     signer = make_ssh_key(ctx.out / "keys" / "demo-signing-key", "demo@example.org")

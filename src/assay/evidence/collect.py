@@ -12,7 +12,10 @@ For each service, in this order:
    cannot be read is not evidence: it is listed as skipped with its located reason, and
    the other files are still collected. Only a hostile file (a DOCTYPE with entities, a
    zip member escaping its folder, a zip bomb, a time after the collection) stops the
-   service;
+   service. Pipelines pulled from their CI system (``source: api``, or every GitHub and
+   GitLab pipeline with ``from_ci``) bring a ``ci.run`` record and their artefact
+   archives, which go through the same checks and parsers
+   (:mod:`assay.evidence.ci_pull_step`);
 4. approvals found in ``reviews`` drafts (self-reported: only those naming the author,
    by someone else, and not by an unlisted automation account) are handed to the repo
    collectors as :attr:`CollectContext.approvals` (commit id -> approvers);
@@ -30,14 +33,17 @@ against the kind's schema) and written with one :meth:`Store.record` call: one
 transaction per service, so a service's evidence is stored whole or not at all. A
 failure in one service is reported and the others still run.
 
-The core knows nothing of the command line: it takes a frozen :class:`CollectOptions`
-and reports progress through a callback.
+With ``from_ci``, services are gathered a few at a time in threads (the pulls wait on the
+network) and stored one after the other in their order. The core knows nothing of the
+command line: it takes a frozen :class:`CollectOptions` and reports progress through a
+callback.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -47,6 +53,7 @@ from assay.durations import parse_duration
 from assay.errors import AssayError, CollectorError, InvalidInput, WorkspaceError
 from assay.evidence.artefact_files import ArtefactScan, scan_folder
 from assay.evidence.ci.tables import workspace_table_files
+from assay.evidence.ci_pull_step import pull_service, pulled_pipelines
 from assay.evidence.collect_results import (
     Collected,
     CollectReport,
@@ -98,6 +105,10 @@ class CollectOptions:
     in_ci: bool | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
+    #: Pull every GitHub Actions and GitLab CI pipeline from its API (as ``source: api``),
+    #: collecting services ``workers`` at a time.
+    from_ci: bool = False
+    workers: int = 4
 
 
 @dataclass(frozen=True)
@@ -195,12 +206,31 @@ def collect(
     found = dict(load_collectors() if collectors is None else collectors)
     report = CollectReport()
     context_base = collection_context(environ)
-    for service in select_services(workspace, options):
+    chosen = select_services(workspace, options)
+
+    def gather(service: Service) -> tuple[_ServiceRun, list[EvidenceDraft] | AssayError]:
         run = _ServiceRun(workspace, service, options, environ, window, found, progress)
         run.narrowed = narrowed
         try:
             drafts = run.drafts()
             check_drafts(drafts, service.id, found)
+        except (CollectorError, InvalidInput) as exc:
+            return run, exc
+        return run, drafts
+
+    if options.from_ci and len(chosen) > 1:
+        # Services are pulled concurrently; their evidence is stored one at a time, in order.
+        with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+            gathered: Iterable[tuple[_ServiceRun, list[EvidenceDraft] | AssayError]] = list(
+                pool.map(gather, chosen)
+            )
+    else:
+        gathered = map(gather, chosen)
+    for run, drafts in gathered:
+        service = run.service
+        try:
+            if isinstance(drafts, AssayError):
+                raise drafts
             # All or nothing per service: a draft its kind refuses stores nothing for this
             # service, and the other services are still collected.
             results = writer.record(drafts, context={**context_base, "service": service.id})
@@ -266,6 +296,7 @@ class _ServiceRun:
         self.narrowed: str | None = None
         self.steps = (
             len(self.repos) * (1 + len(self.by_target["repo"]))
+            + (1 if pulled_pipelines(service.pipelines, options.from_ci) else 0)
             + (len(self.by_target["environment"]) if self.ci else 0)
             + 1
         )
@@ -290,6 +321,20 @@ class _ServiceRun:
         targets = [self._prepare(ref, path) for ref, path in self.repos]
         self.tell("artefacts")
         drafts.extend(self._artefacts(targets))
+        pulled = pulled_pipelines(self.service.pipelines, self.options.from_ci)
+        if pulled:
+            self.tell("CI runs and artefacts from the CI system")
+            drafts.extend(
+                pull_service(
+                    pulled,
+                    targets,
+                    self.context,
+                    lambda files, context: self._parse_targets(
+                        self._expand(files), self.by_target["artefact"], context
+                    ),
+                    lambda where, why: self.skipped.append(Skipped(self.service.id, where, why)),
+                )
+            )
         approvals = approvals_from(drafts, targets, self.context.reviewers)
         sources = [d.collector for d in drafts if d.kind == "reviews"]
         repo_collectors = self.by_target["repo"]
@@ -401,7 +446,10 @@ class _ServiceRun:
         self.skipped.extend(Skipped(self.service.id, u.name, u.reason) for u in unread)
 
     def _parse_targets(
-        self, targets: list[ArtefactTarget], parsers: Sequence[Collector]
+        self,
+        targets: list[ArtefactTarget],
+        parsers: Sequence[Collector],
+        context: CollectContext | None = None,
     ) -> list[EvidenceDraft]:
         chosen: dict[str, list[ArtefactTarget]] = {}
         for target in targets:
@@ -415,7 +463,7 @@ class _ServiceRun:
         drafts: list[EvidenceDraft] = []
         for name, files in chosen.items():
             collector = self.collectors[name]
-            outcome = _guard_files(collector, files, self.context)
+            outcome = _guard_files(collector, files, context or self.context)
             self._note(outcome.unread)
             drafts.extend(outcome.drafts)
         return drafts

@@ -33,6 +33,10 @@ REVIEWS_KIND = "reviews"
 #: The artefact a ``git.history`` record carries when self-reported approvals counted.
 APPROVALS_ARTEFACT = "self-reported-approvals.json"
 
+#: The artefact a record made from a run pulled from the CI system's API carries (the run
+#: and the archives' digests): such evidence was fetched by Assay, not written by a job.
+PULLED_ARTEFACT = "ci-pull.json"
+
 #: Name endings that mark an automation account (compared in lower case).
 BOT_SUFFIXES: tuple[str, ...] = ("[bot]", "-bot", "bot")
 

@@ -4,7 +4,7 @@ A catalog's optional ``soa`` block lists the framework's sheets: each with a tit
 it is the SoA proper (``primary``), the groups whose requirements it lists (``scope``), its
 leading columns, and the words the workbook's subject uses for it. A catalog without the
 block gets one sheet named by its short title, listing every assessable requirement. Every
-framework sheet ends with the same six status columns (:data:`STATUS_HEADERS`).
+framework sheet ends with the same status columns (:data:`STATUS_HEADERS`).
 """
 
 from __future__ import annotations
@@ -21,22 +21,26 @@ if TYPE_CHECKING:
 
 # What a leading column can show, with its default header and width.
 COLUMN_DEFAULTS: dict[str, tuple[str, int]] = {
-    "id": ("Requirement", 14),
-    "title": ("Title", 48),
-    "group": ("Group", 30),
-    "parent_group": ("Parent group", 16),
-    "applicable": ("Applicable", 11),
-    "justification": ("Justification", 50),
-    "met": ("Met", 14),
-    "rag": ("RAG", 8),
+    "id": ("Requirement", 12),
+    "title": ("Title", 34),
+    "group": ("Group", 20),
+    "parent_group": ("Parent group", 14),
+    "applicable": ("Applicable", 10),
+    "basis": ("Basis", 16),
+    "justification": ("Justification", 40),
+    "risks": ("Risk references", 11),
+    "owner": ("Owner", 14),
+    "met": ("Met", 12),
+    "rag": ("RAG", 7),
 }
 STATUS_HEADERS = (
     "Implementation status",
+    "Where",
     "Implementing controls",
-    "Latest result",
     "Results across services",
     "Evidence references",
     "Last verified",
+    "Notes",
 )
 
 
@@ -115,7 +119,7 @@ def layout(framework: Framework) -> tuple[SoaSheet, ...]:
     sheets = framework.soa or (SoaSheet(),)
     lead = tuple(
         column(value)
-        for value in ("id", "title", "group", "applicable", "justification")
+        for value in ("id", "title", "group", "applicable", "basis", "justification", "owner")
         if value != "group" or framework.groups
     )
     return tuple(

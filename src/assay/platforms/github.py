@@ -48,6 +48,8 @@ from urllib.parse import quote, urlsplit
 
 from assay.durations import isoformat
 from assay.evidence.parsing.values import parse_time
+from assay.platforms import github_actions
+from assay.platforms.ci_model import CiArtefact, CiRun, Download, RunList
 from assay.platforms.github_protection import read_protection
 from assay.platforms.identity import Platform, token_help
 from assay.platforms.model import Access, Approval, ChangeRequest, MergeMethod, Protection, Reviews
@@ -344,6 +346,22 @@ class GitHubProvider:
         if self.transport.credentials is None:
             return Protection(self._no_token(), branch, environments_access=self._no_token())
         return read_protection(self.transport, self._repo_path, branch)
+
+    # ----------------------------------------------------------------- Actions
+
+    def ci_runs(self, branch: str | None, commit: str) -> RunList:
+        """The workflow runs of ``commit`` on ``branch`` (:mod:`.github_actions`)."""
+        if self.transport.credentials is None:
+            return RunList(self._no_token())
+        return github_actions.list_runs(
+            self.transport, self._repo_path, self.platform.project, branch, commit
+        )
+
+    def ci_details(self, run: CiRun) -> CiRun | Access:
+        return github_actions.details(self.transport, self._repo_path, run)
+
+    def ci_download(self, artefact: CiArtefact, max_bytes: int) -> Download:
+        return self.transport.download(artefact.download, max_bytes)
 
 
 def _read_kept(path: Path, marker: str) -> tuple[list[Mapping[str, Any]], bool] | None:

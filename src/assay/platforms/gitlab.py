@@ -6,14 +6,17 @@ endpoint is the REST base's sibling: ``https://host/prefix/api/v4`` reads GraphQ
 ``https://host/prefix/api/graphql``.
 
 Reviews: :mod:`~assay.platforms.gitlab_reviews`. Protection:
-:mod:`~assay.platforms.gitlab_protection`. Without a token nothing is sent and both
-answer ``no_token``.
+:mod:`~assay.platforms.gitlab_protection`. CI pipelines:
+:mod:`~assay.platforms.gitlab_pipelines`. Without a token nothing is sent and every
+read answers ``no_token``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from assay.platforms import gitlab_pipelines
+from assay.platforms.ci_model import CiArtefact, CiRun, Download, RunList
 from assay.platforms.gitlab_protection import read_protection
 from assay.platforms.gitlab_reviews import LIMIT, PAGE, read_reviews
 from assay.platforms.identity import Platform, token_help
@@ -58,3 +61,16 @@ class GitLabProvider:
         if missing is not None:
             return Protection(missing, branch, environments_access=missing)
         return read_protection(self.transport, self.platform.project, branch)
+
+    def ci_runs(self, branch: str | None, commit: str) -> RunList:
+        """The pipelines of ``commit`` on ``branch`` (:mod:`.gitlab_pipelines`)."""
+        missing = self._no_token()
+        if missing is not None:
+            return RunList(missing)
+        return gitlab_pipelines.list_runs(self.transport, self.platform.project, branch, commit)
+
+    def ci_details(self, run: CiRun) -> CiRun | Access:
+        return gitlab_pipelines.details(self.transport, self.platform.project, run)
+
+    def ci_download(self, artefact: CiArtefact, max_bytes: int) -> Download:
+        return self.transport.download(artefact.download, max_bytes)

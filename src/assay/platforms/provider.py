@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from assay.platforms.ci_model import CiArtefact, CiRun, Download, RunList
 from assay.platforms.identity import Platform
-from assay.platforms.model import Protection, Reviews
+from assay.platforms.model import Access, Protection, Reviews
 from assay.platforms.transport import Transport
 
 
@@ -29,4 +30,16 @@ class PlatformProvider(Protocol):
 
     def protection(self, branch: str) -> Protection:
         """How ``branch`` is protected, and the project's deployment environments."""
+        ...
+
+    def ci_runs(self, branch: str | None, commit: str) -> RunList:
+        """The CI runs of ``commit`` on ``branch``, newest first (without details)."""
+        ...
+
+    def ci_details(self, run: CiRun) -> CiRun | Access:
+        """``run`` with its jobs, deployments and artefacts."""
+        ...
+
+    def ci_download(self, artefact: CiArtefact, max_bytes: int) -> Download:
+        """An artefact archive's bytes, or why not."""
         ...

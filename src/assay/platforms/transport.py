@@ -17,30 +17,58 @@
 401, 403 (not a rate limit) and 404 are answers, returned to the provider, which turns them
 into :class:`~assay.platforms.model.Access` values. The token travels only in a request
 header and never appears in an error or in ``repr``.
+
+**Downloads** (:meth:`Transport.download`, CI artefact archives) are read as bytes, never
+as JSON, and size-capped while streaming. Their redirects are followed by hand: within the
+API's origin with the token; to another host (GitHub and GitLab hand archives out from
+blob storage through short-lived signed URLs) *without* any credentials, never from https
+to http, at most :data:`MAX_REDIRECTS` hops.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import certifi
 import httpx
 
 from assay import __version__
 from assay.display import mask_url
 from assay.errors import CollectorError
 from assay.platforms.cache import Entry, ResponseCache, cache_key
+from assay.platforms.ci_model import Download
 from assay.platforms.identity import Credentials
 
 _NEXT = re.compile(r'<([^<>]+)>\s*;\s*rel="?next"?')
 MAX_PAGES = 1000
 MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_REDIRECTS = 5
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One certificate-checking TLS context for every client of the process.
+
+    Building one reads the whole CA bundle (some 70 ms); a collection opens a client per
+    repository and per pipeline, so they share it. It trusts what httpx would: the
+    ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` the environment names, else certifi's bundle.
+    """
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = os.environ.get("SSL_CERT_DIR") or None
+    if cafile is None and capath is None:
+        cafile = certifi.where()
+    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 class PlatformError(CollectorError):
@@ -101,6 +129,7 @@ class Transport:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers=headers,
             follow_redirects=True,
+            verify=tls_context(),
         )
 
     def __repr__(self) -> str:
@@ -149,6 +178,72 @@ class Transport:
                 return
             response = self._send("GET", self.url(following), None)
         raise PlatformError(f"{mask_url(path)}: more than {MAX_PAGES} pages; refused")
+
+    def download(self, path: str, max_bytes: int) -> Download:
+        """An archive's bytes (see the module docstring); 404, 410, 401 and 403 are values."""
+        url = self.url(path)
+        for _ in range(MAX_REDIRECTS + 1):
+            on_api = urlsplit(url)[:2] == self._origin
+            status, headers, data = self._fetch(url, on_api, max_bytes)
+            if status in _REDIRECTS and headers.get("location"):
+                following = urljoin(url, headers["location"])
+                if urlsplit(url).scheme == "https" and urlsplit(following).scheme != "https":
+                    raise PlatformError(f"{mask_url(url)}: redirected to plain http; refused")
+                if urlsplit(following).scheme not in ("https", "http"):
+                    raise PlatformError(f"{mask_url(url)}: redirected to {mask_url(following)}")
+                url = following
+                continue
+            if status == 200:
+                if data is None:
+                    return Download("too_large", None, f"over the {max_bytes:,} byte limit")
+                return Download("read", data)
+            if status == 410:
+                return Download("expired", None, "HTTP 410: gone from the CI system")
+            if status == 404:
+                return Download("missing", None, "HTTP 404: not found (expired or deleted?)")
+            return Download("refused", None, f"HTTP {status}")
+        raise PlatformError(f"{mask_url(path)}: more than {MAX_REDIRECTS} redirects; refused")
+
+    def _fetch(
+        self, url: str, on_api: bool, max_bytes: int
+    ) -> tuple[int, dict[str, str], bytes | None]:
+        """One hop of a download: the token only on the API's origin; the body read up to
+        ``max_bytes`` (None past it). Retries and rate limits as for any request."""
+        attempt = 0
+        while True:
+            if on_api:
+                self._wait_for_budget()
+            headers = dict(self.credentials.headers()) if (on_api and self.credentials) else {}
+            headers["Accept"] = "*/*"
+            self.requests += 1
+            try:
+                with self._client.stream(
+                    "GET", url, headers=headers, follow_redirects=False
+                ) as answer:
+                    if answer.status_code in (403, 429):
+                        answer.read()  # a refusal's short message says if it is a limit
+                    wait = self._rate_limit_wait(answer) if on_api else None
+                    retry = wait is not None or answer.status_code >= 500
+                    data = None if retry else _capped(answer, max_bytes)
+            except httpx.TransportError as exc:
+                if attempt >= self.retries:
+                    raise PlatformError(
+                        f"{mask_url(url)}: {type(exc).__name__} after {attempt + 1} attempts"
+                    ) from None
+                self._pause(self._backoff(attempt))
+                attempt += 1
+                continue
+            if retry:
+                if attempt >= self.retries:
+                    raise PlatformError(f"{mask_url(url)}: HTTP {answer.status_code}, gave up")
+                self._pause(wait if wait is not None else self._backoff(attempt), url)
+                attempt += 1
+                continue
+            if on_api:
+                self.charged += 1
+                self._note_budget(answer)
+            found = {name.lower(): value for name, value in answer.headers.items()}
+            return answer.status_code, found, data
 
     # ----------------------------------------------------------------- machinery
 
@@ -273,3 +368,20 @@ class Transport:
             delay = self._not_before - self.clock()
             self._not_before = 0.0
             self._pause(delay)
+
+
+def _capped(answer: httpx.Response, max_bytes: int) -> bytes | None:
+    """The body of a 200 answer, or None once it passes ``max_bytes`` (reading stops)."""
+    if answer.status_code != 200:
+        return b""
+    declared = answer.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in answer.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -154,6 +154,10 @@ def coverage_chart(rows: Sequence[CoverageBar], *, width: int = 480) -> Markup:
             f'<text x="{width - 54}" y="{y + 14}" font-size="11" {FONT}>{ratio * 100:.0f}%</text>'
         )
     legend_y = len(rows) * 30 + 14
+    body.append(
+        f'<text x="{label_width}" y="{legend_y + 18}" font-size="10" {FONT}>'
+        "Percentages: requirements the library covers, not compliance</text>"
+    )
     for index, name in enumerate(COVERAGE_COLOURS):
         lx = label_width + index * 100
         body.append(
@@ -161,7 +165,12 @@ def coverage_chart(rows: Sequence[CoverageBar], *, width: int = 480) -> Markup:
             f'fill="{COVERAGE_COLOURS[name]}"/>'
         )
         body.append(f'<text x="{lx + 14}" y="{legend_y}" font-size="11" {FONT}>{name}</text>')
-    return _svg(width, legend_y + 8, "Framework coverage by the control library", body)
+    return _svg(
+        width,
+        legend_y + 26,
+        "Library coverage of each framework's requirements (not a compliance score)",
+        body,
+    )
 
 
 def trend_chart(points: Sequence[tuple[str, float]], *, width: int = 480) -> Markup:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from assay import __version__
@@ -20,6 +21,7 @@ from assay.controls.model import Control, ControlTest, severity_rank
 from assay.display import mask_url
 from assay.evidence.model import Evidence
 from assay.evidence.reader import EvidenceReader
+from assay.evidence.trust import PULLED_ARTEFACT
 from assay.governance import Governance
 from assay.mappings.coverage import requirement_status
 from assay.reports.expectation import describe
@@ -28,6 +30,7 @@ from assay.reports.model import (
     AttestationRow,
     ControlView,
     EvidenceRow,
+    FindingRow,
     FrameworkView,
     GapRow,
     LinkRow,
@@ -42,6 +45,7 @@ from assay.reports.model import (
     status_order,
     worst_result,
 )
+from assay.reports.reasons import outcome_words, people_reasons
 from assay.workspace import Service
 
 if TYPE_CHECKING:
@@ -67,6 +71,8 @@ class ReportSources:
     ledger_head: tuple[int, str] | None = None
     assessment_id: str | None = None
     history: Sequence[Assessment] = field(default_factory=tuple)
+    #: The organisation the workspace names, for the cover.
+    organisation: str = ""
     #: The ledger entries and anchor a pack carries (:mod:`assay.reports.ledger_proof`).
     ledger: LedgerProof | None = None
 
@@ -96,7 +102,7 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
     )
     artefacts = tuple(artefact for row in evidence for artefact in row.artefacts)
     return ServiceReport(
-        facts=_facts(sources),
+        facts=_facts(sources, evidence),
         assessment=assessment,
         controls=controls,
         gaps=gaps,
@@ -110,9 +116,22 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
     )
 
 
-def _facts(sources: ReportSources) -> PackFacts:
+def _period(
+    assessment: Assessment, evidence: Sequence[EvidenceRow]
+) -> tuple[tuple[datetime, datetime] | None, str]:
+    """The period the pack covers: from the earliest observation of the evidence used to
+    the assessment's as-of time (the workspace sets no audit period)."""
+    seen = [row.observed_at for row in evidence if row.observed_at is not None]
+    if not seen:
+        return None, ""
+    start = min(min(seen), assessment.as_of)
+    return (start, assessment.as_of), "from the earliest evidence used to the assessment date"
+
+
+def _facts(sources: ReportSources, evidence: Sequence[EvidenceRow]) -> PackFacts:
     service = sources.service
     assessment = sources.assessment
+    period, basis = _period(assessment, evidence)
     return PackFacts(
         service=service.id,
         service_name=service.name,
@@ -142,6 +161,9 @@ def _facts(sources: ReportSources) -> PackFacts:
         assessment_hash=assessment.hash,
         assessment_id=sources.assessment_id,
         ledger_head=sources.ledger_head,
+        organisation=sources.organisation,
+        period=period,
+        period_basis=basis,
     )
 
 
@@ -167,6 +189,17 @@ def subject_text(subject: dict[str, Any]) -> str:
     if subject.get("control"):
         return f"control {subject['control']}"
     return "service"
+
+
+def ci_origin(record: Evidence) -> str:
+    """How pipeline evidence reached Assay: pulled from the CI system's API, or written by
+    the CI job itself (its environment, or a folder of reports); empty for other evidence."""
+    if not record.subject.get("pipeline"):
+        return ""
+    pulled = record.facts.get("source") == "api" or any(
+        artefact.name == PULLED_ARTEFACT for artefact in record.artefacts
+    )
+    return " (pulled from the CI API)" if pulled else " (written by the CI job)"
 
 
 def _evidence_rows(
@@ -196,7 +229,7 @@ def _evidence_rows(
 
 
 def _evidence_row(record: Evidence, options: ReportOptions) -> EvidenceRow:
-    source = subject_text(record.subject)
+    source = subject_text(record.subject) + ci_origin(record)
     artefacts = []
     for artefact in record.artefacts:
         embedded = artefact.size <= options.max_attachment_bytes
@@ -271,12 +304,22 @@ def _control_view(
         evidence=tuple(evidence[eid] for eid in result.evidence_ids if eid in evidence),
         links=links,
         self_reported=result.self_reported,
+        summary=people_reasons(result),
     )
 
 
 def _outcomes(result: Result, test_id: str) -> tuple[OutcomeRow, ...]:
     return tuple(
-        OutcomeRow(o.test, o.subject, o.status, o.message, o.evidence_id, o.self_reported)
+        OutcomeRow(
+            o.test,
+            o.subject,
+            o.status,
+            o.message,
+            o.evidence_id,
+            o.self_reported,
+            summary="" if o.status == "pass" else outcome_words(o),
+            findings=tuple(FindingRow(f.file, f.line, f.message, f.repo) for f in o.findings),
+        )
         for o in result.tests
         if o.test == test_id
     )
@@ -334,6 +377,7 @@ def _gap_row(result: Result) -> GapRow:
         remediation=result.remediation,
         waiver=result.waiver,
         self_reported=result.self_reported,
+        summary=people_reasons(result),
     )
 
 

@@ -9,13 +9,14 @@ and skip both. The stylesheet is inlined, so the HTML is one self-contained file
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from assay.durations import isoformat
 from assay.reports.charts import CoverageBar, coverage_chart, status_chart, trend_chart
@@ -51,6 +52,28 @@ def css_token(value: str) -> str:
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in value)
 
 
+_HEX_RUN = re.compile(r"\b[0-9a-f]{16,}\b")
+
+
+def tokens(value: str) -> Markup:
+    """Text whose hex runs (commit ids, hashes) never break or hyphenate: redacted,
+    escaped, each run of 16 or more hex digits kept whole."""
+    text = str(escape(redact(value)))
+    return Markup(_HEX_RUN.sub(lambda m: f'<span class="hash">{m.group(0)}</span>', text))  # noqa: S704  # nosec B704 - escaped above
+
+
+def technical(value: str) -> Markup:
+    """A technical line as printed: counts agree with their nouns, hex runs kept whole."""
+    from assay.reports.reasons import singular_after_one
+
+    return tokens(singular_after_one(value))
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 control``, ``2 controls``; ``plural`` for nouns that do not just add an s."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def status_label(value: str) -> str:
     return value.replace("_", " ")
 
@@ -70,6 +93,9 @@ def environment() -> Environment:
         when=when,
         w3c=isoformat,  # the W3C date-time form PDF metadata is written from
         filesize=filesize,
+        count=count,
+        tokens=tokens,
+        technical=technical,
         css_token=css_token,
         status_label=status_label,
         control_anchor=lambda cid: anchor("control", cid),

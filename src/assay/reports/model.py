@@ -72,6 +72,25 @@ class OutcomeRow:
     evidence_id: str | None
     #: The self-reported kind the evidence rests on, or ``None`` when tested.
     self_reported: str | None = None
+    #: What was wrong, in words for people (:mod:`assay.reports.reasons`); empty on a pass.
+    summary: str = ""
+    #: Each finding behind a failure: ``(file, line, what)``, with the repository if known.
+    findings: tuple[FindingRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A problem at a line of a file, as the control's section prints it."""
+
+    file: str
+    line: int
+    message: str
+    repo: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``repo:path:line`` (``path:line`` without a repository)."""
+        return f"{self.repo + ':' if self.repo else ''}{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -140,10 +159,17 @@ class ControlView:
     links: tuple[LinkRow, ...]
     #: The self-reported kinds the result rests on (docs/trust.md); empty when tested.
     self_reported: tuple[str, ...] = ()
+    #: Why it did not pass, in words for people (the reasons above are the technical lines).
+    summary: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:
         return anchor("control", self.id)
+
+    @property
+    def findings(self) -> tuple[FindingRow, ...]:
+        """Every finding of every test, in test order."""
+        return tuple(f for test in self.tests for o in test.outcomes for f in o.findings)
 
 
 @dataclass(frozen=True)
@@ -160,6 +186,8 @@ class GapRow:
     remediation: str
     waiver: WaiverInfo | None
     self_reported: tuple[str, ...] = ()
+    #: Why it did not pass, in words for people.
+    summary: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,6 +262,11 @@ class PackFacts:
     assessment_hash: str
     assessment_id: str | None
     ledger_head: tuple[int, str] | None
+    #: The organisation the workspace names (``[workspace] organisation`` in assay.toml).
+    organisation: str = ""
+    #: The period the pack covers: first and last day, and how it was decided.
+    period: tuple[datetime, datetime] | None = None
+    period_basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -309,6 +342,7 @@ __all__ = [
     "AttestationRow",
     "ControlView",
     "EvidenceRow",
+    "FindingRow",
     "FrameworkView",
     "GapRow",
     "LinkRow",

@@ -1,4 +1,5 @@
-"""The evidence pack: the report HTML rendered by WeasyPrint to PDF/A-3b, with attachments.
+"""The evidence pack: the report HTML rendered by WeasyPrint to a tagged PDF/A-3u, with
+attachments.
 
 Rendering is deterministic: the PDF's dates are the assessment's creation time, its
 file identifier is derived from its content, attachments carry the same fixed dates,
@@ -50,7 +51,12 @@ from assay.reports.redact import redact
 #: Reads an artefact's bytes by sha256 (``Store.blob``); ``None`` when it is not stored.
 BlobSource = Callable[[str], bytes | None]
 
-PDF_VARIANT = "pdf/a-3b"
+#: PDF/A-3, level U: every glyph maps to Unicode (so text copies out as printed). The
+#: pack is also tagged (:data:`PDF_TAGS`); level A would claim more of the structure than
+#: can be checked here (docs/reports.md, "Accessibility and PDF/A").
+PDF_VARIANT = "pdf/a-3u"
+#: A tagged PDF: structure tree, headings, table header cells, figures with alt text.
+PDF_TAGS = True
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ PLACEHOLDER = b"assay manifest placeholder: replaced before the PDF is written\n
 
 
 def render_pdf(html: str, files: list[PackFile], moment: datetime) -> tuple[bytes, tuple[str, ...]]:
-    """HTML to PDF/A-3b with exactly ``files`` attached, dated ``moment``."""
+    """HTML to tagged PDF/A-3u with exactly ``files`` attached, dated ``moment``."""
     from assay.reports.fetcher import AssetFetcher
 
     fetcher = AssetFetcher()
@@ -165,7 +171,7 @@ def render_pdf(html: str, files: list[PackFile], moment: datetime) -> tuple[byte
 def render_pack_pdf(
     html: str, files: list[PackFile], moment: datetime, core: dict[str, Any]
 ) -> tuple[bytes, dict[str, Any], tuple[str, ...]]:
-    """HTML to PDF/A-3b dated ``moment``, with ``files`` and the manifest attached.
+    """HTML to tagged PDF/A-3u dated ``moment``, with ``files`` and the manifest attached.
 
     ``core`` is the manifest without its pages; the returned manifest has them.
     """
@@ -231,6 +237,28 @@ class _ManifestFinisher:
         params["Size"] = len(data)
         pdf.info[METADATA_KEY.lstrip("/")] = pydyf.String(sha256_hex(data))
         self.manifest = manifest
+
+
+def list_attachments_once(pdf: Any) -> None:
+    """The catalog's ``/AF`` with each file specification once, in first-seen order.
+
+    WeasyPrint's PDF/A-3 step adds every attachment twice, once from the embedded files
+    name tree and once from the file specification objects; a reader listing associated
+    files would show each twice.
+    """
+    import pydyf
+
+    listed = pdf.catalog.get("AF")
+    if listed is None:
+        return
+    keys: set[str] = set()
+    kept: list[Any] = []
+    for reference in listed:
+        key = reference.decode() if isinstance(reference, bytes) else str(reference)
+        if key not in keys:
+            keys.add(key)
+            kept.append(reference)
+    pdf.catalog["AF"] = pydyf.Array(kept)
 
 
 def _resolve(pdf: Any, reference: Any) -> Any:
@@ -326,22 +354,31 @@ def _render(html: str, files: list[PackFile], when: datetime, fetcher: Any, fini
     ]
     pdf = document.write_pdf(
         pdf_variant=PDF_VARIANT,
+        pdf_tags=PDF_TAGS,
         custom_metadata=True,
         attachments=attachments,
         uncompressed_pdf=False,
-        finisher=finisher,
+        finisher=lambda document, pdf: _finish(document, pdf, finisher),
     )
     if not isinstance(pdf, bytes):  # pragma: no cover - write_pdf without target returns bytes
         raise ReportError("cannot render the PDF: the renderer returned no bytes")
     return pdf
 
 
+def _finish(document: Any, pdf: Any, finisher: Any) -> None:
+    list_attachments_once(pdf)
+    if finisher is not None:
+        finisher(document, pdf)
+
+
 def render_plain_pdf(html: str) -> bytes:
-    """The same HTML through WeasyPrint with no attachments: the benchmark's baseline."""
+    """The same HTML through WeasyPrint alone, same variant and tagging, no attachments."""
     from weasyprint import HTML
 
     from assay.reports.fetcher import AssetFetcher
 
-    result = HTML(string=html, url_fetcher=AssetFetcher()).write_pdf()
+    result = HTML(string=html, url_fetcher=AssetFetcher()).write_pdf(
+        pdf_variant=PDF_VARIANT, pdf_tags=PDF_TAGS
+    )
     assert isinstance(result, bytes)
     return result

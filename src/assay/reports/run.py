@@ -20,6 +20,7 @@ from assay.reports.sources import ReportRequest, ReportStore, Scope, require_ass
 if TYPE_CHECKING:
     from assay.reports.oscal_actors import OscalSystem
     from assay.reports.sign import SignOptions
+    from assay.reports.soa_decisions import Decisions
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,9 @@ def pack_report(
     )
 
 
-def _generated(scope: Scope) -> datetime:
-    moments = [s.assessment.created_at for s in scope.assessed]
-    return max(moments) if moments else datetime.now(UTC)
-
-
-def soa_report(scope: Scope, path: Path) -> Written:
+def soa_report(
+    scope: Scope, path: Path, *, decisions: Decisions | None = None, organisation: str = ""
+) -> Written:
     from assay.reports.soa import build_workbook
     from assay.reports.soa_model import ServiceAssessment
 
@@ -112,7 +110,13 @@ def soa_report(scope: Scope, path: Path) -> Written:
         ServiceAssessment(service, sources.assessment if sources else None)
         for service, sources in scope.services
     ]
-    data = build_workbook(scope.governance, items, generated=_generated(scope))
+    data = build_workbook(
+        scope.governance,
+        items,
+        generated=datetime.now(UTC),
+        decisions=decisions,
+        organisation=organisation,
+    )
     return _emit(path, data, f"Statement of Applicability for {len(items)} service(s)")
 
 

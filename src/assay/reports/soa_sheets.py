@@ -20,7 +20,10 @@ from assay.governance import Governance
 from assay.mappings.catalog import Framework
 from assay.mappings.soa_layout import STATUS_HEADERS, SoaSheet, layout
 from assay.reports.sheet_names import SheetNames
+from assay.reports.soa_cover import COVER, cover_sheet
+from assay.reports.soa_decisions import Decisions
 from assay.reports.soa_model import (
+    APPLICABLE_VALUES,
     IMPLEMENTATION_STATUSES,
     MET_VALUES,
     RAG_VALUES,
@@ -31,9 +34,10 @@ from assay.reports.soa_model import (
     met_and_rating,
     requirement_rows,
     unverifiable_wording,
+    words,
 )
 
-WAIVER_STATES = ("active", "expired")
+WAIVER_STATES = ("Active", "Expired")
 GAPS, WAIVERS, SCOPE = "Gap register", "Waivers", "Scope"
 
 
@@ -60,11 +64,8 @@ def naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
-_STATUS_WIDTHS = (20, 34, 13, 28, 40, 17)
-_STATUS_CHOICES = {
-    "Implementation status": IMPLEMENTATION_STATUSES,
-    "Latest result": RESULT_STATUSES,
-}
+_STATUS_WIDTHS = (16, 30, 16, 20, 27, 16, 28)
+_STATUS_CHOICES = {"Implementation status": IMPLEMENTATION_STATUSES}
 # What each kind of leading column shows, and the values it accepts (if a fixed list).
 _VALUES: dict[str, Callable[[RequirementRow], Any]] = {
     "id": attrgetter("id"),
@@ -72,12 +73,15 @@ _VALUES: dict[str, Callable[[RequirementRow], Any]] = {
     "group": attrgetter("group"),
     "parent_group": attrgetter("parent_group"),
     "applicable": attrgetter("applicable"),
+    "basis": attrgetter("basis"),
     "justification": attrgetter("justification"),
+    "risks": attrgetter("risks"),
+    "owner": attrgetter("owner"),
     "met": lambda row: met_and_rating(row)[0],
     "rag": lambda row: met_and_rating(row)[1],
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "applicable": ("Yes", "No"),
+    "applicable": APPLICABLE_VALUES,
     "met": MET_VALUES,
     "rag": RAG_VALUES,
 }
@@ -86,20 +90,33 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 def _tail(row: RequirementRow) -> list[Any]:
     return [
         row.implementation,
+        row.where,
         row.controls,
-        row.result,
         row.result_counts,
         row.evidence,
         naive(row.last_verified),
+        row.notes,
     ]
 
 
-def sheets(governance: Governance, scope: Sequence[ServiceAssessment]) -> list[SheetSpec]:
-    """Every sheet of the workbook, in order: the frameworks', then gaps, waivers, scope."""
+def sheets(
+    governance: Governance,
+    scope: Sequence[ServiceAssessment],
+    *,
+    decisions: Decisions | None = None,
+    organisation: str = "",
+    generated: datetime | None = None,
+) -> list[SheetSpec]:
+    """Every sheet of the workbook, in order: the cover, the frameworks', then gaps,
+    waivers and scope."""
     index = ResultIndex(scope)
-    names = SheetNames(reserved=(GAPS, WAIVERS, SCOPE))
+    decided = decisions or Decisions()
+    names = SheetNames(reserved=(COVER, GAPS, WAIVERS, SCOPE))
+    frameworks = framework_sheets(governance, index, names, decided)
+    cover = cover_sheet(governance, scope, decided, organisation=organisation, generated=generated)
     return [
-        *framework_sheets(governance, index, names),
+        SheetSpec(cover.title, cover.columns, cover.rows, freeze="A2"),
+        *frameworks,
         _gaps(scope),
         _waivers(scope),
         _scope(scope),
@@ -107,7 +124,7 @@ def sheets(governance: Governance, scope: Sequence[ServiceAssessment]) -> list[S
 
 
 def framework_sheets(
-    governance: Governance, index: ResultIndex, names: SheetNames
+    governance: Governance, index: ResultIndex, names: SheetNames, decisions: Decisions
 ) -> list[SheetSpec]:
     """Each loaded framework's sheets as its catalog lays them out: primary sheets first,
     then in the order the catalogs were loaded (built-in, then the workspace's)."""
@@ -119,7 +136,7 @@ def framework_sheets(
     planned.sort(key=lambda item: item[:3])
     return [
         _framework_sheet(
-            governance, index, framework, sheet, names.claim(sheet.title, framework.id)
+            governance, index, framework, sheet, names.claim(sheet.title, framework.id), decisions
         )
         for _, _, _, framework, sheet in planned
     ]
@@ -131,6 +148,7 @@ def _framework_sheet(
     framework: Framework,
     sheet: SoaSheet,
     title: str,
+    decisions: Decisions,
 ) -> SheetSpec:
     lead = sheet.columns
     spec = SheetSpec(
@@ -147,7 +165,10 @@ def _framework_sheet(
         keyword=(framework.short_title or framework.title) if sheet.primary else "",
     )
     values = [_VALUES[column.value] for column in lead]
-    for row in requirement_rows(governance, framework.id, index, groups=sheet.scope):
+    found = requirement_rows(
+        governance, framework.id, index, groups=sheet.scope, decisions=decisions
+    )
+    for row in found:
         spec.rows.append([*(value(row) for value in values), *_tail(row)])
     return spec
 
@@ -169,13 +190,13 @@ def _gaps(scope: Sequence[ServiceAssessment]) -> SheetSpec:
         [
             ("Service", 18),
             ("Control", 9),
-            ("Title", 34),
-            ("Status", 10),
-            ("Underlying status", 11),
+            ("Title", 28),
+            ("Status", 14),
+            ("Underlying status", 14),
             ("Severity", 9),
             ("Owner", 20),
-            ("Reason", 60),
-            ("Remediation", 44),
+            ("Reason", 50),
+            ("Remediation", 36),
             ("Waiver approver", 18),
             ("Waiver expires", 13),
         ],
@@ -190,8 +211,9 @@ def _gaps(scope: Sequence[ServiceAssessment]) -> SheetSpec:
                 continue
             waiver = result.waiver
             sheet.rows.append([
-                item.service.id, result.control, result.title, result.status,
-                result.underlying_status or "", result.severity, result.owner_role,
+                item.service.id, result.control, result.title, words(result.status),
+                words(result.underlying_status) if result.underlying_status else "",
+                result.severity, result.owner_role,
                 "\n".join(_with_trust(result)), result.remediation,
                 waiver.approver if waiver else "",
                 waiver.expires.isoformat() if waiver else "",
@@ -222,7 +244,7 @@ def _waivers(scope: Sequence[ServiceAssessment]) -> SheetSpec:
             waiver = result.waiver
             if waiver is not None:
                 sheet.rows.append([
-                    item.service.id, result.control, waiver.state, waiver.reason,
+                    item.service.id, result.control, waiver.state.capitalize(), waiver.reason,
                     waiver.approver, waiver.created.isoformat(), waiver.expires.isoformat(),
                     waiver.ticket or "",
                 ])  # fmt: skip
@@ -255,7 +277,7 @@ def _scope(scope: Sequence[ServiceAssessment]) -> SheetSpec:
         counts = assessment.counts if assessment else {}
         sheet.rows.append([
             service.id, service.name, service.owner, service.tier, ", ".join(sorted(service.tags)),
-            naive(assessment.as_of) if assessment else "not assessed",
+            naive(assessment.as_of) if assessment else "Not assessed",
             assessment.hash if assessment else "",
             *(counts.get(status, 0) for status in STATUSES),
         ])  # fmt: skip

@@ -66,7 +66,7 @@ class Scope:
 
 
 def _records(
-    store: ReportStore, service: str, as_of: datetime | None
+    store: ReportStore, service: str, as_of: datetime | None, *, trend: bool = True
 ) -> list[tuple[Any, Assessment]]:
     """The assessment a report shows (the latest as of ``as_of``) and the trend points
     before it, oldest first, each with its content checked against the seal.
@@ -74,7 +74,8 @@ def _records(
     Chosen in the store by their stored times: only these are read and hash-checked.
     """
     found = []
-    for record in store.assessments_as_of(service, as_of, limit=TREND_POINTS + 1):
+    limit = TREND_POINTS + 1 if trend else 1
+    for record in store.assessments_as_of(service, as_of, limit=limit):
         assessment = Assessment.from_dict(record.payload)
         if assessment.hash != record.hash:
             raise IntegrityError(
@@ -90,8 +91,11 @@ def load_scope(
     governance: Governance,
     store: ReportStore,
     request: ReportRequest,
+    *,
+    trend: bool = True,
 ) -> Scope:
-    """Every service in scope with the assessment its reports show."""
+    """Every service in scope with the assessment its reports show; with ``trend=False``
+    (a report that shows no trend) only that assessment is read and hash-checked."""
     if request.service is not None:
         services = [workspace.service(request.service)]
     else:
@@ -104,7 +108,7 @@ def load_scope(
     head = store.head()
     scope = Scope(governance, [])
     for service in services:
-        records = _records(store, service.id, request.as_of)
+        records = _records(store, service.id, request.as_of, trend=trend)
         if not records:
             scope.services.append((service, None))
             when = f" as of {isoformat(request.as_of)} or earlier" if request.as_of else ""
@@ -133,10 +137,19 @@ def load_scope(
                     ledger_head=head,
                     assessment_id=record.id,
                     history=history,
+                    organisation=organisation(workspace),
                 ),
             )
         )
     return scope
+
+
+def organisation(workspace: Workspace) -> str:
+    """The organisation ``[workspace]`` names in assay.toml (its name when it names none)."""
+    section = workspace.config.get("workspace", {})
+    if not isinstance(section, dict):
+        return ""
+    return str(section.get("organisation") or section.get("name") or "")
 
 
 def require_assessed(scope: Scope) -> list[ReportSources]:

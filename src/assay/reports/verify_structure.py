@@ -155,6 +155,7 @@ def check_signing(
 #: What a pack's catalog, its /Names and its pages hold (signing adds to the catalog).
 CATALOG_KEYS = frozenset(
     {"/Type", "/Pages", "/Names", "/OutputIntents", "/AF", "/Metadata", "/Lang", "/Outlines"}
+    | {"/ViewerPreferences"}  # a tagged PDF shows its title (DisplayDocTitle)
     | {"/MarkInfo", "/StructTreeRoot", "/AcroForm", "/DSS", "/Extensions", "/Version", "/Perms"}
 )
 NAMES_KEYS = frozenset({"/EmbeddedFiles", "/Dests"})

@@ -33,6 +33,8 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "service": ("assay.schemas", "service.schema.json"),
     "waiver": ("assay.schemas", "waiver.schema.json"),
     "attestation": ("assay.schemas", "attestation.schema.json"),
+    "people": ("assay.schemas", "people.schema.json"),
+    "soa": ("assay.schemas", "soa.schema.json"),
     "coverage": ("assay.schemas", "coverage.schema.json"),
     "assessment": ("assay.schemas", "assessment.schema.json"),
     "report": ("assay.schemas", "report.schema.json"),

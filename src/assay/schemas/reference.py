@@ -30,7 +30,9 @@ Where each file lives in a workspace:
 | `crosswalks/*.yaml` | `crosswalk` | extra control → requirement links |
 | `frameworks/*.yaml` | `framework` | extra framework catalogs (`assay frameworks import`) |
 | `waivers/*.yaml` | `waiver` | time-limited, approved exceptions |
-| `attestations/*.yaml` | `attestation` | signed manual evidence |
+| `attestations/*.yaml` | `attestation` | manual evidence, signed as `*.yaml.sig` |
+| `people.yaml` | `people` | roles, the people who hold them and their SSH signing keys |
+| `soa.yaml` | `soa` | Statement of Applicability decisions (`assay report soa`) |
 
 The evidence kinds' facts have their own page: [evidence kinds](evidence-kinds.md).
 """

@@ -31,11 +31,17 @@ def sample(tmp_path: Path) -> Sample:
 
 
 def attest(sample: Sample) -> None:
-    """Record the sample's restore attestation, as ``assay attest`` does."""
+    """Sign and record the sample's restore attestation, as ``assay attest --sign`` does."""
     path = sample.attestation()
+    key = sample.people()
     attestation = load_attestation(path, controls={"BCP-02"}, root=sample.root)
+    people = open_workspace(sample.root).load_people()
     with open_store(sample.url) as store:
-        record_attestation(store, attestation, context=CONTEXT, max_bytes=1024)
+        done = record_attestation(
+            store, attestation, context=CONTEXT, max_bytes=1024, people=people, key=key
+        )
+    assert done.signature is not None
+    assert done.signature.principal == "priya@example.org"
 
 
 def passing(sample: Sample) -> None:

@@ -61,3 +61,29 @@ def test_demo_checks_gates_and_writes_outputs(tmp_path: Path, runner: CliRunner)
     manual = [r for r in payments.results if r.tests and r.tests[0].kind == "manual.attestation"]
     assert manual
     assert all(r.status == "pass" for r in manual)
+    # Signed by the person holding the role each control names, so nothing self-reported.
+    assert all(not r.self_reported for r in manual)
+    assert all("signature verified" in r.tests[0].summary for r in manual)
+    facilities = payments.result("PHY-01")
+    assert facilities is not None
+    assert facilities.tests[0].signed_by == "Lee Ward <lee.ward@example.org>"
+    # eligibility-ai: AI-07 signed by the wrong role fails, naming the role and the signer.
+    wrong = eligibility.result("AI-07")
+    assert wrong is not None
+    assert wrong.status == "fail"
+    assert (
+        "needs a signature by model-owner (Owner of an AI model in production); signed by "
+        "Morgan Lee <morgan.lee@example.org>, who holds top-management"
+    ) in next(t for t in wrong.tests if t.kind == "manual.attestation").reasons[0]
+    # AI-12 unsigned: self-reported, passes check, refused by the release gate.
+    unsigned = eligibility.result("AI-12")
+    assert unsigned is not None
+    assert (unsigned.status, unsigned.self_reported) == ("pass", ("manual.attestation",))
+    assert next(t for t in unsigned.tests if t.self_reported).summary.endswith(
+        "self-reported: unsigned"
+    )
+    refused = {r.control: r.reason for r in eligibility_gate.blocking}
+    assert refused["AI-12"] == (
+        "rests on self-reported manual.attestation, which stage release refuses: counted as gap"
+    )
+    assert any(line.startswith("  attestations: ") and "AI-12 unsigned" in line for line in lines)

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from markupsafe import escape
 
 from assay.reports.html import render_html
 from assay.reports.model import ServiceReport
@@ -66,7 +67,9 @@ def test_the_gap_register_lists_non_passing_results_worst_first(report: ServiceR
     html = render_html(report)
     register = html[html.index('id="gaps"') : html.index('id="frameworks"')]
     assert register.index("CHG-01") < register.index("SUP-01")
-    assert "active waiver by Ada Lovelace, expires 2026-03-20" in register
+    assert (
+        'active waiver by Ada Lovelace, expires <span class="nobreak">2026-03-20</span>' in register
+    )
     assert "OPS-01" not in register  # passed
     assert "AI-01" not in register  # not applicable
 
@@ -79,7 +82,7 @@ def test_a_control_section_shows_tests_expectation_evidence_and_verdict(
     section = html[start : html.index("</article>", start)]
     assert "review_ratio is at least 0.95" in section
     assert "&#34;minimum&#34;: 0.95" in section  # the exact schema, escaped
-    assert f"commit <code>{COMMIT}</code>" in section
+    assert f'commit <code class="nobreak">{COMMIT}</code>' in section
     assert report.controls[0].evidence[0].id in section
     assert "Require a review before merge." in section
     assert "ISO/IEC 27001:2022 A.8.32 (equal)" in section
@@ -121,3 +124,47 @@ def test_the_worst_result_decides_a_rollup(statuses: tuple[str, ...], expected: 
 
     assert worst_result(statuses) == expected
     assert requirement_result(statuses) == (expected if statuses else "uncovered")
+
+
+def test_the_gap_register_speaks_to_people_and_the_section_keeps_the_detail(
+    report: ServiceReport,
+) -> None:
+    html = render_html(report)
+    register = html[html.index('id="gaps"') : html.index('id="frameworks"')]
+    assert "'assay " not in register  # no commands to run
+    assert " is null; it must be" not in register  # no schema paths
+    chg = next(c for c in report.controls if c.id == "CHG-01")
+    assert chg.summary
+    assert chg.reasons
+    start = html.index('id="control-CHG-01"')
+    section = html[start : html.index("</article>", start)]
+    assert "Technical detail" in section
+    for line in chg.reasons:
+        assert str(escape(line))[:40] in section
+
+
+def test_plurals_agree_with_their_counts() -> None:
+    from assay.reports.html import count
+    from assay.reports.reasons import for_people
+
+    assert count(1, "control") == "1 control"
+    assert count(2, "repository", "repositories") == "2 repositories"
+    assert for_people("1 change sets were pushed straight to main") == (
+        "1 change set was pushed straight to main."
+    )
+    assert for_people("found 1 vulnerabilities in 1 packages") == (
+        "Found 1 vulnerability in 1 package."
+    )
+    assert for_people("11 of 12 tests passed, with 1 failures") == (
+        "11 of 12 tests passed, with 1 failure."
+    )
+    assert (
+        for_people(
+            "no attestation recorded for AI-06; write one in attestations/ (what it must show: "
+            "'assay library show AI-06') and run 'assay attest FILE'"
+        )
+        == "No signed attestation of AI-06 has been recorded."
+    )
+    assert for_people("no sbom evidence for the service; run 'assay collect'") == (
+        "No sbom evidence was collected for the service."
+    )

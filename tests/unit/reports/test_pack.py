@@ -1,4 +1,4 @@
-"""The PDF evidence pack: PDF/A-3b, bookmarks, attachments, manifest, byte-identical."""
+"""The PDF evidence pack: tagged PDF/A-3u, bookmarks, attachments, manifest, byte-identical."""
 
 from __future__ import annotations
 
@@ -20,13 +20,74 @@ def reader(pack: Pack) -> Any:
     return PdfReader(io.BytesIO(pack.pdf))
 
 
-def test_the_pack_declares_pdf_a_3b(pack: Pack) -> None:
+def test_the_pack_declares_pdf_a_3u(pack: Pack) -> None:
     pdf = reader(pack)
     xmp = pdf.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp
-    assert 'pdfaid:conformance="B"' in xmp
+    assert 'pdfaid:conformance="U"' in xmp
     assert pdf.trailer["/Root"]["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"
     assert pack.pdf.startswith(b"%PDF-1.7")
+
+
+def test_every_font_maps_its_glyphs_to_unicode(pack: Pack) -> None:
+    """Level U: each font embedded, each with a ToUnicode map (text copies as printed)."""
+    fonts = {}
+    for page in reader(pack).pages:
+        for name, font in page["/Resources"]["/Font"].items():
+            fonts[name] = font.get_object()
+    assert fonts
+    for name, font in fonts.items():
+        assert "/ToUnicode" in font, name
+        descendant = (
+            font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        )
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), name
+
+
+def _struct_types(pdf: Any) -> tuple[list[str], list[dict[str, object]]]:
+    """Every structure element's type, and the figure elements, walking the tree."""
+    types: list[str] = []
+    figures: list[dict[str, object]] = []
+    stack = [pdf.trailer["/Root"]["/StructTreeRoot"].get_object()]
+    while stack:
+        node = stack.pop()
+        if "/S" in node:
+            types.append(str(node["/S"]))
+            if node["/S"] == "/Figure":
+                figures.append(dict(node))
+        kids = node.get("/K")
+        if kids is None:
+            continue
+        for kid in kids if isinstance(kids, list) else [kids]:
+            item = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(item, dict) and "/S" in item:
+                stack.append(item)
+    return types, figures
+
+
+def test_the_pack_is_a_tagged_pdf(pack: Pack) -> None:
+    pdf = reader(pack)
+    root = pdf.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] in (True, "true")
+    assert str(root["/Lang"]) == "en"
+    types, figures = _struct_types(pdf)
+    for tag in ("/Document", "/H1", "/H2", "/Table", "/TH", "/TD", "/L", "/LI", "/P", "/Figure"):
+        assert tag in types, tag
+    assert types.count("/TH") > 20
+    # The three summary charts, each with the alternative text of its SVG title.
+    alts = sorted(str(f.get("/Alt", "")) for f in figures)
+    assert len(figures) == 3
+    assert all(alts), alts
+    assert any("not a compliance score" in alt for alt in alts)
+
+
+def test_each_attachment_is_listed_once_in_the_catalog_af(pack: Pack) -> None:
+    pdf = reader(pack)
+    listed = [ref.idnum for ref in pdf.trailer["/Root"]["/AF"]]
+    assert len(listed) == len(set(listed))
+    names = [pdf.get_object(n)["/F"] for n in listed]
+    assert sorted(names) == sorted(pdf.attachments)
 
 
 def test_exactly_the_expected_files_are_attached(pack: Pack, module_sample: Sample) -> None:

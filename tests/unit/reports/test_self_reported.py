@@ -86,10 +86,10 @@ def test_the_soa_counts_self_reported_results(sample: Sample) -> None:
     )
     header, *body = book["ISO 27001 SoA"].iter_rows(values_only=True)
     rows = {row[0]: dict(zip(header, row, strict=True)) for row in body}
-    assert (
-        rows["A.8.13"]["Results across services"] == "pass 1; 1 self-reported (manual.attestation)"
+    assert rows["A.8.13"]["Results across services"] == (
+        "Passed 1; 1 rests on self-reported evidence (manual.attestation)"
     )
-    assert rows["A.8.32"]["Results across services"] == "fail 1"
+    assert rows["A.8.32"]["Results across services"] == "Failed 1"
 
 
 def test_oscal_findings_carry_a_self_reported_property(

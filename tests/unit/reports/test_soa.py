@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -34,6 +35,7 @@ def by_id(book: Workbook, sheet: str) -> dict[object, dict[str, object]]:
 def test_the_sheets_and_their_sizes(sample: Sample) -> None:
     book = workbook(sample)
     assert book.sheetnames == [
+        "Cover",
         "ISO 27001 SoA",
         "ISO 27001 clauses 4-10",
         "NIST AI RMF",
@@ -54,35 +56,56 @@ def test_the_sheets_and_their_sizes(sample: Sample) -> None:
         "Title",
         "Theme",
         "Applicable",
+        "Basis for inclusion",
         "Justification",
+        "Risks treated",
+        "Owner",
         "Implementation status",
+        "Where",
         "Implementing controls",
-        "Latest result",
         "Results across services",
         "Evidence references",
         "Last verified",
+        "Notes",
     )
 
 
-def test_annex_a_decisions_follow_the_linked_controls(sample: Sample) -> None:
+def test_without_decisions_each_control_says_so_and_status_follows_results(
+    sample: Sample,
+) -> None:
     soa = by_id(workbook(sample), "ISO 27001 SoA")
     change = soa["A.8.32"]
     assert change["Theme"] == "Technological controls"
-    assert change["Applicable"] == "Yes"
+    assert change["Applicable"] == "Not decided"
+    assert change["Justification"] == "No decision recorded."
     assert change["Implementation status"] == "Not implemented"
+    assert change["Where"] == "Not implemented in 1: payments-api (failed)."
     assert change["Implementing controls"] == "CHG-01 (equal)"
-    assert change["Latest result"] == "fail"
-    assert change["Justification"] == "Implemented by CHG-01 (equal)."
-    assert change["Last verified"] == datetime(2026, 3, 1, 12, 0)
+    assert change["Results across services"] == "Failed 1"
+    # the evidence's observation time, not the assessment's or the report's
+    assert change["Last verified"] == datetime(2026, 2, 28, 10, 0)
     evidence = sample.assessment.results[0].evidence_ids[0]
     assert change["Evidence references"] == evidence[:12]
-    assert soa["A.5.21"]["Implementation status"] == "Partially implemented"  # waived
-    assert soa["A.8.13"]["Implementation status"] == "Implemented"
+    waived = soa["A.5.21"]
+    assert waived["Implementation status"] == "Not implemented"  # a waiver is not a control
+    assert "waived" in str(waived["Where"])
+    assert soa["A.8.13"]["Implementation status"] == "Implemented in all services"
+    assert soa["A.8.13"]["Where"] == "Implemented in payments-api"
     assert soa["A.5.1"]["Implementation status"] == "Not assessed"
     assert soa["A.5.1"]["Implementing controls"] == "none"
 
 
-def test_a_requirement_whose_controls_never_apply_is_excluded_with_why(sample: Sample) -> None:
+def test_no_raw_status_tokens_anywhere(sample: Sample) -> None:
+    other = replace(sample.service, id="other-api", name="Other")
+    book = workbook(sample, (ServiceAssessment(other, None),))
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for value in row:
+                if isinstance(value, str):
+                    assert not re.search(r"\b(not_assessed|not_applicable)\b", value), value
+
+
+def test_a_requirement_whose_controls_never_apply_says_so_with_why(sample: Sample) -> None:
     results = tuple(
         replace(r, status="not_applicable", justification="No backups: stateless service.")
         if r.control == "OPS-01"
@@ -91,12 +114,12 @@ def test_a_requirement_whose_controls_never_apply_is_excluded_with_why(sample: S
     )
     sample.assessment = replace(sample.assessment, results=results)
     row = by_id(workbook(sample), "ISO 27001 SoA")["A.8.13"]
-    assert row["Applicable"] == "No"
-    assert row["Justification"] == "Excluded: payments-api: No backups: stateless service."
-    assert row["Implementation status"] == "Not applicable"
+    assert row["Applicable"] == "Not decided"  # only the organisation decides that
+    assert row["Implementation status"] == "Not applicable to any service"
+    assert row["Notes"] == "Not applicable to payments-api: No backups: stateless service."
 
 
-def test_results_across_services_are_counted(sample: Sample) -> None:
+def test_results_across_services_name_where_it_is_implemented(sample: Sample) -> None:
     other = replace(sample.service, id="other-api", name="Other")
     passing = replace(
         sample.assessment,
@@ -107,8 +130,14 @@ def test_results_across_services_are_counted(sample: Sample) -> None:
         ),
     )
     row = by_id(workbook(sample, (ServiceAssessment(other, passing),)), "ISO 27001 SoA")["A.8.32"]
-    assert row["Results across services"] == "pass 1, fail 1"
-    assert row["Implementation status"] == "Partially implemented"
+    assert row["Results across services"] == "Passed 1, Failed 1"
+    assert row["Implementation status"] == "Implemented in some services"
+    assert row["Where"] == (
+        "Implemented in 1: other-api. Not implemented in 1: payments-api (failed)."
+    )
+    backup = by_id(workbook(sample, (ServiceAssessment(other, None),)), "ISO 27001 SoA")["A.8.13"]
+    assert backup["Implementation status"] == "Implemented in some services"  # not all
+    assert backup["Where"] == "Implemented in 1: payments-api. Not assessed in 1: other-api."
     scope = rows(workbook(sample, (ServiceAssessment(other, None),)), "Scope")
     assert scope[2][:6] == (
         "other-api",
@@ -116,7 +145,7 @@ def test_results_across_services_are_counted(sample: Sample) -> None:
         "payments-team@example.org",
         1,
         "internet-facing, pii",
-        "not assessed",
+        "Not assessed",
     )
 
 
@@ -130,14 +159,14 @@ def test_the_gap_register_and_waivers(sample: Sample) -> None:
     book = workbook(sample)
     gaps = rows(book, "Gap register")
     assert [row[:6] for row in gaps[1:]] == [
-        ("payments-api", "CHG-01", "Changes are reviewed", "fail", None, "high"),
-        ("payments-api", "SUP-01", "An SBOM is produced", "waived", "fail", "medium"),
+        ("payments-api", "CHG-01", "Changes are reviewed", "Failed", None, "high"),
+        ("payments-api", "SUP-01", "An SBOM is produced", "Waived", "Failed", "medium"),
     ]
     assert gaps[2][9:] == ("Ada Lovelace", "2026-03-20")
     assert rows(book, "Waivers")[1] == (
         "payments-api",
         "SUP-01",
-        "active",
+        "Active",
         "Vendor SBOM pending, see ticket.",
         "Ada Lovelace",
         "2026-02-01",
@@ -170,16 +199,44 @@ def test_styling_filters_panes_validation_and_status_colours(sample: Sample, she
     validations = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     assert validations
     rules = [rule for cf in ws.conditional_formatting for rule in cf.rules]
-    assert any(rule.formula == ['"fail"'] or rule.formula == ['"Red"'] for rule in rules)
+    assert any(rule.formula in (['"Failed"'], ['"Red"'], ['"Not implemented"']) for rule in rules)
+
+
+def test_every_sheet_is_set_up_to_print(sample: Sample) -> None:
+    book = workbook(sample)
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True, ws.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.freeze_panes, ws.title
+        assert ws.oddFooter.right.text == "Page &P of &N"
+        assert ws.oddHeader.right.text == ws.title
+        widths = [ws.column_dimensions[letter].width for letter in ("A", "B")]
+        assert all(width and width >= 8 for width in widths), ws.title
+        body = [cell for row in ws.iter_rows(min_row=2, max_row=3) for cell in row]
+        texts = [cell for cell in body if isinstance(cell.value, str)]
+        assert texts, ws.title
+        assert all(cell.alignment.wrap_text for cell in texts), ws.title
+    annex = book["ISO 27001 SoA"]
+    assert annex.print_area == "'ISO 27001 SoA'!$A$1:$O$94"  # the table, no more
+    # rows are as tall as their wrapped text: nothing opens a file and works that out
+    tall = [annex.row_dimensions[row].height or 15 for row in range(1, 95)]
+    assert max(tall) >= 45
+    assert annex.row_dimensions[1].height == 30  # "Implementation status" takes two lines
+    wide = annex.page_setup.paperSize
+    assert str(wide) == "8"  # A3: fifteen columns do not read on A4
 
 
 def test_status_columns_only_accept_known_values(sample: Sample) -> None:
     ws = workbook(sample)["ISO 27001 SoA"]
     validations = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert validations["F2:F94"] == (
-        '"Implemented,Partially implemented,Not implemented,Not assessed,Not applicable"'
+    assert validations["I2:I94"] == (
+        '"Implemented in all services,Implemented in some services,Not implemented,'
+        'Unverifiable,Not assessed,Not applicable to any service,Excluded"'
     )
-    assert validations["D2:D94"] == '"Yes,No"'
+    assert validations["D2:D94"] == '"Yes,No,Not decided"'
 
 
 def test_document_properties(sample: Sample) -> None:

@@ -27,6 +27,7 @@ from tests.unit.reports.workspace import build
 
 OSCAL = DATA / "oscal" / "sp800-53-moderate-trimmed.json"
 BUILT_IN_SHEETS = [
+    "Cover",
     "ISO 27001 SoA",
     "ISO 27001 clauses 4-10",
     "NIST AI RMF",
@@ -91,7 +92,9 @@ def test_an_imported_oscal_catalog_gets_its_own_sheet_with_status(
         "Title",
         "Group",
         "Applicable",
+        "Basis",
         "Justification",
+        "Owner",
         *STATUS_HEADERS,
     )
     assert list(rows) == [r.id for r in framework.assessable]
@@ -100,13 +103,13 @@ def test_an_imported_oscal_catalog_gets_its_own_sheet_with_status(
     assert account["Group"] == "Access Control"
     assert account["Implementing controls"] == "CHG-01 (intersect)"
     assert account["Implementation status"] == "Not implemented"  # CHG-01 fails
-    assert account["Latest result"] == "fail"
+    assert account["Results across services"] == "Failed 1"
     assert rows["AU-2"]["Implementation status"] == "Not assessed"
     assert rows["AU-2"]["Implementing controls"] == "none"
     statuses = {str(dv.sqref): dv.formula1 for dv in book[sheet].data_validations.dataValidation}
     last = len(rows) + 1
-    assert statuses[f"D2:D{last}"] == '"Yes,No"'
-    assert statuses[f"F2:F{last}"].startswith('"Implemented,Partially implemented')
+    assert statuses[f"D2:D{last}"] == '"Yes,No,Not decided"'
+    assert statuses[f"H2:H{last}"].startswith('"Implemented in all services,Implemented in some')
     assert book.properties.subject.endswith(", " + framework.title)
 
 
@@ -119,7 +122,7 @@ def test_the_built_in_workbook_does_not_depend_on_an_added_framework(
     plain = workbook(sample, sample.governance)
     extended = workbook(sample, with_frameworks(sample, folder))
     assert extended.sheetnames == [*BUILT_IN_SHEETS, "Extra", *FIXED_SHEETS]
-    for name in plain.sheetnames:
+    for name in plain.sheetnames[1:]:  # the cover lists the frameworks loaded
         assert list(plain[name].values) == list(extended[name].values), name
     header, rows = table(extended, "Extra")
     assert header[:3] == ("Requirement", "Title", "Applicable")  # no groups, no Group column
@@ -222,6 +225,7 @@ def test_a_catalog_lays_out_its_sheets(sample: Sample, tmp_path: Path) -> None:
     book = workbook(sample, with_frameworks(sample, folder))
     # primary sheets first, in load order; then the rest in load order
     assert book.sheetnames == [
+        "Cover",
         "ISO 27001 SoA",
         "Our SoA",
         "ISO 27001 clauses 4-10",
@@ -255,8 +259,8 @@ def test_a_catalog_lays_out_its_sheets(sample: Sample, tmp_path: Path) -> None:
             "ws.yaml:8:15: unknown group 'NOPE'",
         ),
         (
-            "soa:\n  sheets:\n    - columns:\n        - {value: id, header: Latest result}\n",
-            "ws.yaml:9:11: column header 'Latest result' is already used in this sheet",
+            "soa:\n  sheets:\n    - columns:\n        - {value: id, header: Last verified}\n",
+            "ws.yaml:9:11: column header 'Last verified' is already used in this sheet",
         ),
         (
             "soa:\n  sheets:\n    - title: 'a/b'\n",
@@ -303,5 +307,7 @@ def test_report_soa_in_a_workspace_with_an_imported_catalog(tmp_path: Path) -> N
     assert book.sheetnames == [*BUILT_IN_SHEETS, sheet, *FIXED_SHEETS]
     _, rows = table(book, sheet)
     assert rows["AC-2"]["Implementing controls"] == "REV-01 (subset)"
-    assert rows["AC-2"]["Latest result"] == "fail"  # REV-01: 96.6% reviewed, 99% needed
+    assert (
+        rows["AC-2"]["Results across services"] == "Failed 1"
+    )  # REV-01: 96.6% reviewed, 99% needed
     assert rows["AU-2"]["Implementation status"] == "Not assessed"

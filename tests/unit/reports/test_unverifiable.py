@@ -111,14 +111,12 @@ def test_the_soa_words_it(unverifiable: Sample) -> None:
     )
     annex = {row[next(iter(row))]: row for row in rows(book, "ISO 27001 SoA")}
     a832 = annex["A.8.32"]
-    assert a832["Latest result"] == "unverifiable"
-    assert a832["Results across services"] == "unverifiable 1"
-    assert a832["Implementation status"] == "Not implemented"
-    assert (
-        f"payments-api CHG-01: unverifiable — Assay could not look: {WHY}" in a832["Justification"]
-    )
+    assert a832["Results across services"] == "Unverifiable 1"
+    assert a832["Implementation status"] == "Unverifiable"  # nothing failed; Assay could not look
+    assert a832["Where"] == "Unverifiable in 1: payments-api."
+    assert f"payments-api CHG-01: unverifiable — Assay could not look: {WHY}" in a832["Notes"]
     (gap,) = [row for row in rows(book, "Gap register") if row["Control"] == "CHG-01"]
-    assert gap["Status"] == "unverifiable"
+    assert gap["Status"] == "Unverifiable"
     assert gap["Reason"] == f"unverifiable — Assay could not look: {WHY}"
 
 
