@@ -128,10 +128,22 @@ def pack(
             "--sign-cert", metavar="CERT", help="The PEM certificate of a PEM --sign key."
         ),
     ] = None,
+    tsa: Annotated[
+        str | None,
+        typer.Option(
+            "--tsa",
+            metavar="URL",
+            help="Timestamp the signature at this RFC 3161 timestamp authority (needs --sign).",
+        ),
+    ] = None,
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """The evidence pack: PDF/A-3b with the manifest and artefacts attached."""
+    """The evidence pack: PDF/A-3b with the manifest and artefacts attached.
+
+    The pack carries the ledger entries of its evidence and, when the store holds one, the
+    newest anchor at or before its ledger head (`assay store anchor`).
+    """
     from assay.errors import ReportError
     from assay.reports.run import pack_report
     from assay.reports.sign import SignOptions, check_options
@@ -139,9 +151,18 @@ def pack(
     request = _request(service, as_of, max_attachment_bytes)
     path = _destination(output, binary=True)
     assert path is not None
-    signing = None if sign is None else SignOptions(sign, sign_cert)
+    signing = None if sign is None else SignOptions(sign, sign_cert, tsa)
     if signing is None and sign_cert is not None:
         raise ReportError("--sign-cert needs --sign KEY")
+    if tsa is not None:
+        from assay.timestamps import check_url
+
+        if signing is None:
+            raise ReportError(
+                "--tsa needs --sign KEY",
+                hint="to timestamp the evidence itself, run `assay store anchor --tsa URL`",
+            )
+        check_url(tsa)
     if signing is not None:
         check_options(signing)
     _run(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay import __version__
 from assay.assess.model import Assessment, Result
@@ -48,6 +48,9 @@ from assay.reports.model import (
 from assay.reports.reasons import outcome_words, people_reasons
 from assay.workspace import Service
 
+if TYPE_CHECKING:
+    from assay.reports.ledger_proof import LedgerProof
+
 #: Artefacts larger than this are listed with their hash but not embedded in the pack.
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -70,6 +73,8 @@ class ReportSources:
     history: Sequence[Assessment] = field(default_factory=tuple)
     #: The organisation the workspace names, for the cover.
     organisation: str = ""
+    #: The ledger entries and anchor a pack carries (:mod:`assay.reports.ledger_proof`).
+    ledger: LedgerProof | None = None
 
 
 def gather(sources: ReportSources, options: ReportOptions | None = None) -> ServiceReport:
@@ -107,6 +112,7 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
         evidence=evidence,
         artefacts=artefacts,
         trend=_trend(assessment, sources.history),
+        ledger=sources.ledger,
     )
 
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.assess.model import STATUSES, Assessment, Result, WaiverInfo
+
+if TYPE_CHECKING:
+    from assay.reports.ledger_proof import LedgerProof
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,8 @@ class ServiceReport:
     evidence: tuple[EvidenceRow, ...]
     artefacts: tuple[ArtefactRow, ...]
     trend: tuple[TrendPoint, ...]
+    #: The ledger entries of the evidence and the anchor over them (packs only).
+    ledger: LedgerProof | None = None
 
     @property
     def counts(self) -> dict[str, int]:
