@@ -299,6 +299,29 @@ def oscal(
     )
 
 
+def _oscal_with_system(
+    output: str,
+    service: str | None,
+    as_of: str | None,
+    store_url: str | None,
+    workspace: Path | None,
+    builder: str,
+) -> None:
+    """Write an OSCAL document that names the workspace's system (plan, SSP)."""
+    from assay.reports import run
+    from assay.reports.oscal_actors import OscalSystem
+
+    write = getattr(run, builder)
+    request = _request(service, as_of)
+    path = _destination(output, binary=False)
+    _run_in_workspace(
+        workspace,
+        store_url,
+        request,
+        lambda ws, scope, _store: write(scope, request, path, OscalSystem.from_workspace(ws)),
+    )
+
+
 @report_app.command("oscal-ap")
 def oscal_ap(
     output: OutputOption,
@@ -308,19 +331,7 @@ def oscal_ap(
     workspace: WorkspaceOption = None,
 ) -> None:
     """OSCAL 1.2.1 assessment plan (write it as assessment-plan.json beside the results)."""
-    from assay.reports.oscal_actors import OscalSystem
-    from assay.reports.run import oscal_plan_report
-
-    request = _request(service, as_of)
-    path = _destination(output, binary=False)
-    _run_in_workspace(
-        workspace,
-        store_url,
-        request,
-        lambda ws, scope, _store: oscal_plan_report(
-            scope, request, path, OscalSystem.from_workspace(ws)
-        ),
-    )
+    _oscal_with_system(output, service, as_of, store_url, workspace, "oscal_plan_report")
 
 
 @report_app.command("oscal-ssp")
@@ -332,19 +343,7 @@ def oscal_ssp(
     workspace: WorkspaceOption = None,
 ) -> None:
     """A minimal OSCAL 1.2.1 system security plan (ssp.json, imported by the plan and POA&M)."""
-    from assay.reports.oscal_actors import OscalSystem
-    from assay.reports.run import oscal_ssp_report
-
-    request = _request(service, as_of)
-    path = _destination(output, binary=False)
-    _run_in_workspace(
-        workspace,
-        store_url,
-        request,
-        lambda ws, scope, _store: oscal_ssp_report(
-            scope, request, path, OscalSystem.from_workspace(ws)
-        ),
-    )
+    _oscal_with_system(output, service, as_of, store_url, workspace, "oscal_ssp_report")
 
 
 @report_app.command("json")
