@@ -112,3 +112,7 @@ class GateError(AssayError):
 
 class ReportError(AssayError):
     """A report could not be written or verified."""
+
+
+class TimestampError(AssayError):
+    """A timestamp could not be obtained, or a token or certificate could not be read."""

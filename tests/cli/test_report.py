@@ -29,7 +29,7 @@ def pack_file(ws: ReportWorkspace, tmp_path_factory: pytest.TempPathFactory) -> 
     path = tmp_path_factory.mktemp("out") / "pack.pdf"
     code, out, err = ws.invoke(CliRunner(), "report", "pack", "-s", "svc", "-o", str(path))
     assert code == 0, err
-    assert out.startswith(f"wrote {path}: evidence pack of svc: 4 attachments, manifest sha256 ")
+    assert out.startswith(f"wrote {path}: evidence pack of svc: 5 attachments, manifest sha256 ")
     return path
 
 

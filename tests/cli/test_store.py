@@ -34,21 +34,23 @@ def test_store_status_in_a_workspace(runner: CliRunner, workspace: Path) -> None
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
         "store        .assay/assay.db (sqlite)",
-        "revision     0001 (current)",
+        "revision     0002 (current)",
         "evidence     3 records",
         "blobs        1",
         f"ledger       3 entries, head {head[1]}",
         "assessments  0",
+        "anchors      0",
     ]
     data = json.loads(runner.invoke(app, ["store", "status", "--format", "json"]).stdout)
     assert data == {
         "url": ".assay/assay.db",
         "dialect": "sqlite",
-        "revision": "0001",
+        "revision": "0002",
         "evidence": 3,
         "blobs": 1,
         "ledger": 3,
         "assessments": 0,
+        "anchors": 0,
         "head": head[1],
     }
 
@@ -60,7 +62,7 @@ def test_store_url_comes_from_the_environment(
     monkeypatch.setenv("ASSAY_STORE_URL", f"sqlite:///{other}")
     result = runner.invoke(app, ["store", "upgrade"])
     assert result.exit_code == 0
-    assert result.stdout == "created store elsewhere.db at revision 0001\n"
+    assert result.stdout == "created store elsewhere.db at revision 0002\n"
 
 
 def test_postgresql_status_masks_the_password(runner: CliRunner, store: Store) -> None:

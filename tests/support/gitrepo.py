@@ -18,6 +18,12 @@ BASE_ENV = {
 }
 
 
+def person_env(role: str, person: str) -> dict[str, str]:
+    """``GIT_<role>_NAME`` and ``GIT_<role>_EMAIL`` for ``"Name <email>"``."""
+    name, _, email = person.partition(" <")
+    return {f"GIT_{role}_NAME": name, f"GIT_{role}_EMAIL": email.rstrip(">")}
+
+
 @dataclass
 class GitRepo:
     path: Path
@@ -64,30 +70,48 @@ class GitRepo:
         files: dict[str, str | bytes] | None = None,
         *,
         author: str = "Alice Example <alice@example.com>",
+        committer: str | None = None,
         allow_empty: bool = True,
+        sign: bool = False,
     ) -> str:
-        """Write ``files``, stage everything and commit; returns the new sha."""
+        """Write ``files``, stage everything and commit; returns the new sha.
+
+        The committer is the repository's user unless ``committer`` names another
+        (``Name <email>``, e.g. a code host's); ``sign`` signs with the repository's
+        configured key.
+        """
         for relpath, content in (files or {}).items():
             self.write(relpath, content)
         self.git("add", "-A")
         date = self.tick()
-        name, _, email = author.partition(" <")
-        env = {
-            "GIT_AUTHOR_DATE": date,
-            "GIT_COMMITTER_DATE": date,
-            "GIT_AUTHOR_NAME": name,
-            "GIT_AUTHOR_EMAIL": email.rstrip(">"),
-        }
+        env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        env |= person_env("AUTHOR", author)
+        if committer:
+            env |= person_env("COMMITTER", committer)
         args = ["commit", "-q", "-F", "-"]
         if allow_empty:
             args.append("--allow-empty")
+        if sign:
+            args.append("-S")
         self.git(*args, env=env, stdin=message.encode("utf-8"))
         return self.head()
 
-    def merge(self, branch: str, message: str) -> str:
-        """A no-fast-forward merge of ``branch`` into the current branch."""
+    def merge(
+        self,
+        branch: str,
+        message: str,
+        *,
+        author: str | None = None,
+        committer: str | None = None,
+    ) -> str:
+        """A no-fast-forward merge of ``branch`` into the current branch, made by ``author``
+        (the repository's user by default) and committed by ``committer`` (the author)."""
         date = self.tick()
         env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        if author:
+            env |= person_env("AUTHOR", author) | person_env("COMMITTER", author)
+        if committer:
+            env |= person_env("COMMITTER", committer)
         self.git("merge", "-q", "--no-ff", "-m", message, branch, env=env)
         return self.head()
 

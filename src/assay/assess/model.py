@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from assay.errors import IntegrityError
@@ -85,14 +85,19 @@ def badness(status: str) -> int:
     return _BADNESS[status]
 
 
+@lru_cache(maxsize=8192)
 def format_instant(moment: datetime) -> str:
-    """A UTC instant to the microsecond, ``2026-01-31T23:59:59.999999Z``, lossless."""
+    """A UTC instant to the microsecond, ``2026-01-31T23:59:59.999999Z``, lossless.
+
+    Cached: an assessment's outcomes repeat the same few observation times, and reports
+    read hundreds of assessments."""
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@lru_cache(maxsize=8192)
 def parse_instant_text(text: str) -> datetime:
-    """The inverse of :func:`format_instant` (also reads seconds-only forms)."""
+    """The inverse of :func:`format_instant` (also reads seconds-only forms); cached."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 

@@ -128,10 +128,22 @@ def pack(
             "--sign-cert", metavar="CERT", help="The PEM certificate of a PEM --sign key."
         ),
     ] = None,
+    tsa: Annotated[
+        str | None,
+        typer.Option(
+            "--tsa",
+            metavar="URL",
+            help="Timestamp the signature at this RFC 3161 timestamp authority (needs --sign).",
+        ),
+    ] = None,
     store_url: StoreUrlOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """The evidence pack: PDF/A-3b with the manifest and artefacts attached."""
+    """The evidence pack: PDF/A-3b with the manifest and artefacts attached.
+
+    The pack carries the ledger entries of its evidence and, when the store holds one, the
+    newest anchor at or before its ledger head (`assay store anchor`).
+    """
     from assay.errors import ReportError
     from assay.reports.run import pack_report
     from assay.reports.sign import SignOptions, check_options
@@ -139,9 +151,18 @@ def pack(
     request = _request(service, as_of, max_attachment_bytes)
     path = _destination(output, binary=True)
     assert path is not None
-    signing = None if sign is None else SignOptions(sign, sign_cert)
+    signing = None if sign is None else SignOptions(sign, sign_cert, tsa)
     if signing is None and sign_cert is not None:
         raise ReportError("--sign-cert needs --sign KEY")
+    if tsa is not None:
+        from assay.timestamps import check_url
+
+        if signing is None:
+            raise ReportError(
+                "--tsa needs --sign KEY",
+                hint="to timestamp the evidence itself, run `assay store anchor --tsa URL`",
+            )
+        check_url(tsa)
     if signing is not None:
         check_options(signing)
     _run(
@@ -278,6 +299,29 @@ def oscal(
     )
 
 
+def _oscal_with_system(
+    output: str,
+    service: str | None,
+    as_of: str | None,
+    store_url: str | None,
+    workspace: Path | None,
+    builder: str,
+) -> None:
+    """Write an OSCAL document that names the workspace's system (plan, SSP)."""
+    from assay.reports import run
+    from assay.reports.oscal_actors import OscalSystem
+
+    write = getattr(run, builder)
+    request = _request(service, as_of)
+    path = _destination(output, binary=False)
+    _run_in_workspace(
+        workspace,
+        store_url,
+        request,
+        lambda ws, scope, _store: write(scope, request, path, OscalSystem.from_workspace(ws)),
+    )
+
+
 @report_app.command("oscal-ap")
 def oscal_ap(
     output: OutputOption,
@@ -287,19 +331,7 @@ def oscal_ap(
     workspace: WorkspaceOption = None,
 ) -> None:
     """OSCAL 1.2.1 assessment plan (write it as assessment-plan.json beside the results)."""
-    from assay.reports.oscal_actors import OscalSystem
-    from assay.reports.run import oscal_plan_report
-
-    request = _request(service, as_of)
-    path = _destination(output, binary=False)
-    _run_in_workspace(
-        workspace,
-        store_url,
-        request,
-        lambda ws, scope, _store: oscal_plan_report(
-            scope, request, path, OscalSystem.from_workspace(ws)
-        ),
-    )
+    _oscal_with_system(output, service, as_of, store_url, workspace, "oscal_plan_report")
 
 
 @report_app.command("oscal-ssp")
@@ -311,19 +343,7 @@ def oscal_ssp(
     workspace: WorkspaceOption = None,
 ) -> None:
     """A minimal OSCAL 1.2.1 system security plan (ssp.json, imported by the plan and POA&M)."""
-    from assay.reports.oscal_actors import OscalSystem
-    from assay.reports.run import oscal_ssp_report
-
-    request = _request(service, as_of)
-    path = _destination(output, binary=False)
-    _run_in_workspace(
-        workspace,
-        store_url,
-        request,
-        lambda ws, scope, _store: oscal_ssp_report(
-            scope, request, path, OscalSystem.from_workspace(ws)
-        ),
-    )
+    _oscal_with_system(output, service, as_of, store_url, workspace, "oscal_ssp_report")
 
 
 @report_app.command("json")

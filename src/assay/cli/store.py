@@ -8,7 +8,7 @@ workspace's ``[store] url``, else ``.assay/assay.db`` beside ``assay.toml`` (the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from assay.evidence.store import Store
     from assay.workspace import Workspace
 
-store_app = typer.Typer(help="The evidence store: upgrade, status.", no_args_is_help=True)
+store_app = typer.Typer(help="The evidence store: upgrade, status, anchor.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -87,6 +87,7 @@ def status(
             "blobs": counts.blobs,
             "ledger": counts.ledger,
             "assessments": counts.assessments,
+            "anchors": counts.anchors,
             "head": head[1] if head else None,
         }
     if output_format == "json":
@@ -99,6 +100,39 @@ def status(
         ["blobs", str(counts.blobs)],
         ["ledger", f"{counts.ledger} entries, head {data['head'] or 'none'}"],
         ["assessments", str(counts.assessments)],
+        ["anchors", str(counts.anchors)],
     ]
     lines = table(rows, ["FIELD", "VALUE"]).splitlines()[2:]  # a key/value list, no header
     echo("\n".join(line.rstrip() for line in lines))
+
+
+@store_app.command("anchor")
+def anchor(
+    tsa: Annotated[
+        str,
+        typer.Option(
+            "--tsa", metavar="URL", help="The RFC 3161 timestamp authority to ask (http or https)."
+        ),
+    ],
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, max=600, help="Seconds to wait for the TSA.")
+    ] = 30.0,
+    store_url: StoreUrlOption = None,
+    workspace: WorkspaceOption = None,
+    output_format: FormatOption = "text",
+) -> None:
+    """Timestamp the ledger head at a TSA and keep the token in the store.
+
+    Packs made afterwards carry the newest anchor at or before their ledger head, and
+    `assay verify PACK --tsa-cert FILE` checks it offline.
+    """
+    check_format(output_format)
+    with open_cli_store(store_url, workspace, create=False) as store:
+        made = store.anchor(tsa, timeout=timeout)
+    if output_format == "json":
+        echo_json(made.summary())
+        return
+    echo(
+        f"anchor {made.seq}: ledger head {made.head_seq} ({made.head_hash[:12]}…) "
+        f"timestamped at {made.summary()['gen_time']} by {made.tsa}"
+    )

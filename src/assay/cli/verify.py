@@ -48,6 +48,16 @@ def verify(
             help="A pack must be signed by this certificate (the sha256 of its DER bytes).",
         ),
     ] = None,
+    tsa_cert: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--tsa-cert",
+            metavar="FILE",
+            help="A trusted timestamp authority certificate (PEM or DER; repeatable): "
+            "timestamps must chain to one, and the pack's evidence must be anchored. "
+            "Default: the workspace's [timestamps] trusted_certificates.",
+        ),
+    ] = None,
     rerender: Annotated[
         bool,
         typer.Option(
@@ -69,9 +79,9 @@ def verify(
         raise AssayError(
             "verify one thing at a time", hint="run `assay verify --store` and `assay verify PACK`"
         )
-    pack_only = require_signature or signer is not None or rerender
+    pack_only = require_signature or signer is not None or rerender or bool(tsa_cert)
     if pack_only and pack is None:
-        raise AssayError("--require-signature, --signer and --rerender are for a pack")
+        raise AssayError("--require-signature, --signer, --tsa-cert and --rerender are for a pack")
     if signer is not None and not _is_sha256(signer):
         raise AssayError(
             f"--signer {signer}: not a sha256 (64 hexadecimal digits)",
@@ -80,7 +90,11 @@ def verify(
     if store:
         _verify_store(store_url, workspace, output_format)
     elif pack is not None:
-        options = VerifyOptions(require_signature=require_signature, signer=signer)
+        options = VerifyOptions(
+            require_signature=require_signature,
+            signer=signer,
+            tsa_roots=_tsa_roots(tsa_cert or [], workspace),
+        )
         _verify_pack(pack, store_url, workspace, output_format, options, rerender=rerender)
     else:
         raise AssayError(
@@ -100,6 +114,19 @@ def _verify_store(store_url: str | None, workspace: Path | None, output_format: 
         echo(report.summary())
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _tsa_roots(files: list[Path], workspace: Path | None) -> tuple[bytes, ...]:
+    """The trusted TSA certificates: ``--tsa-cert`` files, else the workspace's."""
+    from assay.timestamps import load_certificates
+    from assay.workspace import open_workspace
+
+    if not files:
+        ws = open_workspace(workspace, required=False)
+        if ws is not None:
+            named = ws.config.get("timestamps", {}).get("trusted_certificates", [])
+            files = [ws.root / str(name) for name in named]
+    return tuple(der for path in files for der in load_certificates(path))
 
 
 def _is_sha256(text: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from assay.demo.anchor_steps import anchor_ledger
 from assay.demo.assess_steps import (
     check_services,
     gate_services,
@@ -49,6 +50,7 @@ STEPS: list[Step] = [
     record_attestations,
     check_services,
     gate_services,
+    anchor_ledger,
     write_reports,
     write_coverage,
     summarise,

@@ -39,6 +39,7 @@ def write_reports(ctx: DemoContext) -> None:
     from assay.reports.soa_decisions import load_decisions
     from assay.reports.sources import ReportRequest, load_scope
     from assay.reports.verify_pack import verify_pack
+    from assay.reports.verify_structure import VerifyOptions
 
     ws = ctx.workspace()
     governance = load_governance(ws)
@@ -64,11 +65,17 @@ def write_reports(ctx: DemoContext) -> None:
             oscal_plan_report(scope, every, ctx.out / "assessment-plan.json", system),
             oscal_ssp_report(scope, every, ctx.out / "ssp.json", system),
         ]
-        check = verify_pack(ctx.out / "pack.pdf", store=store, store_label="the demo store")
+        trusted = VerifyOptions(tsa_roots=tuple(ctx.state.get("tsa_roots", ())))
+        check = verify_pack(
+            ctx.out / "pack.pdf", store=store, store_label="the demo store", options=trusted
+        )
     for item in written:
         ctx.echo(f"  wrote {item.path.name if item.path else '-'}: {item.summary}")
     for problem in check.problems:
         ctx.echo(f"  {problem}")
+    for note in check.notes:
+        if note.startswith("ledger anchor:"):
+            ctx.echo(f"  {note}")
     ctx.echo(f"  verify: {check.summary()}")
     if not check.ok:
         raise AssayError("the demo's evidence pack did not verify")

@@ -51,6 +51,10 @@ class CiApproval:
         return {"user": self.user, "state": self.state, "at": _time(self.at)}
 
 
+#: Deployment reviews kept per environment (the ``ci.run`` kind's cap).
+MAX_APPROVALS = 200
+
+
 @dataclass(frozen=True)
 class CiDeployment:
     """A deployment environment the run touched, and who approved going there."""
@@ -63,7 +67,8 @@ class CiDeployment:
         return {
             "environment": self.environment,
             "status": self.status,
-            "approvals": [approval.to_facts() for approval in self.approvals],
+            # The newest reviews, as many as the kind keeps (a hostile answer may list more).
+            "approvals": [a.to_facts() for a in self.approvals[-MAX_APPROVALS:]],
         }
 
 

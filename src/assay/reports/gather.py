@@ -54,6 +54,7 @@ from assay.workspace import Service
 if TYPE_CHECKING:
     from assay.assess.corrective import CorrectiveAction
     from assay.people import People
+    from assay.reports.ledger_proof import LedgerProof
 
 #: Artefacts larger than this are listed with their hash but not embedded in the pack.
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -81,6 +82,8 @@ class ReportSources:
     actions: Sequence[CorrectiveAction] = field(default_factory=tuple)
     #: The organisation the workspace names, for the cover.
     organisation: str = ""
+    #: The ledger entries and anchor a pack carries (:mod:`assay.reports.ledger_proof`).
+    ledger: LedgerProof | None = None
 
 
 def gather(sources: ReportSources, options: ReportOptions | None = None) -> ServiceReport:
@@ -127,6 +130,7 @@ def gather(sources: ReportSources, options: ReportOptions | None = None) -> Serv
         ),
         exclusions=exclusions_for(assessment, governance.library, sources.service),
         concentration=signer_concentration(assessment),
+        ledger=sources.ledger,
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from assay import __version__
 from assay.assess.model import format_instant
 from assay.evidence.model import canonical_json, sha256_hex
+from assay.reports.ledger_proof import ledger_manifest
 from assay.reports.model import ServiceReport
 
 MANIFEST_NAME = "manifest.json"
@@ -115,6 +116,7 @@ def build_manifest(
         "attachments": [
             {"name": f.name, "role": f.role, "sha256": f.sha256, "size": len(f.data)} for f in files
         ],
+        **ledger_manifest(report.ledger),
     }
 
 

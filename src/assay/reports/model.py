@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from assay.assess.duties import Concentration
     from assay.reports.exclusions import Exclusion
     from assay.reports.findings import AuditFinding
+    from assay.reports.ledger_proof import LedgerProof
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,8 @@ class ServiceReport:
     exclusions: tuple[Exclusion, ...] = ()
     #: One person signing most of the attestations, when that is so.
     concentration: Concentration | None = None
+    #: The ledger entries of the evidence and the anchor over them (packs only).
+    ledger: LedgerProof | None = None
 
     @property
     def counts(self) -> dict[str, int]:

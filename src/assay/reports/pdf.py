@@ -31,6 +31,7 @@ from assay.errors import IntegrityError, ReportError
 from assay.evidence.model import sha256_hex
 from assay.reports import page_digests
 from assay.reports.html import render_html
+from assay.reports.ledger_proof import ledger_files
 from assay.reports.manifest import (
     ASSESSMENT_NAME,
     BOUND_INFO,
@@ -116,6 +117,7 @@ def pack_files(report: ServiceReport, blobs: BlobSource) -> list[PackFile]:
                 f"Artefact {artefact.name} of {artefact.kind} evidence {artefact.evidence_id}",
             )
         )
+    files.extend(ledger_files(report.ledger))
     return files
 
 

@@ -87,7 +87,9 @@ def rebuild(
             f"{manifest['as_of']} is not {wanted}",
             hint="rerender against the store the pack was made from",
         )
-    sources = replace(found[0], ledger_head=ledger_head)
+    from assay.reports.ledger_proof import with_ledger
+
+    sources = with_ledger(replace(found[0], ledger_head=ledger_head), store)
     report = gather(sources, ReportOptions(max_attachment_bytes=limit))
 
     def blob(sha256: str) -> bytes | None:

@@ -64,10 +64,12 @@ def pack_report(
     *,
     sign: SignOptions | None = None,
 ) -> Written:
+    from assay.reports.ledger_proof import with_ledger
     from assay.reports.pdf import build_pack
 
     check_destination(path)
-    (report,) = _reports(scope, request)[:1]
+    sources = with_ledger(require_assessed(scope)[0], store)
+    report = gather(sources, ReportOptions(max_attachment_bytes=request.max_attachment_bytes))
 
     def blob(sha256: str) -> bytes | None:
         from assay.errors import StoreError

@@ -175,6 +175,9 @@ class _Tally:
     self_reported_results: int = 0
     #: What each applicable result rests on (:attr:`Result.basis`).
     bases: list[str] = field(default_factory=list)
+    #: The justifications already quoted, for a membership test that stays cheap with many
+    #: services.
+    quoted: set[str] = field(default_factory=set)
 
     @property
     def applies(self) -> list[str]:
@@ -203,7 +206,8 @@ def _tally(linked: Sequence[str], index: ResultIndex) -> _Tally:
                 tally.self_reported_results += 1
             if status == "not_applicable":
                 text = f"{service}: {result.justification or 'not applicable'}"
-                if text not in tally.justifications:
+                if text not in tally.quoted:
+                    tally.quoted.add(text)
                     tally.justifications.append(text)
                 continue
             tally.bases.append(result.basis)

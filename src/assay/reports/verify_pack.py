@@ -29,6 +29,7 @@ from assay.reports.manifest import (
     core_sha256,
 )
 from assay.reports.pdf_structure import Revision, StructureError, read_revisions
+from assay.reports.verify_ledger import check_ledger
 from assay.reports.verify_records import (
     PackStore,
     check_against_store,
@@ -154,7 +155,9 @@ def verify_pack(
     _check_attachments(manifest, attachments, check)
     check_assessment(manifest, attachments, check)
     check_evidence(manifest, attachments, check)
-    _check_whole_file(data, revisions, manifest, options or VerifyOptions(), check)
+    options = options or VerifyOptions()
+    _check_whole_file(data, revisions, manifest, options, check)
+    check_ledger(manifest, attachments, options.tsa_roots, check)
     if store is not None:
         check.store = store_label or "given"
         check_against_store(manifest, store, check)
@@ -190,7 +193,7 @@ def _check_whole_file(
         check_document(revisions, manifest, check.add)
     check_updates(revisions, check.add)
     if len(revisions) > 1 or b"/ByteRange" in data:
-        _check_signatures(data, check)
+        _check_signatures(data, options.tsa_roots, check)
         if len(check.signatures) < len(revisions) - 1:
             check.add(
                 f"the PDF has {len(revisions) - 1} update(s) after the pack but "
@@ -220,12 +223,13 @@ def _pages_listed(manifest: dict[str, Any], check: PackCheck) -> bool:
     return True
 
 
-def _check_signatures(data: bytes, check: PackCheck) -> None:
-    """A signed pack's signatures must be intact and cover the whole file."""
+def _check_signatures(data: bytes, tsa_roots: tuple[bytes, ...], check: PackCheck) -> None:
+    """A signed pack's signatures must be intact and cover the whole file; a signature
+    timestamp must match its signature and, with trusted TSA certificates, chain to one."""
     from assay.reports.sign import check_signatures
 
     try:
-        signatures = check_signatures(data)
+        signatures = check_signatures(data, tsa_roots)
     except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable signature
         check.add(f"the signature cannot be checked: {type(exc).__name__}: {exc}")
         return
@@ -237,6 +241,15 @@ def _check_signatures(data: bytes, check: PackCheck) -> None:
             check.add(f"signature {signature.field}: the file was changed after it was signed")
         else:
             check.notes.append(signature.describe())
+        if not signature.timestamp_intact:
+            check.add(f"signature {signature.field}: its timestamp does not match the signature")
+        elif signature.timestamp_trusted is False:
+            check.add(
+                f"signature {signature.field}: its timestamp's TSA ({signature.timestamp_tsa}) "
+                "does not chain to a trusted TSA certificate"
+            )
+        elif (described := signature.describe_timestamp()) is not None:
+            check.notes.append(described)
 
 
 def _open_pdf(data: bytes, check: PackCheck) -> list[Revision] | None:

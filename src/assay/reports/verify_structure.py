@@ -34,6 +34,9 @@ class VerifyOptions:
     require_signature: bool = False
     #: The sha256 (hex) of the DER certificate that must have signed the pack.
     signer: str | None = None
+    #: Trusted TSA certificates (DER): timestamps must chain to one, and the pack's
+    #: evidence must be covered by a ledger anchor.
+    tsa_roots: tuple[bytes, ...] = ()
 
 
 def check_files(

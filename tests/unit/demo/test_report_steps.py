@@ -37,5 +37,5 @@ def test_the_report_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert cover["Version"] == "1.3"
     for name in oscal:
         assert oscal_errors(json.loads((out / name).read_text("utf-8"))) == []
-    assert lines[-1].startswith(f"  verify: OK: {out / 'pack.pdf'}: manifest, 4 attachments")
+    assert lines[-1].startswith(f"  verify: OK: {out / 'pack.pdf'}: manifest, 5 attachments")
     assert lines[-1].endswith("; matches the demo store")

@@ -14,10 +14,15 @@ always yields the same facts and the same evidence id.
 :attr:`CollectContext.approvals` maps a commit id to the approvers recorded for it by the
 code host (from ``reviews`` evidence, already checked by the collection: authors named,
 approvers other than the author, no automation accounts). A change set counts as reviewed
-when one of its approvers is not its author. For a merge, approvals of the merged branch
-head (its second or later parent) count too. :attr:`CollectContext.platform_reviewed`
-names commits the ``platform.reviews`` collector already found independently approved on
-the code platform; they count as reviewed as they are.
+when one of its approvers, or a reviewer its trailers name, is not one of its authors: for
+a merge, the authors of the commits it brought in (:mod:`assay.evidence.git.tally`). For a
+merge, approvals of the merged branch head (its second or later parent) count too.
+
+Which change sets came through a pull or merge request, and which signatures are a code
+host's rather than a developer's, is read from what hosts write into commits
+(:mod:`assay.evidence.git.platforms`). :attr:`CollectContext.platform_reviewed` names
+commits the ``platform.reviews`` collector already found independently approved on the
+code platform; they count as reviewed as they are.
 """
 
 from __future__ import annotations
@@ -29,26 +34,13 @@ from typing import Any
 
 from assay.durations import isoformat
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
-from assay.evidence.git import messages, walk
+from assay.evidence.git import walk
 from assay.evidence.git.policy import Git
-from assay.evidence.git.walk import ChangeSet
+from assay.evidence.git.tally import ChangeSetTally, ratio
 from assay.evidence.model import EvidenceDraft
 
-UNREVIEWED_LISTED = 50
 #: ``platform_reviews`` when the repository's platform reviews were not read.
 NOT_CONFIGURED = {"status": "not_configured", "reason": None, "needs": None}
-
-
-def ratio(part: int, whole: int) -> float:
-    """``part / whole`` to four places; 1 when there is nothing to count."""
-    return round(part / whole, 4) if whole else 1.0
-
-
-def approvers_for(commit: ChangeSet, approvals: Mapping[str, Sequence[str]]) -> list[str]:
-    found: list[str] = []
-    for sha in (commit.sha, *commit.parents[1:]):
-        found.extend(approvals.get(sha, ()))
-    return found
 
 
 def verified(git: Git, shas: Sequence[str], allowed_signers: Path) -> int:
@@ -81,9 +73,13 @@ def history_facts(
     since = until - int(window.total_seconds())
     tally = ChangeSetTally(approvals or {}, platform_reviewed)
     found = walk.walk(git, target.commit, max(since, 0), until, tally.add)
+    if tally.waiting:
+        tally.settle(found.merged_authors(set(tally.waiting)))
+    found.records.clear()
     counted = found.counted
     signed_shas = [sha.decode() for sha in found.signed]
     signed = len(signed_shas)
+    by_platform = found.platform_signed
     authors = {email.lower() for email in found.emails}
     facts = tally.facts()
     facts.update(
@@ -98,6 +94,10 @@ def history_facts(
             "commits": counted,
             "signed_commits": signed,
             "signed_ratio": ratio(signed, counted),
+            "platform_signed_commits": by_platform,
+            "platform_signed_ratio": ratio(by_platform, counted),
+            "developer_signed_commits": signed - by_platform,
+            "developer_signed_ratio": ratio(signed - by_platform, counted),
             "authors": len(authors),
             "shallow": git.text("rev-parse", "--is-shallow-repository") == "true",
         }
@@ -107,92 +107,6 @@ def history_facts(
         facts["verified_commits"] = good
         facts["verified_ratio"] = ratio(good, counted)
     return facts
-
-
-def _iso_week(when: int, cache: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    day = when // 86400
-    week = cache.get(day)
-    if week is None:
-        calendar = datetime.fromtimestamp(day * 86400, UTC).isocalendar()
-        week = cache[day] = (calendar[0], calendar[1])
-    return week
-
-
-def _reviewed(
-    commit: ChangeSet,
-    approvals: Mapping[str, Sequence[str]],
-    authors: dict[bytes, frozenset[str]],
-) -> bool:
-    named = messages.raw_reviewers(commit.message)
-    if approvals:
-        named += approvers_for(commit, approvals)
-    if not named:
-        return False
-    who = commit.author[: commit.author.rfind(b">") + 1]  # without the time
-    author = authors.get(who)
-    if author is None:
-        author = messages.identity_keys(commit.author_name, commit.author_email)
-        authors[who] = author
-    return messages.independent_review(named, author)
-
-
-class ChangeSetTally:
-    """The change-set facts, counted one change set at a time as the line walk finds them."""
-
-    def __init__(
-        self,
-        approvals: Mapping[str, Sequence[str]],
-        platform_reviewed: Mapping[str, Sequence[str]] | None = None,
-    ) -> None:
-        self.approvals = approvals
-        #: Commits the platform collector already judged independently approved.
-        self.platform_reviewed = platform_reviewed or {}
-        self.change_sets = self.merges = self.reviewed = self.direct = self.ticketed = 0
-        self.unreviewed: list[str] = []
-        self.weeks: set[tuple[int, int]] = set()
-        self.days: dict[int, tuple[int, int]] = {}
-        self.authors: dict[bytes, frozenset[str]] = {}
-        self.first: int | None = None
-        self.last: int | None = None
-
-    def add(self, commit: ChangeSet) -> None:
-        self.change_sets += 1
-        message = commit.message
-        is_merge = commit.is_merge
-        self.merges += is_merge
-        if commit.sha in self.platform_reviewed or _reviewed(commit, self.approvals, self.authors):
-            self.reviewed += 1
-        elif len(self.unreviewed) < UNREVIEWED_LISTED:
-            self.unreviewed.append(commit.sha)
-        if not is_merge and not messages.raw_has_pr_ref(message):
-            self.direct += 1
-        self.ticketed += messages.raw_has_ticket_ref(message)
-        when = commit.time
-        self.weeks.add(_iso_week(when, self.days))
-        self.first = when if self.first is None else min(self.first, when)
-        self.last = when if self.last is None else max(self.last, when)
-
-    def facts(self) -> dict[str, Any]:
-        change_sets, reviewed, ticketed = self.change_sets, self.reviewed, self.ticketed
-        first, last = self.first, self.last
-        return {
-            "change_sets": change_sets,
-            "merges": self.merges,
-            "reviewed_change_sets": reviewed,
-            "unreviewed_change_sets": change_sets - reviewed,
-            "unreviewed_shas": self.unreviewed,
-            "review_ratio": ratio(reviewed, change_sets),
-            "direct_commits": self.direct,
-            "change_sets_with_ticket_ref": ticketed,
-            "ticket_ref_ratio": ratio(ticketed, change_sets),
-            "active_weeks": len(self.weeks),
-            "first_commit_at": None
-            if first is None
-            else isoformat(datetime.fromtimestamp(first, UTC)),
-            "last_commit_at": None
-            if last is None
-            else isoformat(datetime.fromtimestamp(last, UTC)),
-        }
 
 
 def approvals_option(raw: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:

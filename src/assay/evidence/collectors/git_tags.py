@@ -15,9 +15,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from assay.durations import isoformat
-from assay.evidence.collectors.git_history import ratio
 from assay.evidence.collectors.interface import CollectContext, Collector, RepoTarget
 from assay.evidence.git.policy import Git, records
+from assay.evidence.git.tally import ratio
 from assay.evidence.model import EvidenceDraft
 
 LISTED = 200

@@ -31,6 +31,7 @@ from assay.evidence.git.policy import Git
 from assay.evidence.model import EvidenceDraft
 from assay.evidence.trust import BOT, NO_AUTHOR, SELF_APPROVAL, ReviewerPolicy
 from assay.platforms.model import Approval, ChangeRequest, Reviews
+from assay.platforms.registry import PlatformSession
 
 STALE = "stale"
 #: Rebased commits resolved in the clone (the kind caps ``branch_commits``).
@@ -140,6 +141,15 @@ def independent_commits(facts: Mapping[str, Any]) -> dict[str, list[str]]:
     return found
 
 
+def _session(target: RepoTarget, context: CollectContext) -> PlatformSession | None:
+    """The session to read ``target``'s platform with, or None when there is nothing to
+    read: no platform, no branch, or a provider Assay does not have."""
+    session = context.platforms
+    if target.platform is None or session is None or not target.branch:
+        return None
+    return session if session.supports(target.platform) else None
+
+
 class PlatformReviewsCollector(Collector):
     """Merged pull/merge requests into the branch over the window, and their approvals."""
 
@@ -149,10 +159,8 @@ class PlatformReviewsCollector(Collector):
     target = "repo"
 
     def collect(self, target: RepoTarget, context: CollectContext) -> Iterable[EvidenceDraft]:
-        session = context.platforms
-        if target.platform is None or session is None or not target.branch:
-            return
-        if not session.supports(target.platform):
+        session = _session(target, context)
+        if session is None or target.platform is None or target.branch is None:
             return
         until = target.commit_time.astimezone(UTC)
         since = until - context.since
@@ -178,10 +186,8 @@ class PlatformProtectionCollector(Collector):
     target = "repo"
 
     def collect(self, target: RepoTarget, context: CollectContext) -> Iterable[EvidenceDraft]:
-        session = context.platforms
-        if target.platform is None or session is None or not target.branch:
-            return
-        if not session.supports(target.platform):
+        session = _session(target, context)
+        if session is None or target.platform is None or target.branch is None:
             return
         with session.open(target.platform) as provider:
             protection = provider.protection(target.branch)

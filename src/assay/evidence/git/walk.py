@@ -25,10 +25,11 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, NamedTuple
 
+from assay.evidence.git.platforms import is_platform_committer
 from assay.evidence.git.policy import Git
 
 _AUTHOR_EMAIL = re.compile(rb"\nauthor [^\n<]*<([^\n>]*)>")
@@ -54,7 +55,11 @@ class Walk:
     records: dict[bytes, tuple[bytes | None, bytes]] = field(default_factory=dict)
     counted: int = 0
     signed: list[bytes] = field(default_factory=list)
+    platform_signed: int = 0
     emails: set[bytes] = field(default_factory=set)
+    #: The first-parent line's merges, newest first: id, then its "parent <id>\n" lines,
+    #: flat (bytes are not containers, so holding them costs the cycle collector nothing).
+    line_merges: list[bytes] = field(default_factory=list)
 
     def take(self, block: bytes) -> None:
         """Add the complete records in ``block`` (NUL-separated, no partial record)."""
@@ -81,6 +86,10 @@ class Walk:
             sha = block[start : block.find(b"\n", start)]
             if not self.signed or self.signed[-1] != sha:
                 self.signed.append(sha)
+                committer = block.rfind(b"\ncommitter ", start, match.start()) + 11
+                self.platform_signed += committer > 10 and is_platform_committer(
+                    block[committer : block.find(b"\n", committer)]
+                )
         self.follow()
 
     def follow(self) -> None:
@@ -95,8 +104,65 @@ class Walk:
                 break
             if commit.time <= until:
                 visit(commit)
+            if len(commit.parent_lines) > len(sha) + 8:  # a merge
+                self.line_merges += (sha, commit.parent_lines)
             sha = first
         self.line = sha
+
+    def merged_authors(self, wanted: set[bytes]) -> Iterator[tuple[bytes, set[bytes]]]:
+        """For each merge of the first-parent line in ``wanted``, oldest first: the merge
+        and the authors (``Name <email>``, raw) of the commits it brought in.
+
+        The commits a merge brings in are those reachable from its later parents but not
+        from its first: ``git rev-list first..merge``. Each commit off the line belongs to
+        the oldest merge of the line that reaches it, so walking the line's merges oldest
+        first, each claiming the unclaimed side commits its later parents reach, gives
+        every merge exactly its own, with every side commit visited once: the records
+        left once the line walk is done are the side commits, and a claimed one is
+        dropped. Side commits older than the window were not streamed, so a branch that
+        began before the window contributes only its commits inside it.
+
+        Each merge's authors are handed over as soon as they are known rather than kept:
+        tens of thousands of sets held at once would cost the cycle collector more than
+        the walk.
+        """
+        pop = self.records.pop
+        remaining = len(wanted)
+        merges = self.line_merges
+        for index in range(len(merges) - 2, -1, -2):
+            merge, parent_lines = merges[index], merges[index + 1]
+            if not remaining:
+                break
+            authors: set[bytes] | None = None
+            add: Callable[[bytes], None] | None = None
+            if merge in wanted:
+                authors = set()
+                add = authors.add
+                remaining -= 1
+            width = len(merge)
+            step = width + 8  # one "parent <id>\n" line
+            second = 2 * width + 7 + step  # where a record's second parent line would be
+            stack = [parent_lines[step + 7 : step + 7 + width]]
+            for at in range(2 * step, len(parent_lines), step):  # an octopus merge's others
+                stack.append(parent_lines[at + 7 : at + 7 + width])
+            while stack:
+                # Down a chain of first parents, with any later parents on the stack.
+                entry = pop(stack.pop(), None)
+                while entry is not None:  # else on the line, claimed, or outside the window
+                    first, piece = entry
+                    if first is None:
+                        at = second - step
+                        entry = None
+                    else:
+                        at = second
+                        while piece.startswith(b"parent ", at):  # a merge on the side
+                            stack.append(piece[at + 7 : at + 7 + width])
+                            at += step
+                        entry = pop(first, None)
+                    if add is not None:
+                        add(piece[at + 7 : piece.find(b">", at) + 1])
+            if authors is not None:
+                yield merge, authors
 
 
 #: Blocks read ahead of the parsing, at most: git runs on while Python parses (on another
@@ -154,7 +220,10 @@ def walk(
     visit: Callable[[ChangeSet], None] = lambda _: None,
 ) -> Walk:
     """Read every commit reachable from ``head`` through commits no older than ``since``,
-    handing each change set of the first-parent line to ``visit`` on the way."""
+    handing each change set of the first-parent line to ``visit`` on the way.
+
+    The records left in the result are the commits off the first-parent line, for
+    :meth:`Walk.merged_authors`; the caller drops them when done."""
     found = Walk(until, head.encode(), visit)
     with git.stream("rev-list", "--header", f"--max-age={since}", head, "--") as out:
         pending = b""
@@ -166,17 +235,20 @@ def walk(
                 pending = pending[cut + 1 :]
         if pending:
             found.take(pending)
-    found.records.clear()
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeSet:
-    """One commit of the first-parent line, kept raw; fields are decoded when asked for."""
+class ChangeSet(NamedTuple):
+    """One commit of the first-parent line, kept raw; fields are decoded when asked for.
+
+    A named tuple: one is built for every change set, and a tuple is the cheapest
+    immutable record to build.
+    """
 
     id: bytes
     parent_lines: bytes  # "parent <id>\n" per parent
     author: bytes  # "Name <email> time zone"
+    committer: bytes  # "Name <email> time zone"
     time: int
     message: bytes  # indented by four spaces, as rev-list prints it
 
@@ -201,6 +273,11 @@ class ChangeSet:
         start, end = self.author.rfind(b"<"), self.author.rfind(b">")
         return self.author[start + 1 : end].decode("utf-8", "replace")
 
+    @property
+    def by_platform(self) -> bool:
+        """Whether a code host committed it (see :mod:`assay.evidence.git.platforms`)."""
+        return is_platform_committer(self.committer)
+
 
 def change_set(record: bytes) -> ChangeSet | None:
     match = _CHANGE_SET.match(record)
@@ -212,4 +289,5 @@ def change_set(record: bytes) -> ChangeSet | None:
     except (IndexError, ValueError):
         return None
     body = record.find(b"\n\n", match.end() - 1)
-    return ChangeSet(sha, parents, author, when, record[body + 2 :] if body >= 0 else b"")
+    message = record[body + 2 :] if body >= 0 else b""
+    return ChangeSet(sha, parents, author, committer, when, message)

@@ -202,18 +202,18 @@ It lists Assay's own kinds; plugins add theirs through the `assay.kinds` entry-p
 - Nested facts are written with dots (`files.codeowners.present`); `[]` marks the items of
   a list (`tags[].signed`).
 
-An expectation that every change set on the branch was reviewed, signed at least 80% of the
-time, on a full clone:
+An expectation that every change set on the branch was reviewed, at least 80% of the commits
+signed by their developers (not by the code host), on a full clone:
 
 ```json
 {
   "properties": {
     "change_sets": {"minimum": 1},
     "review_ratio": {"minimum": 1},
-    "signed_ratio": {"minimum": 0.8},
+    "developer_signed_ratio": {"minimum": 0.8},
     "shallow": {"const": false}
   },
-  "required": ["change_sets", "review_ratio", "signed_ratio", "shallow"]
+  "required": ["change_sets", "review_ratio", "developer_signed_ratio", "shallow"]
 }
 ```
 """

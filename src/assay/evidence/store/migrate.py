@@ -16,8 +16,8 @@ from assay.errors import StoreError
 from assay.evidence.store.connection import WRITE, StoreTarget, guard
 
 #: The newest revision this version of assay knows (a test checks it is alembic's head).
-HEAD_REVISION = "0001"
-KNOWN_REVISIONS = ("0001",)
+HEAD_REVISION = "0002"
+KNOWN_REVISIONS = ("0001", "0002")
 #: Alembic's bookkeeping table, named so it cannot clash with another application's.
 VERSION_TABLE = "assay_schema_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

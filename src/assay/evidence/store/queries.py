@@ -27,6 +27,7 @@ from assay.evidence.store.records import (
     StoreCounts,
 )
 from assay.evidence.store.tables import (
+    anchor_table,
     assessment_table,
     blob_table,
     evidence_table,
@@ -257,6 +258,7 @@ def counts(connection: sa.Connection) -> StoreCounts:
         blobs=count(blob_table),
         ledger=count(ledger_table),
         assessments=count(assessment_table),
+        anchors=count(anchor_table),
     )
 
 

@@ -10,7 +10,8 @@ validate as altered (:class:`assay.errors.IntegrityError`).
 - :class:`Evidence` (also importable from :mod:`assay.evidence.model`): one evidence
   record, with when it was first and last collected as of a query;
 - :class:`LedgerEntry`: one link of the hash chain (the ``ledger`` table's row);
-- :class:`AssessmentRecord`: a stored assessment and the seal's ledger number.
+- :class:`AssessmentRecord`: a stored assessment and the seal's ledger number;
+- :class:`Anchor`: an RFC 3161 timestamp token over a ledger head (``assay store anchor``).
 
 The outcome values (:class:`RecordResult`, :class:`StoreCounts`, :class:`VerifyReport`)
 describe operations, not rows, and stay plain dataclasses. Records are frozen: values,
@@ -47,6 +48,7 @@ __all__ = [
     "ENTRY_EVIDENCE",
     "ENTRY_TYPES",
     "GENESIS_HASH",
+    "Anchor",
     "AssessmentFields",
     "AssessmentRecord",
     "Evidence",
@@ -197,6 +199,42 @@ class AssessmentRecord(AssessmentFields):
         }
 
 
+class Anchor(SQLModel):
+    """A timestamp authority's token over the ledger head ``head_seq``: proof from outside
+    the store that the ledger up to that entry existed at ``gen_time``.
+
+    The token's message imprint is the head entry's hash (itself the sha256 of the entry's
+    canonical JSON); ``certificates`` is the TSA's chain as PEM, as the token carried it.
+    Anchors are numbered 1..n in the order they were made and, like the ledger, never
+    changed or removed.
+    """
+
+    model_config = FROZEN
+
+    seq: int = Field(sa_type=SEQ, primary_key=True, ge=1, sa_column_kwargs={"autoincrement": False})
+    head_seq: int = Field(sa_type=SEQ, ge=1)
+    head_hash: str = hash_field()
+    #: The token's own time (``genTime``) and when the store recorded it.
+    gen_time: UTCDateTime = stamp_field()
+    created_at: UTCDateTime = stamp_field()
+    tsa_url: str = Field(sa_type=sa.Text, min_length=1)
+    #: The subject of the certificate that signed the token.
+    tsa: str = Field(sa_type=sa.Text)
+    token: bytes = Field(sa_type=sa.LargeBinary)
+    certificates: str = Field(sa_type=sa.Text)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "gen_time": stamp(self.gen_time),
+            "created_at": stamp(self.created_at),
+            "tsa_url": self.tsa_url,
+            "tsa": self.tsa,
+        }
+
+
 @dataclass(frozen=True)
 class RecordResult:
     """The outcome of recording one draft.
@@ -216,6 +254,7 @@ class StoreCounts:
     blobs: int
     ledger: int
     assessments: int
+    anchors: int = 0
 
 
 @dataclass
@@ -252,6 +291,7 @@ class VerifyReport:
             "blobs": self.counts.blobs,
             "ledger": self.counts.ledger,
             "assessments": self.counts.assessments,
+            "anchors": self.counts.anchors,
             "head": self.head,
             "problems": list(self.problems),
         }

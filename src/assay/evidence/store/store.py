@@ -34,6 +34,7 @@ from assay.evidence.store.records import (
     ENTRY_ASSESSMENT,
     ENTRY_EVIDENCE,
     GENESIS_HASH,
+    Anchor,
     AssessmentRecord,
     Evidence,
     LedgerEntry,
@@ -246,6 +247,65 @@ class Store:
         """The latest ``limit`` assessments of ``service`` made as of ``as_of`` or earlier
         (all when ``None``), by as-of time then creation: newest first."""
         return self._read(lambda c: queries.assessments_as_of(c, service, as_of, limit))
+
+    # ------------------------------------------------------------------ anchors
+
+    def anchor(self, tsa_url: str, *, timeout: float = 30.0) -> Anchor:
+        """Timestamp the ledger head at the TSA ``tsa_url`` and keep the token.
+
+        The TSA is asked outside any transaction, so writers never wait on the network;
+        the head it covers stays in the ledger, which is append-only.
+        """
+        from assay.display import without_credentials
+        from assay.evidence.store import anchors
+        from assay.timestamps import pem_bundle, read_token, request_token
+
+        head = self.head()
+        if head is None:
+            raise StoreError(f"store {self.url}: the ledger is empty; there is nothing to anchor")
+        token = request_token(tsa_url, bytes.fromhex(head[1]), timeout=timeout)
+        info = read_token(token)
+        fields = {
+            "head_seq": head[0],
+            "head_hash": head[1],
+            "gen_time": info.gen_time,
+            "created_at": utc_now(),
+            "tsa_url": without_credentials(tsa_url),
+            "tsa": info.tsa,
+            "token": token,
+            "certificates": pem_bundle(info.certificates),
+        }
+        return self._write(lambda c: anchors.append(c, fields))
+
+    def anchors(self) -> list[Anchor]:
+        """Every anchor, oldest first."""
+        from assay.evidence.store import anchors
+
+        return self._read(anchors.anchors)
+
+    def covering_anchor(self, up_to_seq: int) -> Anchor | None:
+        """The anchor over the newest head at or before ledger entry ``up_to_seq``."""
+        from assay.evidence.store import anchors
+
+        return self._read(lambda c: anchors.covering(c, up_to_seq))
+
+    def evidence_entries(
+        self,
+        evidence_ids: Sequence[str],
+        as_of: datetime | None = None,
+        up_to_seq: int | None = None,
+    ) -> list[LedgerEntry]:
+        """Per evidence id, the entry of the collection an assessment as of ``as_of`` used
+        (of the entries up to ``up_to_seq``)."""
+        from assay.evidence.store import anchors
+
+        return self._read(lambda c: anchors.evidence_entries(c, evidence_ids, as_of, up_to_seq))
+
+    def ledger_range(self, first: int, last: int) -> list[LedgerEntry]:
+        """Ledger entries ``first`` to ``last``, in order."""
+        from assay.evidence.store import anchors
+
+        return self._read(lambda c: anchors.ledger_range(c, first, last))
 
     def verify(self) -> VerifyReport:
         """Recompute every blob hash, evidence id, assessment hash and ledger link."""

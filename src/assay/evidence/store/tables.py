@@ -20,7 +20,7 @@ from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from assay.evidence.store.columns import UTCDateTime, hash_field, name_field, stamp_field
-from assay.evidence.store.records import AssessmentFields, EvidenceFields, LedgerEntry
+from assay.evidence.store.records import Anchor, AssessmentFields, EvidenceFields, LedgerEntry
 
 #: Tables are not frozen, as SQLAlchemy needs; the records they derive from are. Their
 #: validators are built on first use (``model_validate``): the store reads and writes with
@@ -78,6 +78,15 @@ class AssessmentRow(AssessmentFields, table=True):
     __table_args__ = (sa.Index("ix_assessments_service", "service", "created_at"),)
 
 
+class AnchorRow(Anchor, table=True):
+    """One timestamp token over a ledger head (see :class:`Anchor`)."""
+
+    model_config = MUTABLE
+
+    __tablename__: ClassVar[str] = "anchors"
+    __table_args__ = (sa.Index("ix_anchors_head", "head_seq"),)
+
+
 def _table(model: type[SQLModel]) -> sa.Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, sa.Table)
@@ -88,9 +97,10 @@ evidence_table = _table(EvidenceRow)
 blob_table = _table(BlobRow)
 ledger_table = _table(LedgerRow)
 assessment_table = _table(AssessmentRow)
+anchor_table = _table(AnchorRow)
 
 #: The table classes, in the order the migrations create them.
-MODELS: tuple[type[SQLModel], ...] = (EvidenceRow, BlobRow, LedgerRow, AssessmentRow)
+MODELS: tuple[type[SQLModel], ...] = (EvidenceRow, BlobRow, LedgerRow, AssessmentRow, AnchorRow)
 
 #: The tables UPDATE and DELETE are refused on.
-APPEND_ONLY = ("evidence", "blobs", "ledger", "assessments")
+APPEND_ONLY = ("evidence", "blobs", "ledger", "assessments", "anchors")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from assay.errors import IntegrityError
 from assay.evidence.model import Artefact, evidence_id, subject_key
-from assay.evidence.store import queries
+from assay.evidence.store import anchors, queries
 from assay.evidence.store.columns import raw, stored
 from assay.evidence.store.ledger import assessment_id, entry_hash, payload_hash
 from assay.evidence.store.records import (
@@ -70,6 +70,7 @@ def verify(connection: sa.Connection) -> VerifyReport:
     problems.extend(_check_evidence(connection))
     problems.extend(_check_assessments(connection))
     problems.extend(_check_ledger(connection))
+    problems.extend(anchors.check(connection))
     head = queries.head(connection)
     return VerifyReport(counts=counts, head=head[1] if head else None, problems=problems)
 

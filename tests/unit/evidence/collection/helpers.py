@@ -74,3 +74,39 @@ def signed_commit(repo: GitRepo, message: str, files: dict[str, str] | None = No
     env = {**BASE_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
     repo.git("commit", "-q", "-S", "--allow-empty", "-m", message, env=env)
     return repo.head()
+
+
+def platform_collectors() -> dict[str, Any]:
+    """The collectors a platform collection test runs: history and both platform kinds."""
+    from assay.evidence.collectors.git_history import GitHistoryCollector
+    from assay.evidence.collectors.platform import (
+        PlatformProtectionCollector,
+        PlatformReviewsCollector,
+    )
+
+    return {
+        "git.history": GitHistoryCollector(),
+        "platform.reviews": PlatformReviewsCollector(),
+        "platform.protection": PlatformProtectionCollector(),
+    }
+
+
+def collect_with(root: Path, store_path: Path, environ: dict[str, str]) -> Any:
+    """Collect the workspace at ``root`` into a SQLite store with the platform collectors."""
+    from assay.evidence.collect import CollectOptions, collect
+    from assay.evidence.store import open_store
+    from assay.workspace import open_workspace
+
+    with open_store(f"sqlite:///{store_path}") as store:
+        return collect(
+            open_workspace(root),
+            store,
+            CollectOptions(environ=environ, in_ci=False),
+            collectors=platform_collectors(),
+        )
+
+
+def facts_of(report: Any, kind: str) -> dict[str, Any]:
+    """The facts of the one record of ``kind`` a collection made."""
+    (found,) = [c for c in report.collected if c.kind == kind]
+    return dict(found.facts)

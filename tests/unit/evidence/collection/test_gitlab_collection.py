@@ -6,33 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from assay.evidence.collect import CollectOptions, collect
-from assay.evidence.collect_results import CollectReport
-from assay.evidence.collectors.git_history import GitHistoryCollector
-from assay.evidence.collectors.interface import Collector
-from assay.evidence.collectors.platform import (
-    PlatformProtectionCollector,
-    PlatformReviewsCollector,
-)
-from assay.evidence.store import open_store
-from assay.workspace import open_workspace
 from tests.support.fake_gitlab import TOKEN, FakeCommit, FakeGitLab, FakeMR, running
 from tests.support.gitrepo import GitRepo
-from tests.unit.evidence.collection.helpers import workspace
+from tests.unit.evidence.collection.helpers import collect_with as run
+from tests.unit.evidence.collection.helpers import facts_of, workspace
 
 RENOVATE = "Renovate Bot <bot@renovateapp.com>"
-
-
-def collectors() -> dict[str, Collector]:
-    return {
-        "git.history": GitHistoryCollector(),
-        "platform.reviews": PlatformReviewsCollector(),
-        "platform.protection": PlatformProtectionCollector(),
-    }
 
 
 @pytest.fixture
@@ -58,21 +40,6 @@ def squash(repo: GitRepo, gitlab: FakeGitLab, iid: int, author: str, approver: s
             approvals=[(approver, at - timedelta(minutes=30))],
         )
     )
-
-
-def run(root: Path, store_path: Path, environ: dict[str, str]) -> CollectReport:
-    with open_store(f"sqlite:///{store_path}") as store:
-        return collect(
-            open_workspace(root),
-            store,
-            CollectOptions(environ=environ, in_ci=False),
-            collectors=collectors(),
-        )
-
-
-def facts_of(report: CollectReport, kind: str) -> dict[str, Any]:
-    (found,) = [c for c in report.collected if c.kind == kind]
-    return dict(found.facts)
 
 
 def gitlab_workspace(tmp_path: Path, gitlab: FakeGitLab) -> Path:

@@ -7,35 +7,20 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from assay.evidence.collect import CollectOptions, collect
-from assay.evidence.collect_results import CollectReport
-from assay.evidence.collectors.git_history import GitHistoryCollector
-from assay.evidence.collectors.interface import Collector
-from assay.evidence.collectors.platform import (
-    PlatformProtectionCollector,
-    PlatformReviewsCollector,
-)
 from assay.evidence.store import open_store
 from assay.workspace import open_workspace
 from tests.support.fake_github import TOKEN, FakeCommit, FakeGitHub, FakePull, FakeReview, sha
 from tests.support.fake_http import serving
 from tests.support.gitrepo import GitRepo
-from tests.unit.evidence.collection.helpers import workspace
+from tests.unit.evidence.collection.helpers import collect_with as run
+from tests.unit.evidence.collection.helpers import facts_of, platform_collectors, workspace
 
 ALICE = "Alice Example <alice@example.com>"
 CAROL = "Carol Example <carol@example.com>"
-
-
-def collectors() -> dict[str, Collector]:
-    return {
-        "git.history": GitHistoryCollector(),
-        "platform.reviews": PlatformReviewsCollector(),
-        "platform.protection": PlatformProtectionCollector(),
-    }
 
 
 def when(repo: GitRepo) -> str:
@@ -98,21 +83,6 @@ def team_history(repo: GitRepo, github: FakeGitHub) -> None:
         )
     )
     assert first != last
-
-
-def run(root: Path, store_path: Path, environ: dict[str, str]) -> CollectReport:
-    with open_store(f"sqlite:///{store_path}") as store:
-        return collect(
-            open_workspace(root),
-            store,
-            CollectOptions(environ=environ, in_ci=False),
-            collectors=collectors(),
-        )
-
-
-def facts_of(report: CollectReport, kind: str) -> dict[str, Any]:
-    (found,) = [c for c in report.collected if c.kind == kind]
-    return dict(found.facts)
 
 
 def github_workspace(tmp_path: Path, github: FakeGitHub) -> tuple[Path, GitRepo]:
@@ -232,7 +202,7 @@ def test_platform_environments_fill_in_what_the_definitions_cannot_show(
     rule = {"type": "required_reviewers", "prevent_self_review": True,
             "reviewers": [{"type": "User", "reviewer": {"login": "ops-lead"}}]}  # fmt: skip
     github.environments = [{"name": "production", "protection_rules": [rule]}]
-    chosen = {**collectors(), "ci.workflows": CiWorkflowsCollector()}
+    chosen = {**platform_collectors(), "ci.workflows": CiWorkflowsCollector()}
     with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         environ = {"GITHUB_TOKEN": TOKEN}
         options = CollectOptions(environ=environ, in_ci=False)
