@@ -229,7 +229,8 @@ def test_a_bot_rubber_stamp_without_authors_does_not_pass_review(
 ) -> None:
     root, repo = make_workspace(tmp_path)
     invoke(runner, root, "collect")
-    assert result_of(runner, root, "CHG-01")["status"] == "fail"
+    # Pull requests whose review only the platform could show, and nothing read from it.
+    assert result_of(runner, root, "CHG-01")["status"] == "unverifiable"
     (root / "reports" / "reviews.json").write_text(reviews(repo, "rubber-stamp-bot", None))
     facts = collected_reviews(runner, root)
     assert result_of(runner, root, "CHG-01")["status"] == "fail"

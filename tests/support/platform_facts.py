@@ -18,6 +18,7 @@ import pytest
 PLATFORM_FACTS: dict[str, dict[str, Any]] = {
     "platform_change_sets": {"type": "integer", "minimum": 0},
     "unreviewed_platform_change_sets": {"type": "integer", "minimum": 0},
+    "review_ratio_if_platform_reviewed": {"type": "number", "minimum": 0, "maximum": 1},
     "platform_reviews": {
         "type": "object",
         "additionalProperties": False,
@@ -31,9 +32,7 @@ PLATFORM_FACTS: dict[str, dict[str, Any]] = {
 }
 
 NO_TOKEN_REASON = "no token was given for github.com"
-NO_TOKEN_NEEDS = (
-    "Set ASSAY_GITHUB_TOKEN to a token that can read pull requests, then collect again."
-)
+NO_TOKEN_NEEDS = "Set GITHUB_TOKEN to a token that can read pull requests, then collect again."
 
 
 def platform(
@@ -42,12 +41,18 @@ def platform(
     status: str = "no_token",
     reason: str | None = NO_TOKEN_REASON,
     needs: str | None = NO_TOKEN_NEEDS,
+    ratio: float = 0.93,
+    best: float = 0.99,
 ) -> dict[str, Any]:
-    """The three platform facts, to merge into git.history facts."""
+    """The platform facts, to merge into git.history facts: by default a history below 95%
+    on what git shows (``ratio``) that the platform's reviews could lift above it
+    (``best``, the ratio if every unreviewed platform change set was reviewed there)."""
     return {
         "platform_change_sets": total,
         "unreviewed_platform_change_sets": unreviewed,
         "platform_reviews": {"status": status, "reason": reason, "needs": needs},
+        "review_ratio": ratio,
+        "review_ratio_if_platform_reviewed": best,
     }
 
 

@@ -88,6 +88,13 @@ from assay.workspace import RepoRef, Service, Workspace, unknown_service
 
 _T = TypeVar("_T")
 
+#: ``platform_reviews`` of a repository whose platform reviews came in a review export.
+EXPORTED_REVIEWS = {
+    "status": "read",
+    "reason": "read from a review export a CI job wrote (self-reported)",
+    "needs": None,
+}
+
 #: Kinds whose facts depend on the collection window (``--since``).
 WINDOWED_KINDS = frozenset({"git.history"})
 
@@ -354,6 +361,10 @@ class _ServiceRun:
                 made_first += [self._mark(d, target) for d in self._run(collector, target, context)]
             drafts.extend(made_first)
             reviewed, access = reviewed_by_platform(made_first)
+            if target.name in approvals and (access is None or access["status"] != "read"):
+                # A review export names this repository: the platform's reviews were read,
+                # by a CI job, and the history record is marked self-reported for it.
+                access = dict(EXPORTED_REVIEWS)
             context = replace(context, platform_reviewed=reviewed, platform_reviews=access)
             for collector in repo_collectors:
                 if collector in platform_first:

@@ -204,20 +204,23 @@ def test_chg01_is_unverifiable_when_the_platform_reviews_were_not_read() -> None
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        # The reviews were read: the ratio (0.9662 in the example) is judged and passes.
-        (platform(status="read", reason=None, needs=None), "pass"),
+        # The reviews were read: the ratio is judged and passes.
+        (platform(status="read", reason=None, needs=None, ratio=0.9662), "pass"),
         # Nothing is left unreviewed on the platform: nothing to look at.
-        (platform(unreviewed=0), "pass"),
+        (platform(unreviewed=0, ratio=0.9662), "pass"),
+        # What git shows already passes: the platform cannot make it worse.
+        (platform(ratio=0.9662), "pass"),
         # Refused and not configured are as unverifiable as no token.
         (platform(status="refused", reason="the token may not read pull requests"), "unverifiable"),
         (
             platform(status="not_configured", reason="no code platform is configured"),
             "unverifiable",
         ),
-        # The ratio would fail: unverifiable still takes precedence while reviews are unread...
-        ({**platform(), "review_ratio": 0.5}, "unverifiable"),
-        # ... and once they are read, it fails.
-        ({**platform(status="read", reason=None, needs=None), "review_ratio": 0.5}, "fail"),
+        # Below 95% even if every platform change set was reviewed: a fail, whatever the
+        # platform shows ...
+        (platform(ratio=0.5, best=0.6), "fail"),
+        # ... and once the reviews are read, the ratio is judged as it is.
+        (platform(status="read", reason=None, needs=None, ratio=0.5), "fail"),
     ],
 )
 def test_chg01_judges_what_it_can_see(changes: dict[str, Any], expected: str) -> None:

@@ -191,6 +191,9 @@ class ChangeSetTally:
             "review_ratio": ratio(reviewed, change_sets),
             "platform_change_sets": self.platform,
             "unreviewed_platform_change_sets": self.platform - self.platform_reviewed,
+            "review_ratio_if_platform_reviewed": ratio(
+                reviewed + self.platform - self.platform_reviewed, change_sets
+            ),
             "direct_commits": change_sets - self.platform,
             "change_sets_with_ticket_ref": ticketed,
             "ticket_ref_ratio": ratio(ticketed, change_sets),
