@@ -79,14 +79,32 @@ class ResponseCache:
             "link": entry.link,
             "body": entry.body,
         }
-        temporary: str | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(json.dumps(record, separators=(",", ":")))  # the C encoder
-            Path(temporary).replace(path)
-        except (OSError, TypeError, ValueError):
-            # A cache that cannot be written only costs a refetch next time.
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
+        # A cache that cannot be written only costs a refetch next time.
+        keep_json(path, record)
+
+
+def keep_json(path: Path, record: Any) -> bool:
+    """Write ``record`` as compact JSON to ``path`` whole, or not at all: False when it
+    could not be encoded or written."""
+    try:
+        data = json.dumps(record, separators=(",", ":")).encode()  # the C encoder
+    except (TypeError, ValueError):
+        return False
+    return keep_bytes(path, data)
+
+
+def keep_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` whole (a temporary file renamed into place), or not at
+    all: False when it could not be written."""
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        Path(temporary).replace(path)
+    except OSError:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        return False
+    return True

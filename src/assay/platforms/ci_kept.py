@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from assay.platforms.cache import keep_bytes
 
 _VERSION = 1
 
@@ -30,16 +30,7 @@ def kept_key(*parts: str) -> str:
 
 
 def _write(path: Path, data: bytes) -> None:
-    temporary: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(temporary).replace(path)
-    except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+    keep_bytes(path, data)  # a run not kept is only pulled again next time
 
 
 class KeptRuns:

@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +47,7 @@ from urllib.parse import quote, urlsplit
 from assay.durations import isoformat
 from assay.evidence.parsing.values import parse_time
 from assay.platforms import github_actions
+from assay.platforms.cache import keep_json
 from assay.platforms.ci_model import CiArtefact, CiRun, Download, RunList
 from assay.platforms.github_protection import read_protection
 from assay.platforms.identity import Platform, token_help
@@ -384,13 +383,4 @@ def _write_kept(
     path: Path, marker: str, nodes: Sequence[Mapping[str, Any]], truncated: bool
 ) -> None:
     record = {"version": _KEPT_VERSION, "marker": marker, "truncated": truncated, "nodes": nodes}
-    temporary: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(json.dumps(record, separators=(",", ":")))  # the C encoder
-        Path(temporary).replace(path)
-    except (OSError, TypeError, ValueError):
-        if temporary is not None:  # not kept: the next collection queries again
-            Path(temporary).unlink(missing_ok=True)
+    keep_json(path, record)  # when not kept, the next collection queries again
