@@ -22,7 +22,9 @@ refuse (the built-in release stage does).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
@@ -72,7 +74,36 @@ class ManualJudge:
                 control = record.subject.get("control") or record.facts.get("control")
                 if isinstance(control, str):
                     found.setdefault(control, []).append(record)
+        self._verify_ahead([r for records in found.values() for r in records], service)
         return found
+
+    def _verify_ahead(self, records: Sequence[Evidence], service: str) -> None:
+        """Check the signatures the service's attestations will need, several at once:
+        ``ssh-keygen -Y verify`` takes one signature a process, and a service has dozens.
+        A record too malformed to name its signature is left for :meth:`judge`, which says
+        what is wrong with it."""
+        if self._verifier is None:
+            return
+        pending: dict[tuple[str, str], tuple[Attestation, str, str]] = {}
+        for record in records:
+            facts = record.facts
+            document = facts.get("file")
+            digest = document.get("attested_sha256") if isinstance(document, dict) else None
+            signer = facts.get("signer")
+            if not isinstance(digest, str) or not isinstance(signer, str):
+                continue
+            try:
+                source = self._source(record, service)
+            except (KeyError, TypeError):
+                continue
+            if source is not None and (str(source.path), digest) not in self._verdicts:
+                pending.setdefault((str(source.path), digest), (source, digest, signer))
+        if len(pending) < 2:
+            return
+        workers = min(len(pending), 2 * (os.cpu_count() or 1), 8)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            verdicts = list(pool.map(lambda item: self._check_signature(*item), pending.values()))
+        self._verdicts.update(zip(pending, verdicts, strict=True))
 
     def judge(
         self,

@@ -18,11 +18,13 @@ except when signing), standard input from bytes, a timeout, and output capped.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -193,9 +195,14 @@ class Verifier:
         self._people = people
         self._folder: Path | None = None
         self._cleanup: weakref.finalize[Any, Any] | None = None
-        self._count = 0
+        self._names = itertools.count(1)  # next() is atomic: verify runs in threads
+        self._lock = threading.Lock()
 
     def _home(self) -> Path:
+        with self._lock:
+            return self._made_home()
+
+    def _made_home(self) -> Path:
         if self._folder is None:
             folder = Path(tempfile.mkdtemp(prefix="assay-verify-"))
             self._cleanup = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
@@ -211,8 +218,7 @@ class Verifier:
         if person is None or not person.keys:
             return Verdict(False, principal, f"people.yaml lists no signing key for {principal}")
         home = self._home()
-        self._count += 1
-        sig = home / f"signature-{self._count}.sig"
+        sig = home / f"signature-{next(self._names)}.sig"
         sig.write_bytes(signature)
         try:
             done = run_ssh_keygen(
